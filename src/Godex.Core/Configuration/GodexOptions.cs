@@ -1,0 +1,185 @@
+namespace Godex.Configuration;
+
+/// <summary>
+/// Everything godex can be configured with. Layered: these defaults &lt; the YAML file &lt; <c>GODEX_*</c>
+/// environment variables &lt; command-line flags (<c>ConfigLoader</c>). Key names follow the original godex;
+/// <c>docs/config.template.yaml</c> documents each one.
+/// </summary>
+public sealed class GodexOptions
+{
+    public ProxyOptions Proxy { get; set; } = new();
+    public RoutingOptions Routing { get; set; } = new();
+    public ExecOptions Exec { get; set; } = new();
+}
+
+/// <summary>The <c>proxy:</c> section.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>host:port to listen on. <value>The default value is <c>127.0.0.1:39001</c>.</value></summary>
+    public string Listen { get; set; } = "127.0.0.1:39001";
+
+    /// <summary>A static client key; when set (and <see cref="AllowAnyKey"/> is off) every /v1 request must present it.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Accept any client key, or none (local development). <value>The default value is <see langword="false"/>.</value></summary>
+    public bool AllowAnyKey { get; set; }
+
+    /// <summary>The model used when a request names none. <value>The default value is <c>gpt-5.2-codex</c>.</value></summary>
+    public string Model { get; set; } = "gpt-5.2-codex";
+
+    /// <summary><c>trace|debug|info|warn|error</c>. <value>The default value is <c>info</c>.</value></summary>
+    public string LogLevel { get; set; } = "info";
+
+    /// <summary>One log line per request (method, path, model, backend, status, latency). Never bodies or keys.</summary>
+    public bool LogRequests { get; set; }
+
+    /// <summary>The largest request body accepted, in bytes. <value>The default value is 20 MiB.</value></summary>
+    public long MaxRequestBodyBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>auto</c>: serve from the built-in simulator when no backend has a login; <c>on</c>: always; <c>off</c>: never.
+    /// <value>The default value is <c>auto</c>.</value>
+    /// </summary>
+    public string Simulator { get; set; } = "auto";
+
+    /// <summary>How long <c>/v1/models</c> caches discovery. <value>The default value is 5 minutes.</value></summary>
+    public TimeSpan ModelsCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    public BackendsOptions Backends { get; set; } = new();
+}
+
+/// <summary>The <c>proxy.backends:</c> section.</summary>
+public sealed class BackendsOptions
+{
+    public CodexBackendOptions Codex { get; set; } = new();
+    public AnthropicBackendOptions Anthropic { get; set; } = new();
+}
+
+/// <summary>Settings every HTTP upstream shares.</summary>
+public abstract class UpstreamOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Base URL of the upstream; point it at any server that speaks the wire (the simulator, a test server).</summary>
+    public abstract string BaseUrl { get; set; }
+
+    /// <summary>Retries on 429/5xx before the first byte. <value>The default value is 2.</value></summary>
+    public int RetryMax { get; set; } = 2;
+
+    /// <summary>Base delay between retries when the upstream gives no Retry-After. <value>The default value is 500 ms.</value></summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait godex honours from a Retry-After before giving the error to the client instead.</summary>
+    public TimeSpan RetryMaxWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time to connect and receive response headers. <value>The default value is 60 s.</value></summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest silence between two stream chunks before the stream is cut. <value>The default value is 300 s.</value></summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Static model list, merged with live discovery.</summary>
+    public List<string> Models { get; set; } = [];
+}
+
+/// <summary>The ChatGPT Codex backend (<c>proxy.backends.codex</c>).</summary>
+public sealed class CodexBackendOptions : UpstreamOptions
+{
+    public override string BaseUrl { get; set; } = "https://chatgpt.com/backend-api/codex";
+
+    /// <summary>Path of the Codex CLI login; empty means <c>$CODEX_HOME/auth.json</c>, else <c>~/.codex/auth.json</c>.</summary>
+    public string? AuthPath { get; set; }
+
+    public string Originator { get; set; } = "codex_cli_rs";
+
+    public string UserAgent { get; set; } = "codex_cli_rs/0.0 (godex)";
+
+    /// <summary>Refresh the OAuth token on expiry or a 401. <value>The default value is <see langword="true"/>.</value></summary>
+    public bool AllowRefresh { get; set; } = true;
+
+    public string RefreshUrl { get; set; } = "https://auth.openai.com/oauth/token";
+
+    public string ClientId { get; set; } = "app_EMoamEEZ73f0CkXaXp7hrann";
+
+    public string Scope { get; set; } = "openid profile email";
+
+    /// <summary>Sent when the client gave no instructions (the backend requires the field).</summary>
+    public string DefaultInstructions { get; set; } = "You are a helpful assistant.";
+
+    public CodexBackendOptions()
+    {
+        Models = ["gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "gpt-5.2-codex", "gpt-5.2", "gpt-5.1-codex-mini", "gpt-5-mini"];
+    }
+}
+
+/// <summary>The Anthropic Messages API (<c>proxy.backends.anthropic</c>).</summary>
+public sealed class AnthropicBackendOptions : UpstreamOptions
+{
+    public override string BaseUrl { get; set; } = "https://api.anthropic.com";
+
+    /// <summary>Claude Code's login; empty means <c>~/.claude/.credentials.json</c> (or <c>$CLAUDE_CONFIG_DIR</c>).</summary>
+    public string? CredentialsPath { get; set; }
+
+    /// <summary>An API key (sent as <c>x-api-key</c>); wins over the OAuth login when set.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Environment variable read for an API key when <see cref="ApiKey"/> is empty.</summary>
+    public string ApiKeyEnv { get; set; } = "ANTHROPIC_API_KEY";
+
+    /// <summary><c>max_tokens</c> when the client sets none (Anthropic requires it). <value>The default value is 8192.</value></summary>
+    public int DefaultMaxTokens { get; set; } = 8192;
+
+    public string AnthropicVersion { get; set; } = "2023-06-01";
+
+    /// <summary>Beta flags sent with OAuth credentials (the ones a Claude Code client sends).</summary>
+    public List<string> OAuthBetas { get; set; } = ["oauth-2025-04-20", "claude-code-20250219", "interleaved-thinking-2025-05-14", "fine-grained-tool-streaming-2025-05-14"];
+
+    /// <summary>The first system block OAuth tokens require.</summary>
+    public string OAuthSystemPrefix { get; set; } = "You are Claude Code, Anthropic's official CLI for Claude.";
+
+    public string UserAgent { get; set; } = "claude-cli/2.1.197 (external, cli)";
+
+    public bool AllowRefresh { get; set; } = true;
+
+    /// <summary>The OAuth token URL (it has moved twice: console.anthropic.com, api.anthropic.com, platform.claude.com).</summary>
+    public string RefreshUrl { get; set; } = "https://platform.claude.com/v1/oauth/token";
+
+    public string ClientId { get; set; } = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
+
+    /// <summary>Refresh this long before expiry. <value>The default value is 5 minutes.</value></summary>
+    public TimeSpan RefreshSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    public AnthropicBackendOptions()
+    {
+        Models = ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5"];
+    }
+}
+
+/// <summary>The <c>routing:</c> section.</summary>
+public sealed class RoutingOptions
+{
+    /// <summary>Backend for models no pattern matches; empty means such models are rejected with 400.</summary>
+    public string? Default { get; set; }
+
+    /// <summary>Backend → model-name prefixes, checked in this order (config order), first match wins.</summary>
+    public List<KeyValuePair<string, List<string>>> Patterns { get; set; } =
+    [
+        new("codex", ["gpt-", "o1", "o3", "o4", "codex-", "chatgpt-"]),
+        new("anthropic", ["claude-"]),
+    ];
+
+    /// <summary>User aliases (alias → model); they win over the built-in ones.</summary>
+    public Dictionary<string, string> Aliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>The <c>exec:</c> section (defaults for <c>godex exec</c>).</summary>
+public sealed class ExecOptions
+{
+    public string Model { get; set; } = "gpt-5.2-codex";
+    public string Instructions { get; set; } = "You are a helpful assistant.";
+    public string? AppendSystemPrompt { get; set; }
+    public string ToolChoice { get; set; } = "auto";
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(90);
+    public int AutoToolsMaxSteps { get; set; } = 4;
+    public string MockMode { get; set; } = "echo";
+}

@@ -1,0 +1,110 @@
+using System.Text;
+
+namespace Godex.Conversation;
+
+/// <summary>
+/// Folds a canonical event stream into a <see cref="ChatResponse"/>. Feed every event to <see cref="Add"/>;
+/// <see cref="Error"/> is set when the stream ended in an error.
+/// </summary>
+public sealed class ChatResponseAccumulator
+{
+    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _reasoningText = new();
+    private StringBuilder? _refusal;
+    private readonly List<ReasoningPart> _reasoning = [];
+    private readonly SortedDictionary<int, ToolCallPart> _toolCalls = [];
+    private readonly Dictionary<int, (string CallId, string Name, ToolCallKind Kind, StringBuilder Arguments)> _pendingCalls = [];
+    private string? _id;
+    private string? _model;
+    private Usage _usage = Usage.Empty;
+    private FinishReason? _finishReason;
+    private string? _upstreamReason;
+
+    public BackendError? Error { get; private set; }
+
+    public bool IsCompleted => _finishReason is not null || Error is not null;
+
+    public void Add(StreamEvent streamEvent)
+    {
+        switch (streamEvent)
+        {
+            case ResponseStartedEvent started:
+                _id ??= started.ResponseId;
+                _model ??= started.Model;
+                break;
+            case TextDeltaEvent text:
+                _text.Append(text.Text);
+                break;
+            case RefusalDeltaEvent refusal:
+                (_refusal ??= new StringBuilder()).Append(refusal.Text);
+                break;
+            case ReasoningDeltaEvent reasoning:
+                _reasoningText.Append(reasoning.Text);
+                break;
+            case ReasoningCompletedEvent completed:
+                _reasoning.Add(completed.Reasoning.Text.Length == 0 && _reasoningText.Length > 0
+                    ? completed.Reasoning with { Text = _reasoningText.ToString() }
+                    : completed.Reasoning);
+                _reasoningText.Clear();
+                break;
+            case ToolCallStartedEvent started:
+                _pendingCalls[started.Index] = (started.CallId, started.Name, started.Kind, new StringBuilder());
+                break;
+            case ToolCallArgumentsDeltaEvent delta:
+                if (_pendingCalls.TryGetValue(delta.Index, out var pending))
+                {
+                    pending.Arguments.Append(delta.Delta);
+                }
+
+                break;
+            case ToolCallCompletedEvent completed:
+                _pendingCalls.Remove(completed.Index);
+                _toolCalls[completed.Index] = completed.Call;
+                break;
+            case UsageEvent usage:
+                _usage = usage.Usage;
+                break;
+            case ResponseCompletedEvent completed:
+                _finishReason = completed.FinishReason;
+                _upstreamReason = completed.UpstreamReason;
+                if (completed.Usage != Usage.Empty)
+                {
+                    _usage = completed.Usage;
+                }
+
+                break;
+            case StreamErrorEvent error:
+                Error ??= error.Error;
+                break;
+        }
+    }
+
+    /// <summary>The response so far. Calls that never completed are included with the arguments streamed.</summary>
+    public ChatResponse ToResponse(string fallbackId, string fallbackModel)
+    {
+        var toolCalls = new List<ToolCallPart>(_toolCalls.Values);
+        foreach ((int _, var pending) in _pendingCalls)
+        {
+            toolCalls.Add(new ToolCallPart(pending.CallId, pending.Name, pending.Arguments.ToString()) { Kind = pending.Kind });
+        }
+
+        List<ReasoningPart> reasoning = _reasoning;
+        if (_reasoningText.Length > 0)
+        {
+            reasoning = [.. _reasoning, new ReasoningPart { Text = _reasoningText.ToString() }];
+        }
+
+        return new ChatResponse
+        {
+            Id = _id ?? fallbackId,
+            Model = _model ?? fallbackModel,
+            Text = _text.ToString(),
+            Refusal = _refusal?.ToString(),
+            Reasoning = reasoning,
+            ToolCalls = toolCalls,
+            FinishReason = _finishReason ?? (toolCalls.Count > 0 ? FinishReason.ToolCalls : FinishReason.Stop),
+            UpstreamReason = _upstreamReason,
+            Usage = _usage,
+        };
+    }
+}

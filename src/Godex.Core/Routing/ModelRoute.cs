@@ -1,0 +1,9 @@
+using Godex.Backends;
+
+namespace Godex.Routing;
+
+/// <summary>Where a model name goes: the backend and the model id it receives.</summary>
+/// <param name="Backend">The backend that serves the model.</param>
+/// <param name="Model">The model id after alias expansion.</param>
+/// <param name="Alias">The name the client used, when it was an alias.</param>
+public sealed record ModelRoute(IChatBackend Backend, string Model, string? Alias);

@@ -1,0 +1,97 @@
+using System.Diagnostics.CodeAnalysis;
+using Godex.Backends;
+using Godex.Configuration;
+
+namespace Godex.Routing;
+
+/// <summary>
+/// Model name → alias expansion (user aliases, then built-ins, one level) → backend by prefix pattern (in config
+/// order: deterministic, never a random map order) → <c>routing.default</c> → none.
+/// </summary>
+public sealed class ModelRouter
+{
+    private readonly Dictionary<string, IChatBackend> _backends;
+    private readonly RoutingOptions _options;
+
+    public ModelRouter(IEnumerable<IChatBackend> backends, RoutingOptions options)
+    {
+        _backends = backends.ToDictionary(b => b.Name, StringComparer.OrdinalIgnoreCase);
+        _options = options;
+    }
+
+    /// <summary>The enabled backends, in registration order.</summary>
+    public IEnumerable<IChatBackend> Backends => _backends.Values;
+
+    /// <summary>Expands an alias one level: user aliases first, then built-ins. Returns the input when it is no alias.</summary>
+    public string ExpandAlias(string model)
+    {
+        if (_options.Aliases.TryGetValue(model, out string? user) && !string.IsNullOrWhiteSpace(user))
+        {
+            return user;
+        }
+
+        return BuiltInAliases.All.TryGetValue(model, out string? builtIn) ? builtIn : model;
+    }
+
+    /// <summary>The alias table in effect (built-ins overlaid by user aliases).</summary>
+    public IReadOnlyDictionary<string, string> Aliases
+    {
+        get
+        {
+            var merged = new Dictionary<string, string>(BuiltInAliases.All, StringComparer.OrdinalIgnoreCase);
+            foreach ((string alias, string target) in _options.Aliases)
+            {
+                merged[alias] = target;
+            }
+
+            return merged;
+        }
+    }
+
+    public bool TryResolve(string requested, [NotNullWhen(true)] out ModelRoute? route)
+    {
+        route = null;
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return false;
+        }
+
+        string model = ExpandAlias(requested.Trim());
+        string? alias = string.Equals(model, requested, StringComparison.Ordinal) ? null : requested;
+
+        IChatBackend? backend = MatchPattern(model);
+        if (backend is null && !string.IsNullOrEmpty(_options.Default))
+        {
+            _backends.TryGetValue(_options.Default, out backend);
+        }
+
+        if (backend is null)
+        {
+            return false;
+        }
+
+        route = new ModelRoute(backend, model, alias);
+        return true;
+    }
+
+    private IChatBackend? MatchPattern(string model)
+    {
+        foreach ((string backendName, List<string> prefixes) in _options.Patterns)
+        {
+            if (!_backends.TryGetValue(backendName, out IChatBackend? backend))
+            {
+                continue;
+            }
+
+            foreach (string prefix in prefixes)
+            {
+                if (model.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return backend;
+                }
+            }
+        }
+
+        return null;
+    }
+}

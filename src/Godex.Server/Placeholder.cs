@@ -1,0 +1,1 @@
+namespace Godex.Server;
