@@ -1,0 +1,129 @@
+namespace Godex.Configuration;
+
+/// <summary>
+/// Every scalar and list key godex reads, with its environment variable. One table drives the YAML file, the
+/// environment and the docs check, so a key cannot be read in one place and forgotten in another.
+/// </summary>
+internal static class ConfigKeys
+{
+    /// <summary>A key: its dotted YAML path, its <c>GODEX_*</c> variable (if any) and how to apply a text value.</summary>
+    public sealed record Key(string Path, string? EnvVar, Action<GodexOptions, string> Apply);
+
+    /// <summary>A list key (YAML sequence, or a comma-separated env/flag value).</summary>
+    public sealed record ListKey(string Path, string? EnvVar, Action<GodexOptions, List<string>> Apply);
+
+    public static IReadOnlyList<Key> Scalars { get; } = BuildScalars();
+
+    public static IReadOnlyList<ListKey> Lists { get; } =
+    [
+        new("proxy.backends.codex.models", null, (o, v) => o.Proxy.Backends.Codex.Models = v),
+        new("proxy.backends.anthropic.models", null, (o, v) => o.Proxy.Backends.Anthropic.Models = v),
+        new("proxy.backends.anthropic.oauth_betas", "GODEX_ANTHROPIC_OAUTH_BETAS", (o, v) => o.Proxy.Backends.Anthropic.OAuthBetas = v),
+    ];
+
+    /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
+    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns"];
+
+    /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
+    public static IReadOnlyList<string> NotYetSupported { get; } =
+    [
+        "proxy.keys_path", "proxy.default_rate", "proxy.default_burst", "proxy.default_quota_tokens", "proxy.stats_path",
+        "proxy.stats_summary", "proxy.stats_max_bytes", "proxy.stats_max_backups", "proxy.events_path",
+        "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.audit_path", "proxy.audit_max_bytes",
+        "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
+        "proxy.upstream_audit_path", "proxy.meter_window", "proxy.admin_socket", "proxy.payments", "proxy.cache_ttl",
+        "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
+        "exec.allow_refresh", "exec.auto_tools", "exec.mock", "exec.web_search", "client.retry_delay",
+    ];
+
+    private static List<Key> BuildScalars()
+    {
+        var keys = new List<Key>
+        {
+            new("proxy.listen", "GODEX_PROXY_LISTEN", (o, v) => o.Proxy.Listen = ConfigValues.ParseListen(v, "proxy.listen")),
+            new("proxy.api_key", "GODEX_PROXY_API_KEY", (o, v) => o.Proxy.ApiKey = Empty(v)),
+            new("proxy.allow_any_key", "GODEX_PROXY_ALLOW_ANY_KEY", (o, v) => o.Proxy.AllowAnyKey = ConfigValues.ParseBool(v, "proxy.allow_any_key")),
+            new("proxy.model", "GODEX_PROXY_MODEL", (o, v) => o.Proxy.Model = Required(v, "proxy.model")),
+            new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "error")),
+            new("proxy.log_requests", "GODEX_PROXY_LOG_REQUESTS", (o, v) => o.Proxy.LogRequests = ConfigValues.ParseBool(v, "proxy.log_requests")),
+            new("proxy.max_body_bytes", "GODEX_PROXY_MAX_BODY_BYTES", (o, v) => o.Proxy.MaxRequestBodyBytes = Positive(ConfigValues.ParseBytes(v, "proxy.max_body_bytes"), "proxy.max_body_bytes")),
+            new("proxy.simulator", "GODEX_PROXY_SIMULATOR", (o, v) => o.Proxy.Simulator = ConfigValues.ParseChoice(v, "proxy.simulator", "auto", "on", "off")),
+            new("proxy.models_cache_ttl", "GODEX_PROXY_MODELS_CACHE_TTL", (o, v) => o.Proxy.ModelsCacheTtl = ConfigValues.ParseDuration(v, "proxy.models_cache_ttl")),
+
+            // The original's flat Codex keys, kept so its config files keep working.
+            new("proxy.base_url", "GODEX_PROXY_BASE_URL", (o, v) => o.Proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "proxy.base_url")),
+            new("proxy.originator", "GODEX_PROXY_ORIGINATOR", (o, v) => o.Proxy.Backends.Codex.Originator = Required(v, "proxy.originator")),
+            new("proxy.user_agent", "GODEX_PROXY_USER_AGENT", (o, v) => o.Proxy.Backends.Codex.UserAgent = Required(v, "proxy.user_agent")),
+            new("proxy.allow_refresh", "GODEX_PROXY_ALLOW_REFRESH", (o, v) => o.Proxy.Backends.Codex.AllowRefresh = ConfigValues.ParseBool(v, "proxy.allow_refresh")),
+            new("proxy.auth_path", "GODEX_PROXY_AUTH_PATH", (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),
+            new("auth.path", "GODEX_AUTH_PATH", (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),
+            new("auth.refresh_url", "GODEX_AUTH_REFRESH_URL", (o, v) => o.Proxy.Backends.Codex.RefreshUrl = ConfigValues.ParseUrl(v, "auth.refresh_url")),
+            new("auth.client_id", "GODEX_AUTH_CLIENT_ID", (o, v) => o.Proxy.Backends.Codex.ClientId = Required(v, "auth.client_id")),
+            new("auth.scope", "GODEX_AUTH_SCOPE", (o, v) => o.Proxy.Backends.Codex.Scope = Required(v, "auth.scope")),
+            new("client.base_url", "GODEX_BASE_URL", (o, v) => o.Proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "client.base_url")),
+            new("client.originator", "GODEX_ORIGINATOR", (o, v) => o.Proxy.Backends.Codex.Originator = Required(v, "client.originator")),
+            new("client.user_agent", "GODEX_USER_AGENT", (o, v) => o.Proxy.Backends.Codex.UserAgent = Required(v, "client.user_agent")),
+            new("client.retry_max", "GODEX_RETRY_MAX", (o, v) => o.Proxy.Backends.Codex.RetryMax = NonNegative(ConfigValues.ParseInt(v, "client.retry_max"), "client.retry_max")),
+
+            new("proxy.backends.codex.auth_path", "GODEX_CODEX_AUTH_PATH", (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),
+            new("proxy.backends.codex.credentials_path", null, (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),
+            new("proxy.backends.codex.originator", null, (o, v) => o.Proxy.Backends.Codex.Originator = Required(v, "proxy.backends.codex.originator")),
+            new("proxy.backends.codex.user_agent", null, (o, v) => o.Proxy.Backends.Codex.UserAgent = Required(v, "proxy.backends.codex.user_agent")),
+            new("proxy.backends.codex.allow_refresh", null, (o, v) => o.Proxy.Backends.Codex.AllowRefresh = ConfigValues.ParseBool(v, "proxy.backends.codex.allow_refresh")),
+            new("proxy.backends.codex.refresh_url", null, (o, v) => o.Proxy.Backends.Codex.RefreshUrl = ConfigValues.ParseUrl(v, "proxy.backends.codex.refresh_url")),
+            new("proxy.backends.codex.client_id", null, (o, v) => o.Proxy.Backends.Codex.ClientId = Required(v, "proxy.backends.codex.client_id")),
+            new("proxy.backends.codex.scope", null, (o, v) => o.Proxy.Backends.Codex.Scope = Required(v, "proxy.backends.codex.scope")),
+            new("proxy.backends.codex.default_instructions", null, (o, v) => o.Proxy.Backends.Codex.DefaultInstructions = v),
+
+            new("proxy.backends.anthropic.credentials_path", "GODEX_ANTHROPIC_CREDENTIALS_PATH", (o, v) => o.Proxy.Backends.Anthropic.CredentialsPath = Empty(v)),
+            new("proxy.backends.anthropic.api_key", "GODEX_ANTHROPIC_API_KEY", (o, v) => o.Proxy.Backends.Anthropic.ApiKey = Empty(v)),
+            new("proxy.backends.anthropic.api_key_env", null, (o, v) => o.Proxy.Backends.Anthropic.ApiKeyEnv = v.Trim()),
+            new("proxy.backends.anthropic.default_max_tokens", null, (o, v) => o.Proxy.Backends.Anthropic.DefaultMaxTokens = Positive(ConfigValues.ParseInt(v, "proxy.backends.anthropic.default_max_tokens"), "proxy.backends.anthropic.default_max_tokens")),
+            new("proxy.backends.anthropic.anthropic_version", null, (o, v) => o.Proxy.Backends.Anthropic.AnthropicVersion = Required(v, "proxy.backends.anthropic.anthropic_version")),
+            new("proxy.backends.anthropic.oauth_system_prefix", null, (o, v) => o.Proxy.Backends.Anthropic.OAuthSystemPrefix = v),
+            new("proxy.backends.anthropic.user_agent", null, (o, v) => o.Proxy.Backends.Anthropic.UserAgent = Required(v, "proxy.backends.anthropic.user_agent")),
+            new("proxy.backends.anthropic.allow_refresh", null, (o, v) => o.Proxy.Backends.Anthropic.AllowRefresh = ConfigValues.ParseBool(v, "proxy.backends.anthropic.allow_refresh")),
+            new("proxy.backends.anthropic.refresh_url", "GODEX_ANTHROPIC_REFRESH_URL", (o, v) => o.Proxy.Backends.Anthropic.RefreshUrl = ConfigValues.ParseUrl(v, "proxy.backends.anthropic.refresh_url")),
+            new("proxy.backends.anthropic.client_id", null, (o, v) => o.Proxy.Backends.Anthropic.ClientId = Required(v, "proxy.backends.anthropic.client_id")),
+            new("proxy.backends.anthropic.refresh_skew", null, (o, v) => o.Proxy.Backends.Anthropic.RefreshSkew = ConfigValues.ParseDuration(v, "proxy.backends.anthropic.refresh_skew")),
+
+            new("routing.default", "GODEX_ROUTING_DEFAULT", (o, v) => o.Routing.Default = Empty(v)),
+
+            new("exec.model", "GODEX_EXEC_MODEL", (o, v) => o.Exec.Model = Required(v, "exec.model")),
+            new("exec.instructions", "GODEX_EXEC_INSTRUCTIONS", (o, v) => o.Exec.Instructions = v),
+            new("exec.append_system_prompt", "GODEX_EXEC_APPEND_SYSTEM_PROMPT", (o, v) => o.Exec.AppendSystemPrompt = Empty(v)),
+            new("exec.tool_choice", "GODEX_EXEC_TOOL_CHOICE", (o, v) => o.Exec.ToolChoice = Required(v, "exec.tool_choice")),
+            new("exec.timeout", "GODEX_EXEC_TIMEOUT", (o, v) => o.Exec.Timeout = ConfigValues.ParseDuration(v, "exec.timeout")),
+            new("exec.auto_tools_max_steps", "GODEX_EXEC_AUTO_TOOLS_MAX_STEPS", (o, v) => o.Exec.AutoToolsMaxSteps = Positive(ConfigValues.ParseInt(v, "exec.auto_tools_max_steps"), "exec.auto_tools_max_steps")),
+            new("exec.mock_mode", "GODEX_EXEC_MOCK_MODE", (o, v) => o.Exec.MockMode = ConfigValues.ParseChoice(v, "exec.mock_mode", "echo", "text", "tool-call", "tool-loop")),
+        };
+
+        AddUpstreamKeys(keys, "codex", "GODEX_CODEX", o => o.Proxy.Backends.Codex);
+        AddUpstreamKeys(keys, "anthropic", "GODEX_ANTHROPIC", o => o.Proxy.Backends.Anthropic);
+        return keys;
+    }
+
+    private static void AddUpstreamKeys(List<Key> keys, string name, string envPrefix, Func<GodexOptions, UpstreamOptions> select)
+    {
+        string p = "proxy.backends." + name + ".";
+        keys.Add(new(p + "enabled", envPrefix + "_ENABLED", (o, v) => select(o).Enabled = ConfigValues.ParseBool(v, p + "enabled")));
+        keys.Add(new(p + "base_url", envPrefix + "_BASE_URL", (o, v) => select(o).BaseUrl = ConfigValues.ParseUrl(v, p + "base_url")));
+        keys.Add(new(p + "retry_max", null, (o, v) => select(o).RetryMax = NonNegative(ConfigValues.ParseInt(v, p + "retry_max"), p + "retry_max")));
+        keys.Add(new(p + "retry_delay", null, (o, v) => select(o).RetryDelay = ConfigValues.ParseDuration(v, p + "retry_delay")));
+        keys.Add(new(p + "retry_max_wait", null, (o, v) => select(o).RetryMaxWait = ConfigValues.ParseDuration(v, p + "retry_max_wait")));
+        keys.Add(new(p + "connect_timeout", null, (o, v) => select(o).ConnectTimeout = ConfigValues.ParseDuration(v, p + "connect_timeout")));
+        keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = ConfigValues.ParseDuration(v, p + "idle_timeout")));
+    }
+
+    private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string Required(string value, string key) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ConfigException($"{key}: must not be empty") : value.Trim();
+
+    private static T Positive<T>(T value, string key)
+        where T : System.Numerics.INumber<T> =>
+        value > T.Zero ? value : throw new ConfigException($"{key}: must be greater than zero, got {value}");
+
+    private static int NonNegative(int value, string key) =>
+        value >= 0 ? value : throw new ConfigException($"{key}: must not be negative, got {value}");
+}

@@ -1,0 +1,248 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Godex.Configuration;
+
+/// <summary>
+/// Builds <see cref="GodexOptions"/> from defaults &lt; the YAML file &lt; <c>GODEX_*</c> environment variables
+/// (flags are applied by the commands on top). Unlike the original, a value of the wrong type is a startup error
+/// naming the key and the file; an unknown key is a warning, never silently dropped.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>The file to read: <paramref name="explicitPath"/>, else <c>GODEX_CONFIG</c>, else <c>~/.config/godex/config.yaml</c>.</summary>
+    /// <returns>The path and whether the user named it (a named file must exist; the default one may be absent).</returns>
+    public static (string Path, bool Explicit) ResolvePath(string? explicitPath, Func<string, string?> getEnv)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            return (ExpandHome(explicitPath), true);
+        }
+
+        string? fromEnv = getEnv("GODEX_CONFIG");
+        if (!string.IsNullOrWhiteSpace(fromEnv))
+        {
+            return (ExpandHome(fromEnv), true);
+        }
+
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return (Path.Combine(home, ".config", "godex", "config.yaml"), false);
+    }
+
+    /// <summary>Loads the layered configuration. Throws <see cref="ConfigException"/> on any bad value.</summary>
+    public static GodexOptions Load(string? explicitPath, Func<string, string?> getEnv, ICollection<string> warnings)
+    {
+        var options = new GodexOptions();
+        (string path, bool isExplicit) = ResolvePath(explicitPath, getEnv);
+        if (File.Exists(path))
+        {
+            ApplyYaml(options, File.ReadAllText(path), path, warnings);
+        }
+        else if (isExplicit)
+        {
+            throw new ConfigException($"config file not found: {path}");
+        }
+
+        ApplyEnvironment(options, getEnv);
+        return options;
+    }
+
+    /// <summary>Applies a YAML document over <paramref name="options"/>.</summary>
+    public static void ApplyYaml(GodexOptions options, string yaml, string source, ICollection<string> warnings)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigException($"{source}: invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new ConfigException($"{source}: the top level must be a mapping of sections (proxy:, routing:, exec:)");
+        }
+
+        var scalars = ConfigKeys.Scalars.ToDictionary(k => k.Path, StringComparer.Ordinal);
+        var lists = ConfigKeys.Lists.ToDictionary(k => k.Path, StringComparer.Ordinal);
+        Walk(root, "", options, source, scalars, lists, warnings);
+    }
+
+    private static void Walk(
+        YamlMappingNode mapping,
+        string prefix,
+        GodexOptions options,
+        string source,
+        Dictionary<string, ConfigKeys.Key> scalars,
+        Dictionary<string, ConfigKeys.ListKey> lists,
+        ICollection<string> warnings)
+    {
+        foreach ((YamlNode keyNode, YamlNode valueNode) in mapping.Children)
+        {
+            string name = (keyNode as YamlScalarNode)?.Value ?? "";
+            string path = prefix.Length == 0 ? name : prefix + "." + name;
+            string where = $"{source}:{keyNode.Start.Line}";
+
+            if (scalars.TryGetValue(path, out ConfigKeys.Key? scalar))
+            {
+                if (valueNode is not YamlScalarNode text)
+                {
+                    throw new ConfigException($"{where}: {path}: expected a single value, got a {Describe(valueNode)}");
+                }
+
+                Apply(() => scalar.Apply(options, text.Value ?? ""), where);
+            }
+            else if (lists.TryGetValue(path, out ConfigKeys.ListKey? list))
+            {
+                list.Apply(options, ReadList(valueNode, path, where));
+            }
+            else if (path == "routing.aliases")
+            {
+                ReadAliases(valueNode, options.Routing, where);
+            }
+            else if (path == "routing.patterns")
+            {
+                ReadPatterns(valueNode, options.Routing, where);
+            }
+            else if (ConfigKeys.NotYetSupported.Contains(path))
+            {
+                warnings.Add($"{where}: {path} is a setting of the original godex that this version does not support yet; ignored");
+            }
+            else if (valueNode is YamlMappingNode child && IsSection(path))
+            {
+                Walk(child, path, options, source, scalars, lists, warnings);
+            }
+            else
+            {
+                warnings.Add($"{where}: unknown key {path}; ignored (see docs/config.template.yaml)");
+            }
+        }
+    }
+
+    private static bool IsSection(string path) =>
+        ConfigKeys.Scalars.Any(k => k.Path.StartsWith(path + ".", StringComparison.Ordinal))
+        || ConfigKeys.Lists.Any(k => k.Path.StartsWith(path + ".", StringComparison.Ordinal))
+        || path == "routing";
+
+    private static List<string> ReadList(YamlNode node, string path, string where)
+    {
+        switch (node)
+        {
+            case YamlSequenceNode sequence:
+                var items = new List<string>(sequence.Children.Count);
+                foreach (YamlNode item in sequence.Children)
+                {
+                    if (item is not YamlScalarNode { Value: { } value } || string.IsNullOrWhiteSpace(value))
+                    {
+                        throw new ConfigException($"{where}: {path}: every item must be a non-empty string");
+                    }
+
+                    items.Add(value.Trim());
+                }
+
+                return items;
+            case YamlScalarNode { Value: null or "" }:
+                return [];
+            default:
+                throw new ConfigException($"{where}: {path}: expected a list, got a {Describe(node)}");
+        }
+    }
+
+    private static void ReadAliases(YamlNode node, RoutingOptions routing, string where)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new ConfigException($"{where}: routing.aliases: expected a mapping of alias: model, got a {Describe(node)}");
+        }
+
+        foreach ((YamlNode key, YamlNode value) in mapping.Children)
+        {
+            string alias = (key as YamlScalarNode)?.Value ?? "";
+            if (value is not YamlScalarNode { Value: { } model } || string.IsNullOrWhiteSpace(model))
+            {
+                throw new ConfigException($"{where}: routing.aliases.{alias}: expected a model name");
+            }
+
+            routing.Aliases[alias.Trim()] = model.Trim();
+        }
+    }
+
+    private static void ReadPatterns(YamlNode node, RoutingOptions routing, string where)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new ConfigException($"{where}: routing.patterns: expected a mapping of backend: [prefixes], got a {Describe(node)}");
+        }
+
+        // The file's patterns replace the defaults as a whole, in the file's order: that order is the match order.
+        var patterns = new List<KeyValuePair<string, List<string>>>();
+        foreach ((YamlNode key, YamlNode value) in mapping.Children)
+        {
+            string backend = ((key as YamlScalarNode)?.Value ?? "").Trim();
+            patterns.Add(new(backend, ReadList(value, "routing.patterns." + backend, where)));
+        }
+
+        routing.Patterns = patterns;
+    }
+
+    /// <summary>Applies every <c>GODEX_*</c> variable that is set. A bad value names the variable.</summary>
+    public static void ApplyEnvironment(GodexOptions options, Func<string, string?> getEnv)
+    {
+        foreach (ConfigKeys.Key key in ConfigKeys.Scalars)
+        {
+            if (key.EnvVar is not null && getEnv(key.EnvVar) is { } value)
+            {
+                Apply(() => key.Apply(options, value), "environment variable " + key.EnvVar);
+            }
+        }
+
+        foreach (ConfigKeys.ListKey key in ConfigKeys.Lists)
+        {
+            if (key.EnvVar is not null && getEnv(key.EnvVar) is { } value)
+            {
+                key.Apply(options, [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+            }
+        }
+    }
+
+    private static void Apply(Action apply, string where)
+    {
+        try
+        {
+            apply();
+        }
+        catch (ConfigException ex)
+        {
+            throw new ConfigException($"{where}: {ex.Message}", ex);
+        }
+    }
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlMappingNode => "mapping",
+        YamlSequenceNode => "list",
+        _ => "value",
+    };
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
+            : path;
+}
