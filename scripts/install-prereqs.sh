@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build godex: the native toolchain Native AOT links with.
+# Idempotent and quiet when everything is there.
+set -euo pipefail
+missing=()
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+[[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  echo "installing: ${missing[*]}" >&2
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi

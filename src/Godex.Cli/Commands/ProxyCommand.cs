@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Godex.Configuration;
+using Godex.Server;
+
+namespace Godex.Cli.Commands;
+
+/// <summary><c>godex proxy</c>: the HTTP server.</summary>
+internal static class ProxyCommand
+{
+    private static readonly Option<string?> s_listen = new("--listen") { Description = "host:port to listen on (default 127.0.0.1:39001)", HelpName = "host:port" };
+    private static readonly Option<string?> s_apiKey = new("--api-key") { Description = "Require this client key (Authorization: Bearer or x-api-key)", HelpName = "key" };
+    private static readonly Option<bool> s_allowAnyKey = new("--allow-any-key") { Description = "Accept any client key, or none (local development)" };
+    private static readonly Option<string?> s_model = new("--model") { Description = "Model used when a request names none (default gpt-5.2-codex)", HelpName = "model" };
+    private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn|error (default info)", HelpName = "level" };
+    private static readonly Option<bool> s_logRequests = new("--log-requests") { Description = "Log one line per request (never bodies or keys)" };
+    private static readonly Option<string?> s_maxBodyBytes = new("--max-body-bytes") { Description = "Largest request body accepted, e.g. 20MB", HelpName = "size" };
+    private static readonly Option<string?> s_simulator = new("--simulator") { Description = "auto (serve from the built-in simulator when no login exists) | on | off", HelpName = "mode" };
+    private static readonly Option<string?> s_baseUrl = new("--base-url") { Description = "Codex backend base URL (default https://chatgpt.com/backend-api/codex)", HelpName = "url" };
+    private static readonly Option<string?> s_authPath = new("--auth-path") { Description = "Codex CLI login file (default $CODEX_HOME/auth.json or ~/.codex/auth.json)", HelpName = "path" };
+    private static readonly Option<string?> s_anthropicBaseUrl = new("--anthropic-base-url") { Description = "Anthropic API base URL (default https://api.anthropic.com)", HelpName = "url" };
+    private static readonly Option<string?> s_anthropicCredentials = new("--anthropic-credentials") { Description = "Claude Code login file (default ~/.claude/.credentials.json)", HelpName = "path" };
+
+    public static Command Create()
+    {
+        var command = new Command("proxy", "Run the OpenAI- and Anthropic-compatible HTTP server")
+        {
+            s_listen, s_apiKey, s_allowAnyKey, s_model, s_logLevel, s_logRequests, s_maxBodyBytes, s_simulator,
+            s_baseUrl, s_authPath, s_anthropicBaseUrl, s_anthropicCredentials,
+        };
+        command.SetAction(RunAsync);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        TextWriter error = parse.InvocationConfiguration.Error;
+        GodexOptions options;
+        var warnings = new List<string>();
+        try
+        {
+            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, warnings);
+            ApplyFlags(parse, options);
+        }
+        catch (ConfigException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Usage;
+        }
+
+        try
+        {
+            await using GodexApp app = await GodexApp.StartAsync(options, warnings, cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken);
+            return GodexCommand.Success;
+        }
+        catch (GodexStartupException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Failure;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return GodexCommand.Success;
+        }
+    }
+
+    private static void ApplyFlags(ParseResult parse, GodexOptions options)
+    {
+        ProxyOptions proxy = options.Proxy;
+        Apply(parse, s_listen, v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
+        Apply(parse, s_apiKey, v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
+        Apply(parse, s_model, v => proxy.Model = v);
+        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "error"));
+        Apply(parse, s_maxBodyBytes, v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
+        Apply(parse, s_simulator, v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
+        Apply(parse, s_baseUrl, v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));
+        Apply(parse, s_authPath, v => proxy.Backends.Codex.AuthPath = v);
+        Apply(parse, s_anthropicBaseUrl, v => proxy.Backends.Anthropic.BaseUrl = ConfigValues.ParseUrl(v, "--anthropic-base-url"));
+        Apply(parse, s_anthropicCredentials, v => proxy.Backends.Anthropic.CredentialsPath = v);
+        if (parse.GetResult(s_allowAnyKey) is not null)
+        {
+            proxy.AllowAnyKey = parse.GetValue(s_allowAnyKey);
+        }
+
+        if (parse.GetResult(s_logRequests) is not null)
+        {
+            proxy.LogRequests = parse.GetValue(s_logRequests);
+        }
+    }
+
+    private static void Apply(ParseResult parse, Option<string?> option, Action<string> apply)
+    {
+        if (parse.GetResult(option) is not null && parse.GetValue(option) is { } value)
+        {
+            apply(value);
+        }
+    }
+}

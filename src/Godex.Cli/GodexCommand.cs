@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Godex.Cli.Commands;
+
+namespace Godex.Cli;
+
+/// <summary>The root command and the exit-code conventions every subcommand follows.</summary>
+internal static class GodexCommand
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code for a runtime failure (bad config, upstream unreachable at startup, ...).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for wrong usage (unknown flag, missing argument, bad value).</summary>
+    public const int Usage = 2;
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("godex: one local endpoint for every model you can use. Routes OpenAI and Anthropic API calls to the ChatGPT Codex backend, Anthropic, or the built-in simulator.")
+        {
+            GlobalOptions.Config,
+        };
+        root.Subcommands.Add(ProxyCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(VersionCommand.Create());
+        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs. Parse errors print one line naming the problem and exit 2 (the original's usage code), rather
+    /// than System.CommandLine's default of 1 with the whole help text.
+    /// </summary>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && !IsHelpOrVersion(parse))
+        {
+            string command = parse.CommandResult.Command == root ? "godex" : "godex " + parse.CommandResult.Command.Name;
+            await configuration.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (see '{command} --help')");
+            return Usage;
+        }
+
+        return await parse.InvokeAsync(configuration, cancellationToken);
+    }
+
+    private static bool IsHelpOrVersion(ParseResult parse) =>
+        parse.Action is System.CommandLine.Help.HelpAction || parse.Action?.GetType().Name == "VersionOptionAction";
+}

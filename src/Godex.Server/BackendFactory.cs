@@ -1,0 +1,63 @@
+using Godex.Auth;
+using Godex.Backends;
+using Godex.Backends.Anthropic;
+using Godex.Backends.Codex;
+using Godex.Configuration;
+using Godex.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server;
+
+/// <summary>Builds the enabled providers from configuration, each with its own pooled HTTP client.</summary>
+internal static class BackendFactory
+{
+    public static IReadOnlyList<IChatBackend> Create(GodexOptions options, IServiceProvider services)
+    {
+        TimeProvider time = services.GetRequiredService<TimeProvider>();
+        ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
+        var backends = new List<IChatBackend>();
+
+        CodexBackendOptions codex = options.Proxy.Backends.Codex;
+        if (codex.Enabled)
+        {
+            HttpClient http = UpstreamHttp.CreateClient(codex);
+            var credentials = new CodexCredentialStore(codex, http, time);
+            backends.Add(new CodexBackend(codex, http, credentials, time, loggers.CreateLogger<CodexBackend>()));
+        }
+
+        AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
+        if (anthropic.Enabled)
+        {
+            HttpClient http = UpstreamHttp.CreateClient(anthropic);
+            var credentials = new ClaudeCredentialStore(anthropic, http, time);
+            backends.Add(new AnthropicBackend(anthropic, http, credentials, time, loggers.CreateLogger<AnthropicBackend>()));
+        }
+
+        return backends;
+    }
+
+    /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>
+    public static string Describe(string backend, GodexOptions options) => backend switch
+    {
+        "codex" => $"{options.Proxy.Backends.Codex.BaseUrl} (login: {CodexCredentialStore.ResolvePath(options.Proxy.Backends.Codex)}{(CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex) ? "" : ", missing")})",
+        "anthropic" => $"{options.Proxy.Backends.Anthropic.BaseUrl} (login: {DescribeAnthropicLogin(options.Proxy.Backends.Anthropic)})",
+        _ => backend,
+    };
+
+    private static string DescribeAnthropicLogin(AnthropicBackendOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            return "API key from config";
+        }
+
+        if (!string.IsNullOrEmpty(options.ApiKeyEnv) && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(options.ApiKeyEnv)))
+        {
+            return "API key from $" + options.ApiKeyEnv;
+        }
+
+        string path = ClaudeCredentialStore.ResolvePath(options);
+        return ClaudeCredentialStore.HasLogin(options) ? path : path + ", missing";
+    }
+}

@@ -1,0 +1,203 @@
+using System.Net;
+using Godex.Backends;
+using Godex.Configuration;
+using Godex.Routing;
+using Godex.Server.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server;
+
+/// <summary>
+/// The composition root of <c>godex proxy</c>: decides between real backends and the built-in simulator, builds
+/// the providers and the router, and hosts the front doors on Kestrel. Tests start the same app on 127.0.0.1:0.
+/// </summary>
+/// <remarks>
+/// <code>
+/// client ─► Kestrel ─► ClientKeyMiddleware ─► endpoint (dialect) ─► ModelRouter ─► IChatBackend ─► upstream
+///                                                                                                 (or the simulator)
+/// </code>
+/// </remarks>
+public sealed partial class GodexApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SimulatorHost? _simulator;
+    private readonly string? _simulatorHome;
+
+    private GodexApp(WebApplication app, Uri baseUrl, SimulatorHost? simulator, string? simulatorHome)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        _simulator = simulator;
+        _simulatorHome = simulatorHome;
+    }
+
+    /// <summary>The address the proxy really listens on (the port is resolved when 0 was asked for).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The simulator serving as upstream, when godex runs in simulator mode.</summary>
+    public Uri? SimulatorUrl => _simulator?.BaseUrl;
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Builds and starts the proxy. <paramref name="options"/> is final (defaults, file, environment and flags applied);
+    /// in simulator mode its backend URLs and credentials are pointed at the simulator.
+    /// </summary>
+    public static async Task<GodexApp> StartAsync(
+        GodexOptions options,
+        IReadOnlyCollection<string> configWarnings,
+        CancellationToken cancellationToken,
+        Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
+        if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
+        {
+            throw new GodexStartupException(
+                $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
+        }
+
+        SimulatorHost? simulator = null;
+        string? simulatorHome = null;
+        if (UseSimulator(options))
+        {
+            simulator = await SimulatorHost.StartAsync(new SimulatorOptions(), cancellationToken);
+            simulatorHome = SimulatorMode.PointBackendsAt(options, simulator.BaseUrl);
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
+            kestrel.Listen(listen.Address, listen.Port);
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Proxy);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
+        builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
+
+        WebApplication app = builder.Build();
+        ConfigurePipeline(app, options);
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync();
+            }
+
+            throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
+        }
+
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var godex = new GodexApp(app, new Uri(address), simulator, simulatorHome);
+        godex.LogStartup(options, configWarnings);
+        return godex;
+    }
+
+    private static bool UseSimulator(GodexOptions options) => options.Proxy.Simulator switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => !SimulatorMode.AnyLoginExists(options),
+    };
+
+    private static void ConfigurePipeline(WebApplication app, GodexOptions options)
+    {
+        if (options.Proxy.LogRequests)
+        {
+            app.UseMiddleware<RequestLogMiddleware>();
+        }
+
+        app.UseMiddleware<Middleware.ClientKeyMiddleware>();
+        app.MapHealth();
+        app.MapModels();
+        app.MapChatCompletions();
+    }
+
+    private void LogStartup(GodexOptions options, IReadOnlyCollection<string> configWarnings)
+    {
+        ILogger logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("godex");
+        foreach (string warning in configWarnings)
+        {
+            Log.ConfigWarning(logger, warning);
+        }
+
+        Log.Listening(logger, typeof(GodexApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", BaseUrl);
+        if (_simulator is not null)
+        {
+            Log.SimulatorMode(logger, _simulator.BaseUrl);
+        }
+
+        foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
+        {
+            Log.Backend(logger, backend.Name, BackendFactory.Describe(backend.Name, options));
+        }
+
+        if (string.IsNullOrEmpty(options.Proxy.ApiKey))
+        {
+            Log.NoClientKey(logger);
+        }
+    }
+
+    /// <summary>Runs until the process is asked to stop (Ctrl+C, SIGTERM) or <paramref name="cancellationToken"/> fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+
+        if (_simulatorHome is not null)
+        {
+            Directory.Delete(_simulatorHome, recursive: true);
+        }
+    }
+
+    // EventIds 1-5; next free: 6.
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "Listening", Level = LogLevel.Information, Message = "godex {Version} listening on {Url}")]
+        public static partial void Listening(ILogger logger, string version, Uri url);
+
+        [LoggerMessage(EventId = 2, EventName = "SimulatorMode", Level = LogLevel.Warning, Message = "No Codex or Claude login found: serving every model from the built-in simulator at {Url} (answers are simulated). Log in with `codex login` or `claude`, or set an API key, to use real backends; --simulator off disables this.")]
+        public static partial void SimulatorMode(ILogger logger, Uri url);
+
+        [LoggerMessage(EventId = 3, EventName = "Backend", Level = LogLevel.Information, Message = "backend {Name}: {Description}")]
+        public static partial void Backend(ILogger logger, string name, string description);
+
+        [LoggerMessage(EventId = 4, EventName = "NoClientKey", Level = LogLevel.Information, Message = "no client key configured: any local client is accepted (set --api-key to require one)")]
+        public static partial void NoClientKey(ILogger logger);
+
+        [LoggerMessage(EventId = 5, EventName = "ConfigWarning", Level = LogLevel.Warning, Message = "config: {Warning}")]
+        public static partial void ConfigWarning(ILogger logger, string warning);
+    }
+}
