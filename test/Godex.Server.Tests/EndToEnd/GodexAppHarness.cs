@@ -1,0 +1,43 @@
+using Godex.Configuration;
+
+namespace Godex.Server.Tests.EndToEnd;
+
+/// <summary>Starts the real composition root (<see cref="GodexApp"/>) on 127.0.0.1:0 for end-to-end tests.</summary>
+internal sealed class GodexAppHarness : IAsyncDisposable
+{
+    private GodexAppHarness(GodexApp app)
+    {
+        App = app;
+        Http = new HttpClient { BaseAddress = app.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public GodexApp App { get; }
+
+    public HttpClient Http { get; }
+
+    public Uri OpenAIEndpoint => new(App.BaseUrl, "/v1");
+
+    /// <summary>godex on the built-in simulator (whatever logins this machine has).</summary>
+    public static Task<GodexAppHarness> StartOnSimulatorAsync(Action<GodexOptions>? configure = null) =>
+        StartAsync(options =>
+        {
+            options.Proxy.Simulator = "on";
+            configure?.Invoke(options);
+        });
+
+    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure)
+    {
+        var options = new GodexOptions();
+        options.Proxy.Listen = "127.0.0.1:0";
+        options.Proxy.LogLevel = "warn";
+        configure(options);
+        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken);
+        return new GodexAppHarness(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.DisposeAsync();
+    }
+}
