@@ -210,6 +210,21 @@ public sealed class CodexBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Stream_EnumeratorDisposed_DisposesUpstreamResponse()
+    {
+        var body = new StallingStream("data: {\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"model\":\"m\"}}\n\n"u8.ToArray());
+        (CodexBackend backend, _) = Create((_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) }));
+
+        await foreach (StreamEvent item in backend.StreamAsync(Request, TestContext.Current.CancellationToken))
+        {
+            Assert.IsType<ResponseStartedEvent>(item);
+            break;
+        }
+
+        Assert.True(body.Disposed);
+    }
+
+    [Fact]
     public async Task ListModels_ReturnsConfiguredModels()
     {
         (CodexBackend backend, _) = Create((_, _, _) => Task.FromResult(Stream()));
@@ -223,6 +238,14 @@ public sealed class CodexBackendTests : IDisposable
     private sealed class StallingStream(byte[] head) : Stream
     {
         private int _position;
+
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
