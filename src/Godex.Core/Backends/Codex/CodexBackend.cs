@@ -1,0 +1,358 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Godex.Auth;
+using Godex.Configuration;
+using Godex.Conversation;
+using Godex.Http;
+using Godex.Sse;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Backends.Codex;
+
+/// <summary>
+/// The ChatGPT Codex backend: <c>POST {base_url}/responses</c>, Responses-API SSE, stream only, authenticated with
+/// the Codex CLI login.
+/// </summary>
+/// <remarks>
+/// <code>
+/// 1. credential (refreshed when it expires within 5 min)
+/// 2. POST /responses ── 429/5xx before the first byte: retried (Retry-After honoured)
+///                    ── 401: forced refresh, one more try
+///                    ── other non-2xx: one StreamErrorEvent with the upstream status and message
+/// 3. SSE → ResponsesStreamParser → canonical events; silence longer than IdleTimeout → 504
+/// </code>
+/// </remarks>
+public sealed partial class CodexBackend : IChatBackend
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    private readonly CodexBackendOptions _options;
+    private readonly HttpClient _http;
+    private readonly CodexCredentialStore _credentials;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CodexBackend> _logger;
+    private readonly Uri _endpoint;
+
+    public CodexBackend(CodexBackendOptions options, HttpClient http, CodexCredentialStore credentials, TimeProvider time, ILogger<CodexBackend> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options;
+        _http = http;
+        _credentials = credentials;
+        _time = time;
+        _logger = logger;
+        _endpoint = new Uri(options.BaseUrl.TrimEnd('/') + "/responses");
+    }
+
+    /// <inheritdoc />
+    public string Name => "codex";
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<StreamEvent> StreamAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        byte[] body = CodexRequestTranslator.Translate(request, _options.DefaultInstructions);
+        return StreamCoreAsync(request, body, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<ModelInfo>(_options.Models.Count);
+        foreach (string id in _options.Models)
+        {
+            models.Add(new ModelInfo(id, Name));
+        }
+
+        return Task.FromResult<IReadOnlyList<ModelInfo>>(models);
+    }
+
+    private async IAsyncEnumerable<StreamEvent> StreamCoreAsync(ChatRequest request, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // 1-2. Credential and request, with the one forced refresh on 401.
+        (HttpResponseMessage? response, BackendError? failure) = await SendAsync(request, body, cancellationToken);
+        if (failure is not null)
+        {
+            yield return new StreamErrorEvent(failure);
+            yield break;
+        }
+
+        using (response)
+        {
+            if (!response!.IsSuccessStatusCode)
+            {
+                BackendError error = await ReadErrorAsync(response, cancellationToken);
+                Log.UpstreamError(_logger, error.Status, error.Code ?? error.Type, request.Model);
+                yield return new StreamErrorEvent(error);
+                yield break;
+            }
+
+            // 3. The stream. The idle timer restarts on each event (YARP's ActivityCancellationTokenSource idea).
+            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+            idle.CancelAfter(_options.IdleTimeout);
+
+            Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var parser = new ResponsesStreamParser();
+            var events = new List<StreamEvent>(4);
+            await using IAsyncEnumerator<SseEvent> reader = SseEventReader.ReadAsync(stream, linked.Token).GetAsyncEnumerator(linked.Token);
+            while (true)
+            {
+                bool hasEvent;
+                BackendError? broken = null;
+                try
+                {
+                    hasEvent = await reader.MoveNextAsync();
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    Log.IdleTimeout(_logger, _options.IdleTimeout.TotalSeconds, request.Model);
+                    broken = new BackendError(504, BackendErrorTypes.Timeout, $"the Codex upstream sent nothing for {_options.IdleTimeout.TotalSeconds:0} s");
+                    hasEvent = false;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+                {
+                    broken = BackendError.Upstream(502, $"the Codex upstream stream broke: {ex.Message}");
+                    hasEvent = false;
+                }
+
+                if (broken is not null)
+                {
+                    if (!parser.IsTerminated)
+                    {
+                        yield return new StreamErrorEvent(broken);
+                    }
+
+                    yield break;
+                }
+
+                if (!hasEvent)
+                {
+                    break;
+                }
+
+                idle.CancelAfter(_options.IdleTimeout);
+                cancellationToken.ThrowIfCancellationRequested();
+                SseEvent sse = reader.Current;
+                if (sse.IsDone)
+                {
+                    continue;
+                }
+
+                parser.Parse(sse.Data, events);
+                foreach (StreamEvent streamEvent in events)
+                {
+                    yield return streamEvent;
+                }
+
+                events.Clear();
+                if (parser.IsTerminated)
+                {
+                    yield break;
+                }
+            }
+
+            parser.Finish(events);
+            foreach (StreamEvent streamEvent in events)
+            {
+                yield return streamEvent;
+            }
+        }
+    }
+
+    private async Task<(HttpResponseMessage? Response, BackendError? Error)> SendAsync(ChatRequest request, byte[] body, CancellationToken cancellationToken)
+    {
+        CodexCredential credential;
+        try
+        {
+            credential = await _credentials.GetAsync(forceRefresh: false, cancellationToken);
+        }
+        catch (CredentialException ex)
+        {
+            return (null, CredentialError(ex));
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                CodexCredential current = credential;
+                Log.Sending(_logger, request.Model, _endpoint);
+                response = await UpstreamHttp.SendWithRetryAsync(_http, () => CreateRequest(request, body, current), _options, _time, cancellationToken);
+            }
+            catch (HttpRequestException ex)
+            {
+                return (null, BackendError.Upstream(502, $"could not reach the Codex upstream at {_endpoint}: {ex.Message}"));
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // HttpClient timeouts surface as cancellation.
+                return (null, new BackendError(504, BackendErrorTypes.Timeout, $"the Codex upstream at {_endpoint} did not answer: {ex.Message}"));
+            }
+
+            if (response.StatusCode != HttpStatusCode.Unauthorized || attempt > 0)
+            {
+                return (response, null);
+            }
+
+            // The token was rejected before its expiry (revoked, rotated elsewhere): refresh once and try again.
+            CodexCredential refreshed;
+            try
+            {
+                refreshed = await _credentials.GetAsync(forceRefresh: true, cancellationToken);
+            }
+            catch (CredentialException ex)
+            {
+                response.Dispose();
+                return (null, CredentialError(ex));
+            }
+
+            if (string.Equals(refreshed.BearerToken, credential.BearerToken, StringComparison.Ordinal))
+            {
+                return (response, null);
+            }
+
+            Log.RetryingAfterRefresh(_logger, request.Model);
+            response.Dispose();
+            credential = refreshed;
+        }
+    }
+
+    private HttpRequestMessage CreateRequest(ChatRequest request, byte[] body, CodexCredential credential)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, _endpoint)
+        {
+            Content = new ByteArrayContent(body),
+        };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential.BearerToken);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        message.Headers.TryAddWithoutValidation("originator", _options.Originator);
+        message.Headers.TryAddWithoutValidation("User-Agent", _options.UserAgent);
+        if (credential.IsChatGpt && credential.AccountId is not null)
+        {
+            message.Headers.TryAddWithoutValidation("chatgpt-account-id", credential.AccountId);
+        }
+
+        if (!string.IsNullOrEmpty(request.PromptCacheKey))
+        {
+            // The backend keys its prompt cache on the session as well as on prompt_cache_key.
+            message.Headers.TryAddWithoutValidation("session_id", request.PromptCacheKey);
+        }
+
+        return message;
+    }
+
+    private static BackendError CredentialError(CredentialException ex) =>
+        new(401, BackendErrorTypes.Authentication, ex.Message);
+
+    /// <summary>
+    /// Maps a refused request to a <see cref="BackendError"/>: <c>{"error":{"message","type","code","resets_in_seconds"}}</c>
+    /// or <c>{"detail": ...}</c>, else the status with the start of the body.
+    /// </summary>
+    private async Task<BackendError> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        byte[] payload = await ReadLimitedAsync(response, cancellationToken);
+        string? message = null, code = null, param = null;
+        TimeSpan? resetsIn = null;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(payload);
+            JsonElement root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind == JsonValueKind.Object)
+                {
+                    message = String(error, "message");
+                    code = String(error, "code") ?? String(error, "type");
+                    param = String(error, "param");
+                    if (error.TryGetProperty("resets_in_seconds", out JsonElement resets) && resets.ValueKind == JsonValueKind.Number)
+                    {
+                        resetsIn = TimeSpan.FromSeconds(Math.Max(0, resets.GetDouble()));
+                    }
+                }
+                else if (root.TryGetProperty("error", out JsonElement errorText) && errorText.ValueKind == JsonValueKind.String)
+                {
+                    message = errorText.GetString();
+                }
+
+                if (message is null && root.TryGetProperty("detail", out JsonElement detail))
+                {
+                    message = detail.ValueKind == JsonValueKind.String ? detail.GetString() : detail.GetRawText();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page): fall back to the text below.
+        }
+
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            string text = System.Text.Encoding.UTF8.GetString(payload).Trim();
+            message = text.Length == 0
+                ? $"the Codex upstream answered {status}"
+                : $"the Codex upstream answered {status}: {(text.Length > 512 ? text[..512] : text)}";
+        }
+
+        if (status == 429 && code == "usage_limit_reached" && resetsIn is TimeSpan wait)
+        {
+            message += $" (resets in {wait.TotalSeconds:0} s)";
+        }
+
+        return BackendError.Upstream(status, message) with
+        {
+            Code = code,
+            Param = param,
+            RetryAfter = UpstreamHttp.RetryAfter(response, _time) ?? resetsIn,
+        };
+    }
+
+    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            byte[] buffer = new byte[MaxErrorBodyBytes];
+            int total = 0;
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+            {
+                total += read;
+            }
+
+            return buffer.AsSpan(0, total).ToArray();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return [];
+        }
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    // Event ids: 1-4 used; next is 5.
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Sending {Model} to the Codex upstream {Endpoint}", EventName = "CodexSending")]
+        public static partial void Sending(ILogger logger, string model, Uri endpoint);
+
+        [LoggerMessage(2, LogLevel.Information, "The Codex upstream rejected the token for {Model}; refreshed the login and retrying once", EventName = "CodexRetryAfterRefresh")]
+        public static partial void RetryingAfterRefresh(ILogger logger, string model);
+
+        [LoggerMessage(3, LogLevel.Warning, "The Codex upstream answered {Status} ({Code}) for {Model}", EventName = "CodexUpstreamError")]
+        public static partial void UpstreamError(ILogger logger, int status, string code, string model);
+
+        [LoggerMessage(4, LogLevel.Warning, "The Codex upstream stream for {Model} was idle for {Seconds} s; cut", EventName = "CodexIdleTimeout")]
+        public static partial void IdleTimeout(ILogger logger, double seconds, string model);
+    }
+}
