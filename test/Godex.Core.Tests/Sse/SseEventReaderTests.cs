@@ -1,0 +1,88 @@
+using System.Text;
+using Godex.Sse;
+using Godex.TestUtilities;
+
+namespace Godex.Tests.Sse;
+
+public sealed class SseEventReaderTests
+{
+    [Fact]
+    public async Task Read_RealWorldFraming_DispatchesEachEvent()
+    {
+        string wire = ": a comment\r\nevent: first\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\n" +
+            "id: 7\nretry: 100\ndata: {\"b\":2}          \n\n" +
+            "event: ping\rdata: {}\r\r" +
+            "data: [DONE]\n\n";
+
+        List<(string Type, string Data)> events = await ReadAllAsync(Encoding.UTF8.GetBytes(wire));
+
+        Assert.Equal(
+            [("first", "{\"a\":\n1}"), ("message", "{\"b\":2}          "), ("ping", "{}"), ("message", "[DONE]")],
+            events);
+    }
+
+    [Fact]
+    public async Task Read_DoneSentinel_IsRecognisedWithPadding()
+    {
+        var reader = SseEventReader.ReadAsync(new MemoryStream("data:  [DONE] \n\n"u8.ToArray()), TestContext.Current.CancellationToken);
+
+        await foreach (SseEvent item in reader)
+        {
+            Assert.True(item.IsDone);
+        }
+    }
+
+    [Fact]
+    public async Task Read_LineOverOneMebibyte_IsKeptWhole()
+    {
+        string big = new('x', 3 * 1024 * 1024);
+
+        List<(string Type, string Data)> events = await ReadAllAsync(Encoding.UTF8.GetBytes("data: {\"t\":\"" + big + "\"}\n\n"));
+
+        Assert.Equal(big.Length + 8, Assert.Single(events).Data.Length);
+    }
+
+    [Fact]
+    public async Task Read_LastEventWithoutBlankLine_IsStillDelivered()
+    {
+        List<(string Type, string Data)> events = await ReadAllAsync("event: response.completed\ndata: {\"done\":true}\n"u8.ToArray());
+
+        Assert.Equal([("response.completed", "{\"done\":true}")], events);
+    }
+
+    [Fact]
+    public async Task Read_EmptyDataEvents_AreSkipped()
+    {
+        List<(string Type, string Data)> events = await ReadAllAsync("event: x\n\ndata:\n\ndata: 1\n\n"u8.ToArray());
+
+        Assert.Equal([("message", "1")], events);
+    }
+
+    [Fact]
+    public async Task Read_RecordedAnthropicStream_AllEventsArrive()
+    {
+        List<(string Type, string Data)> events = await ReadAllAsync(Fixtures.Bytes("anthropic-sdk-python/thinking-signature-refusal.synthetic.sse"));
+
+        Assert.Equal("message_start", events[0].Type);
+        Assert.Equal("message_stop", events[^1].Type);
+        Assert.All(events, e => Assert.StartsWith("{", e.Data, StringComparison.Ordinal));
+    }
+
+    private static async Task<List<(string Type, string Data)>> ReadAllAsync(byte[] wire)
+    {
+        var events = new List<(string, string)>();
+        // One byte per read: framing must not depend on how the upstream's bytes are chunked.
+        await foreach (SseEvent item in SseEventReader.ReadAsync(new TrickleStream(wire), TestContext.Current.CancellationToken))
+        {
+            events.Add((item.EventType, Encoding.UTF8.GetString(item.Data.Span)));
+        }
+
+        return events;
+    }
+
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, 1)], cancellationToken);
+    }
+}
