@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Godex.Configuration;
 using Godex.Conversation;
@@ -25,6 +26,10 @@ internal static class AnthropicRequestTranslator
     /// <summary>The Messages API's smallest thinking budget.</summary>
     public const int MinThinkingBudget = 1024;
 
+    // A request body, never embedded in HTML: escape only what JSON requires, so non-ASCII text and the apostrophe in
+    // the Claude Code identity block go out as themselves.
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>
     /// The thinking budget for an OpenAI-style effort: <c>low</c> 1024, <c>medium</c> 4096, <c>high</c> 16384,
     /// <c>xhigh</c> 32768; <c>none</c>, <c>minimal</c>, unknown or absent → no thinking.
@@ -44,7 +49,7 @@ internal static class AnthropicRequestTranslator
         ArgumentNullException.ThrowIfNull(options);
 
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             Write(writer, request, options, oauth);
         }
