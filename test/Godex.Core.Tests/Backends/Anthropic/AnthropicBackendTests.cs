@@ -222,6 +222,23 @@ public sealed class AnthropicBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task StreamAsync_EnumeratorDisposedEarly_DisposesUpstreamBody()
+    {
+        byte[] start = Encoding.UTF8.GetBytes(Fixtures.Text("anthropic-sdk-python/basic_response.sse").Split("event: content_block_delta")[0]);
+        var upstream = new StallingStream(start);
+        var handler = new ClaudeTestHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(upstream) }));
+        AnthropicBackend backend = CreateBackend(handler, out _, o => o.ApiKey = "k");
+
+        await foreach (StreamEvent streamEvent in backend.StreamAsync(Hello, TestContext.Current.CancellationToken))
+        {
+            Assert.IsType<ResponseStartedEvent>(streamEvent);
+            break;
+        }
+
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
     public async Task ListModelsAsync_LiveListMergedWithConfigured_FallsBackOnFailure()
     {
         var handler = new ClaudeTestHandler((_, _) => Task.FromResult(ClaudeTestHandler.Json(HttpStatusCode.OK, """
@@ -298,6 +315,14 @@ public sealed class AnthropicBackendTests : IDisposable
     private sealed class StallingStream(byte[] data) : Stream
     {
         private int _position;
+
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
