@@ -140,7 +140,7 @@ public sealed partial class AnthropicBackend : IChatBackend
         using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
 
-        Stream body = new EofTerminatedStream(await response.Content.ReadAsStreamAsync(cancellationToken));
+        Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
         IAsyncEnumerator<SseEvent> events = SseEventReader.ReadAsync(body, linked.Token).GetAsyncEnumerator(linked.Token);
         try
         {

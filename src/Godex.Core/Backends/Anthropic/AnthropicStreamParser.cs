@@ -302,17 +302,20 @@ internal sealed class AnthropicStreamParser
 
     private void OnMessageStop(List<StreamEvent> output)
     {
+        bool cutByLimit = MapStopReason(_stopReason) == FinishReason.Length;
         foreach (Block open in _blocks.Values)
         {
-            if (open.Kind == BlockKind.ToolUse)
+            if (open.Kind == BlockKind.ToolUse && !cutByLimit)
             {
-                // A tool call whose arguments never closed (the SDKs' incomplete_partial_json case) must not reach a
-                // client as a runnable call.
+                // A tool call whose arguments never closed, with no limit to explain it, is a broken stream.
                 Fail(output, new BackendError(502, BackendErrorTypes.Server,
                     $"upstream stream ended inside tool call '{open.Name}' ({open.CallId}): arguments incomplete (stop_reason {_stopReason ?? "none"})"));
                 return;
             }
         }
+
+        // Cut by max_tokens inside a tool call (the SDKs' incomplete_partial_json case): what OpenAI does too, finish
+        // "length" with the partial arguments streamed so far and no completed call; the client must not run it.
 
         IsCompleted = true;
         var usage = new Usage

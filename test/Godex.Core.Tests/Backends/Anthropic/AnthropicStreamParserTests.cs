@@ -73,12 +73,27 @@ public sealed class AnthropicStreamParserTests
     }
 
     [Fact]
-    public async Task Parse_IncompletePartialJson_ErrorEventAndNoCompletedCall()
+    public async Task Parse_IncompletePartialJson_CutByMaxTokens_IsLengthWithoutCompletedCall()
     {
         List<StreamEvent> events = await ParseAsync(Fixtures.Bytes("anthropic-sdk-python/incomplete_partial_json_response.sse"));
 
-        Assert.Empty(events.OfType<ResponseCompletedEvent>());
         Assert.Empty(events.OfType<ToolCallCompletedEvent>());
+        Assert.Empty(events.OfType<StreamErrorEvent>());
+        ToolCallStartedEvent started = Assert.Single(events.OfType<ToolCallStartedEvent>());
+        Assert.Equal("make_file", started.Name);
+        Assert.StartsWith("{\"filename\": \"taxes.txt", string.Concat(events.OfType<ToolCallArgumentsDeltaEvent>().Select(d => d.Delta)), StringComparison.Ordinal);
+        var completed = Assert.IsType<ResponseCompletedEvent>(events[^1]);
+        Assert.Equal(FinishReason.Length, completed.FinishReason);
+        Assert.Equal("max_tokens", completed.UpstreamReason);
+    }
+
+    [Fact]
+    public async Task Parse_ToolCallOpenAtMessageStopWithoutLimit_Returns502()
+    {
+        string text = Fixtures.Text("anthropic-sdk-python/incomplete_partial_json_response.sse").Replace("\"max_tokens\"", "\"end_turn\"", StringComparison.Ordinal);
+
+        List<StreamEvent> events = await ParseAsync(Encoding.UTF8.GetBytes(text));
+
         var error = Assert.IsType<StreamErrorEvent>(events[^1]);
         Assert.Equal(502, error.Error.Status);
         Assert.Contains("make_file", error.Error.Message, StringComparison.Ordinal);
@@ -158,7 +173,7 @@ public sealed class AnthropicStreamParserTests
     {
         var parser = new AnthropicStreamParser();
         var events = new List<StreamEvent>();
-        await foreach (SseEvent sse in SseEventReader.ReadAsync(new EofTerminatedStream(new MemoryStream(body)), TestContext.Current.CancellationToken))
+        await foreach (SseEvent sse in SseEventReader.ReadAsync(new MemoryStream(body), TestContext.Current.CancellationToken))
         {
             parser.Feed(sse, events);
         }
