@@ -220,7 +220,7 @@ internal sealed class AnthropicMessageWriter
             await StopBlockAsync(block);
         }
 
-        if (pacer.CutBeforeEnd())
+        if (await pacer.CutBeforeEndAsync(cancellationToken))
         {
             return;
         }

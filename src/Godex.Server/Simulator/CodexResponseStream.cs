@@ -59,7 +59,7 @@ internal sealed class CodexResponseStream
             return;
         }
 
-        if (_pacer.CutBeforeEnd())
+        if (await _pacer.CutBeforeEndAsync(Aborted))
         {
             return;
         }
@@ -314,6 +314,7 @@ internal sealed class CodexResponseStream
         w.WriteNumber("created_at", _createdAt);
         w.WriteString("status", status);
         w.WriteBoolean("background", false);
+        w.WriteNull("content_filters");
         w.WriteNull("error");
         if (status == "incomplete")
         {

@@ -175,7 +175,7 @@ internal static class OpenAIChatSimulatorEndpoint
             }, finishReason: null);
         }
 
-        if (pacer.CutBeforeEnd())
+        if (await pacer.CutBeforeEndAsync(cancellationToken))
         {
             return;
         }

@@ -10,6 +10,10 @@ internal sealed class SimulatorPacer
 {
     private const int CutAfterDeltas = 3;
 
+    // Abort resets the socket, and a reset discards whatever the client has not read yet: give it a moment to read
+    // the deltas already sent, so it sees "some output, then a broken stream" rather than a failed request.
+    private static readonly TimeSpan s_drainBeforeCut = TimeSpan.FromMilliseconds(150);
+
     private readonly HttpContext _context;
     private readonly TimeSpan _delay;
     private readonly bool _cut;
@@ -29,7 +33,7 @@ internal sealed class SimulatorPacer
     {
         if (_cut && ++_deltas > CutAfterDeltas)
         {
-            _context.Abort();
+            await CutAsync(cancellationToken);
             return false;
         }
 
@@ -42,13 +46,19 @@ internal sealed class SimulatorPacer
     }
 
     /// <summary>For streams that end before <see cref="CutAfterDeltas"/> deltas: abort before the terminal event instead.</summary>
-    public bool CutBeforeEnd()
+    public async ValueTask<bool> CutBeforeEndAsync(CancellationToken cancellationToken)
     {
         if (_cut)
         {
-            _context.Abort();
+            await CutAsync(cancellationToken);
         }
 
         return _cut;
+    }
+
+    private async Task CutAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(s_drainBeforeCut, TimeProvider.System, cancellationToken);
+        _context.Abort();
     }
 }

@@ -32,6 +32,7 @@ internal static class SimulatorScript
 
         if (fault.Refusal)
         {
+            reasoning = request.Reasoning ? SplitWords("This is not something I should help with.") : [];
             text = SplitWords("I'm sorry, but I can't help with that request.");
             stop = SimulatorStop.Refusal;
         }
