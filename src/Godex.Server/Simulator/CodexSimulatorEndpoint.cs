@@ -75,17 +75,34 @@ internal static class CodexSimulatorEndpoint
             return "Store must be set to false";
         }
 
-        if (!body.TryGetProperty("instructions", out JsonElement instructions) || instructions.ValueKind != JsonValueKind.String)
-        {
-            return "Instructions are required";
-        }
-
         if (!body.TryGetProperty("input", out JsonElement input) || input.ValueKind != JsonValueKind.Array)
         {
             return "Input must be a list";
         }
 
+        // Recent Codex CLIs (captured-clients/codex-request.json) send no top-level instructions and put them in a
+        // developer message instead; rejecting those would lock the real client out of demo mode.
+        bool hasInstructions = body.TryGetProperty("instructions", out JsonElement instructions) && instructions.ValueKind == JsonValueKind.String;
+        if (!hasInstructions && !HasDeveloperMessage(input))
+        {
+            return "Instructions are required";
+        }
+
         return null;
+    }
+
+    private static bool HasDeveloperMessage(JsonElement input)
+    {
+        foreach (JsonElement item in input.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("role", out JsonElement role)
+                && (role.ValueEquals("developer") || role.ValueEquals("system")))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Task WriteDetailAsync(HttpContext context, int status, string detail) =>
