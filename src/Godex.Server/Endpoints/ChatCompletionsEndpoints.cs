@@ -116,6 +116,12 @@ public static partial class ChatCompletionsEndpoints
         {
             Log.ClientDisconnected(logger);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A bug in a backend (they report expected failures as events): an honest 500 in the OpenAI shape.
+            Log.RequestFailed(logger, ex);
+            await OpenAIErrorResult.WriteAsync(context, new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while handling the request"));
+        }
     }
 
     private static async Task StreamAsync(
@@ -235,5 +241,8 @@ public static partial class ChatCompletionsEndpoints
 
         [LoggerMessage(1104, LogLevel.Error, "Chat stream failed after the first byte", EventName = "ChatStreamFailed")]
         public static partial void StreamFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1105, LogLevel.Error, "Chat request failed before the response started", EventName = "ChatRequestFailed")]
+        public static partial void RequestFailed(ILogger logger, Exception exception);
     }
 }

@@ -136,4 +136,49 @@ public sealed class ChatCompletionsErrorTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("gpt-5.3-codex", Assert.Single(backend.Requests).Model);
     }
+
+    [Fact]
+    public async Task Post_BackendThrowsBeforeFirstByte_500OpenAIError()
+    {
+        var backend = new FakeChatBackend("codex", (_, ct) => ThrowingAsync(ct));
+        await using KestrelTestHost host = await ChatTestServer.StartAsync(backend);
+
+        (HttpStatusCode code, JsonElement error, _) = await PostAsync(host, ChatTestServer.Json("""{"model":"gpt-5.2-codex","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, code);
+        Assert.Equal("api_error", error.GetProperty("type").GetString());
+
+        static async IAsyncEnumerable<StreamEvent> ThrowingAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.Yield();
+            ct.ThrowIfCancellationRequested();
+            throw new InvalidOperationException("backend bug");
+#pragma warning disable CS0162 // Unreachable: the yield makes this an iterator.
+            yield break;
+#pragma warning restore CS0162
+        }
+    }
+
+    [Fact]
+    public async Task Post_BackendThrowsAfterFirstByte_InBandErrorThenDone()
+    {
+        var backend = new FakeChatBackend("codex", (_, ct) => ThrowingLateAsync(ct));
+        await using KestrelTestHost host = await ChatTestServer.StartAsync(backend);
+
+        HttpResponseMessage response = await host.Client.PostAsync("v1/chat/completions",
+            ChatTestServer.Json("""{"model":"gpt-5.2-codex","stream":true,"messages":[{"role":"user","content":"x"}]}"""), TestContext.Current.CancellationToken);
+        List<string> data = ChatTestServer.DataLines(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("api_error", ChatTestServer.ParseJson(data[^2]).GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal("[DONE]", data[^1]);
+
+        static async IAsyncEnumerable<StreamEvent> ThrowingLateAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            yield return new TextDeltaEvent("partial");
+            await Task.Yield();
+            ct.ThrowIfCancellationRequested();
+            throw new InvalidOperationException("backend bug");
+        }
+    }
 }
