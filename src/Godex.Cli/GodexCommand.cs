@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Godex.Cli.Commands;
 
 namespace Godex.Cli;
@@ -37,7 +38,9 @@ internal static class GodexCommand
         if (parse.Errors.Count > 0 && !IsHelpOrVersion(parse))
         {
             string command = parse.CommandResult.Command == root ? "godex" : "godex " + parse.CommandResult.Command.Name;
-            await configuration.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (see '{command} --help')");
+            // The unknown word is the most useful thing to name ("serve", "--lisen"), more than "command required".
+            ParseError error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? parse.Errors[0];
+            await configuration.Error.WriteLineAsync($"error: {error.Message} (see '{command} --help')");
             return Usage;
         }
 

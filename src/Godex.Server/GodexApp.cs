@@ -2,6 +2,7 @@ using System.Net;
 using Godex.Backends;
 using Godex.Configuration;
 using Godex.Routing;
+using Godex.Server.Endpoints;
 using Godex.Server.Simulator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -147,7 +148,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             Log.ConfigWarning(logger, warning);
         }
 
-        Log.Listening(logger, typeof(GodexApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", BaseUrl);
+        Log.Listening(logger, GodexVersion.Current, BaseUrl);
         if (_simulator is not null)
         {
             Log.SimulatorMode(logger, _simulator.BaseUrl);
@@ -155,7 +156,8 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
         {
-            Log.Backend(logger, backend.Name, BackendFactory.Describe(backend.Name, options));
+            string description = BackendFactory.Describe(backend.Name, options);
+            Log.Backend(logger, backend.Name, description);
         }
 
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))

@@ -25,7 +25,8 @@ internal sealed partial class RequestLogMiddleware
         }
         finally
         {
-            Log.Request(_logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            Log.Request(_logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Response.StatusCode, elapsedMs);
         }
     }
 

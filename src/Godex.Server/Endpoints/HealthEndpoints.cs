@@ -1,4 +1,3 @@
-using System.Reflection;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,14 +8,6 @@ namespace Godex.Server.Endpoints;
 /// <summary><c>GET /health</c>: liveness plus the build version; open to everyone (no client key).</summary>
 public static class HealthEndpoints
 {
-    private static readonly string s_version =
-        typeof(HealthEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? typeof(HealthEndpoints).Assembly.GetName().Version?.ToString()
-        ?? "unknown";
-
-    /// <summary>The informational version reported by <c>/health</c>.</summary>
-    public static string Version => s_version;
-
     public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -24,7 +15,7 @@ public static class HealthEndpoints
         {
             writer.WriteStartObject();
             writer.WriteString("status"u8, "ok"u8);
-            writer.WriteString("version"u8, s_version);
+            writer.WriteString("version"u8, GodexVersion.Current);
             writer.WriteEndObject();
         })));
     }

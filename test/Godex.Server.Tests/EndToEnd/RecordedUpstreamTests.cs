@@ -216,8 +216,8 @@ public sealed class RecordedUpstreamTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> SendAsync(string model, bool stream)
     {
-        string json = $$"""
-            {"model":"{{model}}","stream":{{(stream ? "true" : "false")}},{{(stream ? "\"stream_options\":{\"include_usage\":true}," : "")}}
+        string streamFields = stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "\"stream\":false,";
+        string json = "{\"model\":\"" + model + "\"," + streamFields + """
              "messages":[{"role":"user","content":"What's the weather in Paris?"}],
              "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}]}
             """;
