@@ -149,20 +149,21 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
 
         Log.Listening(logger, GodexVersion.Current, BaseUrl);
+        if (string.IsNullOrEmpty(options.Proxy.ApiKey))
+        {
+            Log.NoClientKey(logger);
+        }
+
         if (_simulator is not null)
         {
             Log.SimulatorMode(logger, _simulator.BaseUrl);
+            return;
         }
 
         foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
         {
             string description = BackendFactory.Describe(backend.Name, options);
             Log.Backend(logger, backend.Name, description);
-        }
-
-        if (string.IsNullOrEmpty(options.Proxy.ApiKey))
-        {
-            Log.NoClientKey(logger);
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class ClaudeCredentialStore
 {
     private const string OAuthKey = "claudeAiOauth";
     private const string LoginAgainHint = "run `claude` to log in again";
+    private const string LoginHint = "log in with `claude` (then /login), or set an Anthropic API key";
     private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_refreshTimeout = TimeSpan.FromSeconds(30);
 
@@ -95,7 +96,7 @@ public sealed class ClaudeCredentialStore
 
         try
         {
-            ParseState(CredentialFile.Read(path), path);
+            ParseState(CredentialFile.Read(path, LoginHint), path);
             return true;
         }
         catch (CredentialException)
@@ -161,7 +162,7 @@ public sealed class ClaudeCredentialStore
 
     private OAuthState Load()
     {
-        OAuthState state = ParseState(CredentialFile.Read(Path), Path);
+        OAuthState state = ParseState(CredentialFile.Read(Path, LoginHint), Path);
         _current = state;
         return state;
     }
@@ -190,7 +191,7 @@ public sealed class ClaudeCredentialStore
             using var timeout = new CancellationTokenSource(s_refreshTimeout, _time);
             using IDisposable fileLock = await CredentialFile.LockAsync(Path, s_lockTimeout, timeout.Token);
 
-            JsonObject document = CredentialFile.Read(Path);
+            JsonObject document = CredentialFile.Read(Path, LoginHint);
             OAuthState state = ParseState(document, Path);
             bool replacedMeanwhile = !string.Equals(state.AccessToken, staleToken, StringComparison.Ordinal);
             if (!IsExpiring(state) && (!force || replacedMeanwhile))

@@ -19,6 +19,8 @@ namespace Godex.Auth;
 /// </remarks>
 public sealed class CodexCredentialStore
 {
+    private const string LoginHint = "log in with `codex login`, or point proxy.backends.codex.auth_path at a login";
+
     /// <summary>Refresh this long before the access token's <c>exp</c>.</summary>
     internal static readonly TimeSpan RefreshSkew = TimeSpan.FromMinutes(5);
 
@@ -79,7 +81,7 @@ public sealed class CodexCredentialStore
 
         try
         {
-            LoginFile login = LoginFile.Parse(CredentialFile.Read(path));
+            LoginFile login = LoginFile.Parse(CredentialFile.Read(path, LoginHint));
             return login.Bearer is not null || (options.AllowRefresh && login.RefreshToken is not null);
         }
         catch (CredentialException)
@@ -132,7 +134,7 @@ public sealed class CodexCredentialStore
 
     private CodexCredential Load()
     {
-        LoginFile login = LoginFile.Parse(CredentialFile.Read(Path));
+        LoginFile login = LoginFile.Parse(CredentialFile.Read(Path, LoginHint));
         CodexCredential credential = login.ToCredential(Path);
         lock (_gate)
         {
@@ -199,7 +201,7 @@ public sealed class CodexCredentialStore
         using IDisposable fileLock = await CredentialFile.LockAsync(Path, s_lockTimeout, CancellationToken.None);
 
         // 1. Re-read under the lock: another process (the Codex CLI, another godex) may have refreshed already.
-        JsonObject document = CredentialFile.Read(Path);
+        JsonObject document = CredentialFile.Read(Path, LoginHint);
         LoginFile login = LoginFile.Parse(document);
         if (login.Bearer is not null && !string.Equals(login.Bearer, staleToken, StringComparison.Ordinal))
         {

@@ -11,8 +11,11 @@ namespace Godex.Auth;
 /// </summary>
 public static class CredentialFile
 {
-    /// <summary>Reads and parses a credential file; a missing or corrupt file is a <see cref="CredentialException"/> naming the path.</summary>
-    public static JsonObject Read(string path)
+    /// <summary>
+    /// Reads and parses a credential file; a missing or corrupt file is a <see cref="CredentialException"/> naming the
+    /// path, followed by <paramref name="hint"/> (how to get a login).
+    /// </summary>
+    public static JsonObject Read(string path, string hint)
     {
         string text;
         try
@@ -21,11 +24,11 @@ public static class CredentialFile
         }
         catch (FileNotFoundException)
         {
-            throw new CredentialException($"credentials file not found: {path}");
+            throw new CredentialException($"credentials file not found: {path}; {hint}");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new CredentialException($"credentials file not found: {path}");
+            throw new CredentialException($"credentials file not found: {path}; {hint}");
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -35,11 +38,11 @@ public static class CredentialFile
         try
         {
             return JsonNode.Parse(text) as JsonObject
-                ?? throw new CredentialException($"credentials file {path} is not a JSON object");
+                ?? throw new CredentialException($"credentials file {path} is not a JSON object; {hint}");
         }
         catch (System.Text.Json.JsonException ex)
         {
-            throw new CredentialException($"credentials file {path} is not valid JSON: {ex.Message}");
+            throw new CredentialException($"credentials file {path} is not valid JSON ({ex.Message}); {hint}");
         }
     }
 

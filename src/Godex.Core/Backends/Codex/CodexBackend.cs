@@ -251,7 +251,7 @@ public sealed partial class CodexBackend : IChatBackend
     }
 
     private static BackendError CredentialError(CredentialException ex) =>
-        new(401, BackendErrorTypes.Authentication, ex.Message);
+        new(401, BackendErrorTypes.Authentication, ex.Message) { Code = "credentials_unavailable" };
 
     /// <summary>
     /// Maps a refused request to a <see cref="BackendError"/>: <c>{"error":{"message","type","code","resets_in_seconds"}}</c>
