@@ -135,80 +135,15 @@ public sealed partial class AnthropicBackend : IChatBackend
 
     private async IAsyncEnumerable<StreamEvent> ReadStreamAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var parser = new AnthropicStreamParser();
-        var pending = new List<StreamEvent>();
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-
-        Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        IAsyncEnumerator<SseEvent> events = SseEventReader.ReadAsync(body, linked.Token).GetAsyncEnumerator(linked.Token);
-        try
+        string upstream = "upstream " + _messagesUri.Host;
+        await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new AnthropicStreamParser(), upstream, _options.IdleTimeout, _time, cancellationToken))
         {
-            while (true)
+            if (streamEvent is StreamErrorEvent error)
             {
-                // Idle timeout, not a total one: re-armed before every read (YARP's ActivityCancellationTokenSource idea).
-                idle.CancelAfter(_options.IdleTimeout);
-                (bool hasEvent, BackendError? failure) = await MoveNextAsync(events, idle, cancellationToken);
-                if (failure is not null)
-                {
-                    yield return new StreamErrorEvent(failure);
-                    yield break;
-                }
-
-                if (!hasEvent)
-                {
-                    break;
-                }
-
-                Log.StreamEvent(_logger, events.Current.EventType, new Utf8Text(events.Current.Data));
-
-                parser.Feed(events.Current, pending);
-                foreach (StreamEvent streamEvent in pending)
-                {
-                    yield return streamEvent;
-                }
-
-                pending.Clear();
-                if (parser.IsCompleted)
-                {
-                    yield break;
-                }
+                Log.StreamCut(_logger, error.Error.Message);
             }
 
-            parser.Complete(pending);
-            foreach (StreamEvent streamEvent in pending)
-            {
-                if (streamEvent is StreamErrorEvent error)
-                {
-                    Log.StreamCut(_logger, error.Error.Message);
-                }
-
-                yield return streamEvent;
-            }
-        }
-        finally
-        {
-            await events.DisposeAsync();
-        }
-    }
-
-    private async ValueTask<(bool HasEvent, BackendError? Failure)> MoveNextAsync(
-        IAsyncEnumerator<SseEvent> events, CancellationTokenSource idle, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await events.MoveNextAsync(), null);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            Log.IdleTimeout(_logger, _options.IdleTimeout);
-            return (false, new BackendError(504, BackendErrorTypes.Timeout,
-                $"upstream {_messagesUri.Host} sent nothing for {_options.IdleTimeout.TotalSeconds:0.#} s; stream cut"));
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-        {
-            Log.StreamCut(_logger, ex.Message);
-            return (false, new BackendError(502, BackendErrorTypes.Server, $"upstream connection to {_messagesUri.Host} lost mid-stream: {ex.Message}"));
+            yield return streamEvent;
         }
     }
 
@@ -417,10 +352,6 @@ public sealed partial class AnthropicBackend : IChatBackend
             Message = "Anthropic stream ended abnormally: {Reason}")]
         public static partial void StreamCut(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 7, EventName = "AnthropicIdleTimeout", Level = LogLevel.Warning,
-            Message = "Anthropic stream idle for {IdleTimeout}; cutting it")]
-        public static partial void IdleTimeout(ILogger logger, TimeSpan idleTimeout);
-
         [LoggerMessage(EventId = 8, EventName = "AnthropicModelsFailed", Level = LogLevel.Warning,
             Message = "Anthropic model discovery failed ({Reason}); using the configured list")]
         public static partial void ModelsFailed(ILogger logger, string reason);
@@ -428,10 +359,6 @@ public sealed partial class AnthropicBackend : IChatBackend
         [LoggerMessage(EventId = 9, EventName = "AnthropicRequestBody", Level = LogLevel.Trace,
             Message = "Anthropic request body: {Body}")]
         public static partial void RequestBody(ILogger logger, Utf8Text body);
-
-        [LoggerMessage(EventId = 10, EventName = "AnthropicStreamEvent", Level = LogLevel.Trace,
-            Message = "Anthropic stream event {EventType}: {Data}")]
-        public static partial void StreamEvent(ILogger logger, string eventType, Utf8Text data);
     }
 
     /// <summary>UTF-8 bytes decoded only when a Trace log line is actually written.</summary>

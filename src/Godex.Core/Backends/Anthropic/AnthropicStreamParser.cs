@@ -14,7 +14,7 @@ namespace Godex.Backends.Anthropic;
 /// are skipped, <c>ping</c> is ignored; data lines may be padded and carry fields we do not know.
 /// </para>
 /// </summary>
-internal sealed class AnthropicStreamParser
+internal sealed class AnthropicStreamParser : IUpstreamStreamParser
 {
     private readonly Dictionary<int, Block> _blocks = [];
     private string? _responseId;

@@ -93,74 +93,14 @@ public sealed partial class CodexBackend : IChatBackend
                 yield break;
             }
 
-            // 3. The stream. The idle timer restarts on each event (YARP's ActivityCancellationTokenSource idea).
-            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-            idle.CancelAfter(_options.IdleTimeout);
-
-            Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var parser = new ResponsesStreamParser();
-            var events = new List<StreamEvent>(4);
-            await using IAsyncEnumerator<SseEvent> reader = SseEventReader.ReadAsync(stream, linked.Token).GetAsyncEnumerator(linked.Token);
-            while (true)
+            // 3. The stream: parsed into canonical events, cut on silence longer than IdleTimeout.
+            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new ResponsesStreamParser(), "the Codex upstream", _options.IdleTimeout, _time, cancellationToken))
             {
-                bool hasEvent;
-                BackendError? broken = null;
-                try
-                {
-                    hasEvent = await reader.MoveNextAsync();
-                }
-                catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                if (streamEvent is StreamErrorEvent { Error.Status: 504 })
                 {
                     Log.IdleTimeout(_logger, _options.IdleTimeout.TotalSeconds, request.Model);
-                    broken = new BackendError(504, BackendErrorTypes.Timeout, $"the Codex upstream sent nothing for {_options.IdleTimeout.TotalSeconds:0} s");
-                    hasEvent = false;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-                {
-                    broken = BackendError.Upstream(502, $"the Codex upstream stream broke: {ex.Message}");
-                    hasEvent = false;
                 }
 
-                if (broken is not null)
-                {
-                    if (!parser.IsTerminated)
-                    {
-                        yield return new StreamErrorEvent(broken);
-                    }
-
-                    yield break;
-                }
-
-                if (!hasEvent)
-                {
-                    break;
-                }
-
-                idle.CancelAfter(_options.IdleTimeout);
-                cancellationToken.ThrowIfCancellationRequested();
-                SseEvent sse = reader.Current;
-                if (sse.IsDone)
-                {
-                    continue;
-                }
-
-                parser.Parse(sse.Data, events);
-                foreach (StreamEvent streamEvent in events)
-                {
-                    yield return streamEvent;
-                }
-
-                events.Clear();
-                if (parser.IsTerminated)
-                {
-                    yield break;
-                }
-            }
-
-            parser.Finish(events);
-            foreach (StreamEvent streamEvent in events)
-            {
                 yield return streamEvent;
             }
         }

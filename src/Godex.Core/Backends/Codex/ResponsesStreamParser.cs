@@ -1,15 +1,16 @@
 using System.Text;
 using System.Text.Json;
 using Godex.Conversation;
+using Godex.Sse;
 
 namespace Godex.Backends.Codex;
 
 /// <summary>
 /// Turns Responses-API stream events (the Codex backend's SSE) into canonical <see cref="StreamEvent"/>s. One
-/// instance per response. Feed each SSE event's data to <see cref="Parse"/>, then call <see cref="Finish"/> when the
+/// instance per response. Feed each SSE event's data to <see cref="Feed(ReadOnlyMemory{byte}, List{StreamEvent})"/>, then call <see cref="Complete(List{StreamEvent})"/> when the
 /// upstream body ends. Unknown events are skipped; no field order or field set is assumed.
 /// </summary>
-internal sealed class ResponsesStreamParser
+internal sealed class ResponsesStreamParser : IUpstreamStreamParser
 {
     private readonly Dictionary<string, ToolCallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StringBuilder> _earlyDeltas = new(StringComparer.Ordinal);
@@ -18,12 +19,14 @@ internal sealed class ResponsesStreamParser
     private bool _started;
 
     /// <summary>True once a terminal event (completed, incomplete, failed, error) was emitted.</summary>
-    public bool IsTerminated { get; private set; }
+    public bool IsCompleted { get; private set; }
 
     /// <summary>Parses one event's JSON data, appending the canonical events it yields to <paramref name="output"/>.</summary>
-    public void Parse(ReadOnlyMemory<byte> data, List<StreamEvent> output)
+    public void Feed(SseEvent sse, List<StreamEvent> output) => Feed(sse.Data, output);
+
+    public void Feed(ReadOnlyMemory<byte> data, List<StreamEvent> output)
     {
-        if (IsTerminated)
+        if (IsCompleted)
         {
             return;
         }
@@ -52,11 +55,11 @@ internal sealed class ResponsesStreamParser
     }
 
     /// <summary>The upstream body ended: without a terminal event that is an error, never a silent empty turn.</summary>
-    public void Finish(List<StreamEvent> output)
+    public void Complete(List<StreamEvent> output)
     {
-        if (!IsTerminated)
+        if (!IsCompleted)
         {
-            IsTerminated = true;
+            IsCompleted = true;
             output.Add(new StreamErrorEvent(BackendError.Upstream(502, "upstream stream ended before response.completed")));
         }
     }
@@ -295,7 +298,7 @@ internal sealed class ResponsesStreamParser
     {
         Start(root, output);
         CompletePending(output);
-        IsTerminated = true;
+        IsCompleted = true;
         Usage usage = ReadUsage(root);
         if (usage != Usage.Empty)
         {
@@ -315,7 +318,7 @@ internal sealed class ResponsesStreamParser
     {
         Start(root, output);
         CompletePending(output);
-        IsTerminated = true;
+        IsCompleted = true;
         string? reason = null;
         if (root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
             && response.TryGetProperty("incomplete_details", out JsonElement details) && details.ValueKind == JsonValueKind.Object)
@@ -337,7 +340,7 @@ internal sealed class ResponsesStreamParser
 
     private void OnFailed(JsonElement root, List<StreamEvent> output)
     {
-        IsTerminated = true;
+        IsCompleted = true;
         string? message = null, code = null;
         if (root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
             && response.TryGetProperty("error", out JsonElement error) && error.ValueKind == JsonValueKind.Object)
@@ -351,7 +354,7 @@ internal sealed class ResponsesStreamParser
 
     private void OnError(JsonElement root, List<StreamEvent> output)
     {
-        IsTerminated = true;
+        IsCompleted = true;
         // Either {"type":"error","code","message"} or {"type":"error","error":{"type","code","message"}}.
         bool isNested = root.TryGetProperty("error", out JsonElement nested) && nested.ValueKind == JsonValueKind.Object;
         JsonElement source = isNested ? nested : root;

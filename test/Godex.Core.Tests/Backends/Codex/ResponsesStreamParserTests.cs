@@ -14,10 +14,10 @@ public sealed class ResponsesStreamParserTests
         var events = new List<StreamEvent>();
         await foreach (SseEvent item in SseEventReader.ReadAsync(new MemoryStream(sse), TestContext.Current.CancellationToken))
         {
-            parser.Parse(item.Data, events);
+            parser.Feed(item.Data, events);
         }
 
-        parser.Finish(events);
+        parser.Complete(events);
         return events;
     }
 
