@@ -281,6 +281,41 @@ public sealed class MessagesSimulatorTests
         Assert.Equal("request_too_large", root.GetProperty("error").GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task WrongClientKey_Gets401AuthenticationError()
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync(o => o.Proxy.ApiKey = "right-key");
+        using var content = new StringContent(Body("claude-sonnet-4-5", false, """[{"role":"user","content":"hi"}]"""), Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages?beta=true") { Content = content };
+        request.Headers.Add("x-api-key", "wrong-key");
+
+        using HttpResponseMessage response = await godex.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        JsonElement root = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal("authentication_error", root.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task SilentUpstream_GetsPingKeepAlives()
+    {
+        TimeSpan saved = Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval;
+        Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval = TimeSpan.FromMilliseconds(40);
+        try
+        {
+            await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+
+            List<SseFrame> frames = await StreamAsync(godex, Body("gpt-5.2-codex", true, """[{"role":"user","content":"[sim:slow=150] Greet me slowly"}]"""));
+
+            Assert.True(frames.Count(f => f.Event == "ping") > 1, "expected keep-alive pings besides the first one");
+            Assert.Contains("Greet me slowly", Deltas(frames, "text_delta", "text"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval = saved;
+        }
+    }
+
     private static string JsonSerializerString(string value)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
