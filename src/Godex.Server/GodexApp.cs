@@ -138,6 +138,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapHealth();
         app.MapModels();
         app.MapChatCompletions();
+        app.MapMessages();
     }
 
     private void LogStartup(GodexOptions options, IReadOnlyCollection<string> configWarnings)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the official Anthropic TypeScript SDK (test/clients-anthropic, pinned by package-lock.json) against the
+# published godex binary on the built-in simulator: /v1/messages on a Claude and a GPT model. Loopback only; bounded
+# in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=artifacts/publish/Godex.Cli/release/godex
+(cd test/clients-anthropic && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+log=$(mktemp)
+"$bin" proxy --listen "127.0.0.1:$port" --simulator on >"$log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+cd test/clients-anthropic
+GODEX_URL="http://127.0.0.1:$port" timeout 300 node --test --test-reporter=spec --test-concurrency=1 ./*.test.mjs

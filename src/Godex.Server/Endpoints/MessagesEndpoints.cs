@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Godex.Configuration;
+using Godex.Conversation;
+using Godex.Protocols.Anthropic;
+using Godex.Routing;
+using Godex.Server.Results;
+using Godex.Sse;
+using Godex.Translation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server.Endpoints;
+
+/// <summary>
+/// The Anthropic Messages front door: <c>POST /v1/messages</c> (any query string, e.g. Claude Code's
+/// <c>?beta=true</c>; any <c>anthropic-beta</c> header), streaming and not, on every backend; plus <c>GET/HEAD /</c>
+/// answering 200, which Claude Code probes before its first request. Errors before the first byte are
+/// <c>{"type":"error","error":{"type","message"}}</c> with the status the API would use; after it, an <c>error</c>
+/// event.
+/// </summary>
+public static partial class MessagesEndpoints
+{
+    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// <summary>How long a stream may stay silent before godex sends a <c>ping</c> keep-alive.</summary>
+    internal static TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Maps <c>POST /v1/messages</c> and <c>GET/HEAD /</c>.</summary>
+    public static IEndpointConventionBuilder MapMessages(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (RequestDelegate)(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            return Task.CompletedTask;
+        }));
+        return endpoints.MapPost("/v1/messages", (RequestDelegate)HandleAsync);
+    }
+
+    /// <summary>Writes an Anthropic-shaped error response, with <c>retry-after</c> when the upstream gave one.</summary>
+    internal static Task WriteErrorAsync(HttpContext context, BackendError error)
+    {
+        if (error.RetryAfter is { } retryAfter)
+        {
+            long seconds = Math.Max(0, (long)Math.Ceiling(retryAfter.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return JsonResponse.WriteAsync(context, error.Status, w => AnthropicMessagesJson.WriteError(w, error));
+    }
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        IServiceProvider services = context.RequestServices;
+        var router = services.GetRequiredService<ModelRouter>();
+        var options = services.GetRequiredService<GodexOptions>();
+        TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MessagesEndpoints));
+        CancellationToken aborted = context.RequestAborted;
+
+        try
+        {
+            // 1. Body (size-limited) → canonical request.
+            (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);
+            if (bodyError is not null)
+            {
+                await WriteErrorAsync(context, bodyError);
+                return;
+            }
+
+            if (!AnthropicMessagesTranslator.TryParseRequest(body, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
+            {
+                Log.RequestRejected(logger, parseError.Param, parseError.Message);
+                await WriteErrorAsync(context, parseError);
+                return;
+            }
+
+            // 2. Route. Claude Code shows a 404 as "There's an issue with the selected model".
+            if (!router.TryResolve(request.Model, out ModelRoute? route))
+            {
+                BackendError notFound = ChatCompletionsEndpoints.ModelNotFound(request.Model, router, options);
+                await WriteErrorAsync(context, notFound with { Type = BackendErrorTypes.NotFound });
+                return;
+            }
+
+            Log.Routed(logger, request.Model, route.Model, route.Backend.Name, request.Stream);
+
+            // 3. Call the backend and peek: until the first content event we can still answer with a real status.
+            var events = route.Backend.StreamAsync(request with { Model = route.Model }, aborted);
+            await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
+            string model = route.Model;
+            string? upstreamId = null;
+            StreamEvent? first = null;
+            while (await enumerator.MoveNextAsync())
+            {
+                if (enumerator.Current is ResponseStartedEvent started)
+                {
+                    model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
+                    upstreamId = started.ResponseId;
+                    continue;
+                }
+
+                first = enumerator.Current;
+                break;
+            }
+
+            if (first is StreamErrorEvent refused)
+            {
+                Log.UpstreamRefused(logger, route.Backend.Name, refused.Error.Status, refused.Error.Message);
+                await WriteErrorAsync(context, refused.Error);
+                return;
+            }
+
+            if (first is null)
+            {
+                await WriteErrorAsync(context, EndedEarly());
+                return;
+            }
+
+            string id = upstreamId is not null && upstreamId.StartsWith("msg_", StringComparison.Ordinal) ? upstreamId : NewId();
+            var header = new AnthropicMessageHeader(id, model, MessagesTokenEstimate.Estimate(request));
+            if (request.Stream)
+            {
+                await StreamAsync(context, enumerator, first, header, time, logger);
+            }
+            else
+            {
+                await AggregateAsync(context, enumerator, first, header);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientDisconnected(logger);
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientDisconnected(logger);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            Log.RequestFailed(logger, ex);
+            await WriteErrorAsync(context, new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while handling the request"));
+        }
+    }
+
+    private static async Task StreamAsync(
+        HttpContext context,
+        IAsyncEnumerator<StreamEvent> enumerator,
+        StreamEvent first,
+        AnthropicMessageHeader header,
+        TimeProvider time,
+        ILogger logger)
+    {
+        CancellationToken aborted = context.RequestAborted;
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.StartAsync(aborted);
+
+        using var sse = new SseWriter(response.Body);
+        var renderer = new AnthropicMessagesStreamRenderer(sse, header);
+        try
+        {
+            if (await renderer.WriteAsync(first, aborted))
+            {
+                return;
+            }
+
+            while (await NextWithKeepAliveAsync(enumerator, renderer, time, aborted))
+            {
+                if (await renderer.WriteAsync(enumerator.Current, aborted))
+                {
+                    return;
+                }
+            }
+
+            await renderer.WriteErrorAsync(EndedEarly(), aborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
+        {
+            // A backend bug after the first byte: still end the stream the way clients understand, never hang.
+            Log.StreamFailed(logger, ex);
+            await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
+        }
+    }
+
+    /// <summary>The next upstream event; while the upstream is silent, a <c>ping</c> every <see cref="KeepAliveInterval"/>.</summary>
+    private static async ValueTask<bool> NextWithKeepAliveAsync(
+        IAsyncEnumerator<StreamEvent> enumerator,
+        AnthropicMessagesStreamRenderer renderer,
+        TimeProvider time,
+        CancellationToken aborted)
+    {
+        ValueTask<bool> next = enumerator.MoveNextAsync();
+        if (next.IsCompleted)
+        {
+            return await next;
+        }
+
+        Task<bool> pending = next.AsTask();
+        while (true)
+        {
+            using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            Task delay = Task.Delay(KeepAliveInterval, time, delayCancel.Token);
+            Task done = await Task.WhenAny(pending, delay);
+            if (done == pending)
+            {
+                await delayCancel.CancelAsync();
+                return await pending;
+            }
+
+            aborted.ThrowIfCancellationRequested();
+            await renderer.WritePingAsync(aborted);
+        }
+    }
+
+    private static async Task AggregateAsync(HttpContext context, IAsyncEnumerator<StreamEvent> enumerator, StreamEvent first, AnthropicMessageHeader header)
+    {
+        var accumulator = new ChatResponseAccumulator();
+        accumulator.Add(first);
+        while (!accumulator.IsCompleted && await enumerator.MoveNextAsync())
+        {
+            accumulator.Add(enumerator.Current);
+        }
+
+        if (accumulator.Error is { } error)
+        {
+            await WriteErrorAsync(context, error);
+            return;
+        }
+
+        if (!accumulator.IsCompleted)
+        {
+            await WriteErrorAsync(context, EndedEarly());
+            return;
+        }
+
+        ChatResponse result = accumulator.ToResponse(header.Id, header.Model);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => AnthropicMessagesJson.WriteMessage(w, header, result));
+    }
+
+    private static BackendError EndedEarly() =>
+        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
+
+    private static string NewId() => "msg_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
+
+    // Next event id: 1406.
+    private static partial class Log
+    {
+        [LoggerMessage(1400, LogLevel.Debug, "Messages request rejected: {Param}: {Reason}", EventName = "MessagesRequestRejected")]
+        public static partial void RequestRejected(ILogger logger, string? param, string reason);
+
+        [LoggerMessage(1401, LogLevel.Debug, "Messages request for {Requested} routed to {Backend} as {Model} (stream: {Stream})", EventName = "MessagesRouted")]
+        public static partial void Routed(ILogger logger, string requested, string model, string backend, bool stream);
+
+        [LoggerMessage(1402, LogLevel.Information, "Backend {Backend} refused the request with {Status}: {Message}", EventName = "MessagesUpstreamRefused")]
+        public static partial void UpstreamRefused(ILogger logger, string backend, int status, string message);
+
+        [LoggerMessage(1403, LogLevel.Debug, "Client disconnected; upstream call cancelled", EventName = "MessagesClientDisconnected")]
+        public static partial void ClientDisconnected(ILogger logger);
+
+        [LoggerMessage(1404, LogLevel.Error, "Messages stream failed after the first byte", EventName = "MessagesStreamFailed")]
+        public static partial void StreamFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1405, LogLevel.Error, "Messages request failed before the response started", EventName = "MessagesRequestFailed")]
+        public static partial void RequestFailed(ILogger logger, Exception exception);
+    }
+}

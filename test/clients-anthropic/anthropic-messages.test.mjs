@@ -1,0 +1,98 @@
+// The official Anthropic TypeScript SDK against a real godex (GODEX_URL) serving the built-in simulator:
+// messages.create, messages.stream with tools and with thinking (finalMessage()), on a Claude model (Anthropic
+// provider) and on a GPT model (translated to the Codex backend).
+// TODO(messages-cc): messages.countTokens once /v1/messages/count_tokens lands.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+
+const baseURL = process.env.GODEX_URL ?? 'http://127.0.0.1:39001';
+const client = new Anthropic({ baseURL, apiKey: 'local', maxRetries: 0, timeout: 30_000 });
+const tools = [{
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+}];
+
+for (const model of ['claude-opus-4-5', 'gpt-5.2-codex']) {
+  test(`${model}: messages.create`, async () => {
+    const message = await client.messages.create({
+      model,
+      max_tokens: 1024,
+      system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'Say hello' }],
+    });
+    assert.equal(message.type, 'message');
+    assert.equal(message.role, 'assistant');
+    assert.match(message.id, /^msg_/);
+    assert.equal(message.stop_reason, 'end_turn');
+    assert.equal(message.content[0].type, 'text');
+    assert.match(message.content[0].text, /Say hello/);
+    assert.ok(message.usage.input_tokens > 0 && message.usage.output_tokens > 0);
+  });
+
+  test(`${model}: messages.stream with a tool, then the tool result`, async () => {
+    const question = { role: 'user', content: 'What is the weather in Paris? Use the get_weather tool.' };
+    const stream = client.messages.stream({ model, max_tokens: 1024, tools, messages: [question] });
+    let inputDeltas = 0;
+    stream.on('inputJson', () => { inputDeltas++; });
+    const first = await stream.finalMessage();
+    assert.equal(first.stop_reason, 'tool_use');
+    assert.ok(inputDeltas > 0, 'expected input_json deltas');
+    const call = first.content.find((b) => b.type === 'tool_use');
+    assert.equal(call.name, 'get_weather');
+    assert.equal(typeof call.input.city, 'string');
+
+    const second = await client.messages.stream({
+      model,
+      max_tokens: 1024,
+      tools,
+      messages: [
+        question,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18 degrees and sunny' }] },
+      ],
+    }).finalMessage();
+    assert.equal(second.stop_reason, 'end_turn');
+    const text = second.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
+    assert.match(text, /18 degrees and sunny/);
+  });
+
+  test(`${model}: messages.stream with thinking, echoed back on turn 2`, async () => {
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    const ask = { role: 'user', content: 'Think, then greet me' };
+    const stream = client.messages.stream({ model, max_tokens: 4096, thinking, messages: [ask] });
+    let thoughts = '';
+    stream.on('thinking', (delta) => { thoughts += delta; });
+    const first = await stream.finalMessage();
+    assert.equal(first.stop_reason, 'end_turn');
+    const block = first.content[0];
+    assert.equal(block.type, 'thinking');
+    assert.ok(block.thinking.length > 0 && block.thinking === thoughts);
+    assert.ok(block.signature.length > 0, 'expected a signature');
+    assert.ok(first.usage.input_tokens > 0);
+
+    const second = await client.messages.stream({
+      model,
+      max_tokens: 4096,
+      thinking,
+      messages: [ask, { role: 'assistant', content: first.content }, { role: 'user', content: 'Again' }],
+    }).finalMessage();
+    assert.equal(second.stop_reason, 'end_turn');
+    assert.equal(second.content[0].type, 'thinking');
+  });
+}
+
+test('unknown model: a 404 NotFoundError in the Anthropic shape', async () => {
+  await assert.rejects(
+    client.messages.create({ model: 'no-such-model-xyz', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    (error) => error instanceof Anthropic.NotFoundError && error.error?.type === 'error' && error.error?.error?.type === 'not_found_error',
+  );
+});
+
+test('missing max_tokens: a 400 BadRequestError naming the field', async () => {
+  await assert.rejects(
+    client.messages.create({ model: 'claude-opus-4-5', messages: [{ role: 'user', content: 'hi' }] }),
+    (error) => error instanceof Anthropic.BadRequestError && /max_tokens/.test(error.message),
+  );
+});
