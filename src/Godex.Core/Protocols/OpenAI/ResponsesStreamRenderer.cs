@@ -81,7 +81,7 @@ internal sealed class ResponsesStreamRenderer
         switch (streamEvent)
         {
             case ReasoningDeltaEvent delta:
-                await ReasoningDeltaAsync(delta.Text, cancellationToken);
+                await ReasoningDeltaAsync(delta.Text, delta.ItemId, cancellationToken);
                 break;
 
             case ReasoningCompletedEvent completed:
@@ -97,7 +97,7 @@ internal sealed class ResponsesStreamRenderer
                 break;
 
             case ToolCallStartedEvent started:
-                await StartCallAsync(started.Index, started.CallId, started.Name, started.Kind, cancellationToken);
+                await StartCallAsync(started.Index, started.CallId, started.Name, started.Kind, started.ItemId, cancellationToken);
                 break;
 
             case ToolCallArgumentsDeltaEvent delta:
@@ -350,14 +350,14 @@ internal sealed class ResponsesStreamRenderer
         return state;
     }
 
-    private async ValueTask ReasoningDeltaAsync(string text, CancellationToken cancellationToken)
+    private async ValueTask ReasoningDeltaAsync(string text, string? itemId, CancellationToken cancellationToken)
     {
         if (text.Length == 0)
         {
             return;
         }
 
-        ReasoningState state = await OpenReasoningAsync(null, cancellationToken);
+        ReasoningState state = await OpenReasoningAsync(itemId, cancellationToken);
         await OpenSummaryPartAsync(state, cancellationToken);
         state.Text.Append(text);
         await EmitAsync("response.reasoning_summary_text.delta", w =>
@@ -399,7 +399,7 @@ internal sealed class ResponsesStreamRenderer
         string remainder = final.StartsWith(streamed, StringComparison.Ordinal) ? final[streamed.Length..] : "";
         if (remainder.Length > 0)
         {
-            await ReasoningDeltaAsync(remainder, cancellationToken);
+            await ReasoningDeltaAsync(remainder, null, cancellationToken);
         }
 
         await CloseReasoningAsync(reasoning with { Text = state.Text.Length > 0 ? state.Text.ToString() : final }, cancellationToken);
@@ -613,7 +613,7 @@ internal sealed class ResponsesStreamRenderer
 
     // ---- tool calls ----
 
-    private async ValueTask<CallState> StartCallAsync(int index, string callId, string name, ToolCallKind kind, CancellationToken cancellationToken)
+    private async ValueTask<CallState> StartCallAsync(int index, string callId, string name, ToolCallKind kind, string? itemId, CancellationToken cancellationToken)
     {
         if (_calls.TryGetValue(index, out CallState? existing))
         {
@@ -626,7 +626,7 @@ internal sealed class ResponsesStreamRenderer
         // its calls come back as function calls and are unwrapped here into custom_tool_call items.
         bool unwrap = kind == ToolCallKind.Function && IsCustomTool(name);
         bool custom = kind == ToolCallKind.Custom || unwrap;
-        var state = new CallState(_output.Count, NewId(custom ? "ctc_" : "fc_"), callId, name, custom) { Unwrap = unwrap };
+        var state = new CallState(_output.Count, itemId ?? NewId(custom ? "ctc_" : "fc_"), callId, name, custom) { Unwrap = unwrap };
         _output.Add(null);
         _calls[index] = state;
         await EmitAsync("response.output_item.added", w =>
@@ -652,7 +652,7 @@ internal sealed class ResponsesStreamRenderer
 
     private async ValueTask CompleteCallAsync(int index, ToolCallPart call, CancellationToken cancellationToken)
     {
-        CallState state = await StartCallAsync(index, call.CallId, call.Name, call.Kind, cancellationToken);
+        CallState state = await StartCallAsync(index, call.CallId, call.Name, call.Kind, call.ItemId, cancellationToken);
         if (state.Done)
         {
             return;
