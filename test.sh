@@ -4,7 +4,8 @@
 #      recorded upstream traffic from ../shared/wire-fixtures);
 #   2. the Native AOT publish of the godex binary, failing on any trim/AOT warning;
 #   3. the README's curl examples against that binary (scripts/smoke.sh);
-#   4. the official openai-node SDK against that binary (test/clients, pinned by its lockfile).
+#   4. the official openai-node SDK against that binary (test/clients, pinned by its lockfile);
+#   5. the real Codex CLI against that binary (test/e2e/codex-cli, pinned by its lockfile).
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/install-prereqs.sh || exit 1
@@ -27,6 +28,7 @@ if scripts/publish.sh; then
   p=$(grep -E '^ℹ pass ' "$log" | awk '{print $3}'); f=$(grep -E '^ℹ fail ' "$log" | awk '{print $3}')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   if [[ $node_rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); fi
+  scripts/codex-cli-tests.sh 2>&1 | tee "$log"; cli_rc=${PIPESTATUS[0]}; read -r p f < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 | awk '{print $1, $3}'); passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); if [[ $cli_rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); fi
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))
 fi

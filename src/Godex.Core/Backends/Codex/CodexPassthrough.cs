@@ -85,7 +85,7 @@ public sealed class CodexPassthrough
                     case "service_tier":
                         if (value.ValueKind == JsonValueKind.String && value.ValueEquals("priority"))
                         {
-                            property.WriteTo(writer);
+                            WriteVerbatim(writer, property);
                         }
 
                         continue;
@@ -93,7 +93,7 @@ public sealed class CodexPassthrough
                         if (value.ValueKind == JsonValueKind.String)
                         {
                             hasInstructions = true;
-                            property.WriteTo(writer);
+                            WriteVerbatim(writer, property);
                         }
 
                         continue;
@@ -106,7 +106,7 @@ public sealed class CodexPassthrough
                         WriteInput(writer, value);
                         continue;
                     default:
-                        property.WriteTo(writer);
+                        WriteVerbatim(writer, property);
                         continue;
                 }
             }
@@ -159,6 +159,12 @@ public sealed class CodexPassthrough
             : new CodexPassthroughResponse(response!, _backend.Options.IdleTimeout, _backend.Time);
     }
 
+    private static void WriteVerbatim(Utf8JsonWriter writer, JsonProperty property)
+    {
+        writer.WritePropertyName(property.Name);
+        writer.WriteRawValue(property.Value.GetRawText(), skipInputValidation: true);
+    }
+
     private static bool IsSet(JsonElement body, string name) =>
         body.TryGetProperty(name, out JsonElement value) && value.ValueKind is not JsonValueKind.Null;
 
@@ -188,7 +194,8 @@ public sealed class CodexPassthrough
         writer.WritePropertyName("input");
         if (input.ValueKind != JsonValueKind.String)
         {
-            input.WriteTo(writer);
+            // Byte for byte: echoed reasoning (encrypted_content) and tool calls must reach the backend as they left it.
+            writer.WriteRawValue(input.GetRawText(), skipInputValidation: true);
             return;
         }
 

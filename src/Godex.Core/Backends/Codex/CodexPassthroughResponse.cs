@@ -122,12 +122,11 @@ public sealed class CodexPassthroughResponse : IDisposable
                     continue;
                 }
 
-                if (filled > 0 && broken is null && DataOf(buffer.AsSpan(0, filled)).Length > 0)
+                if (filled > 0 && broken is null && buffer[filled - 1] is (byte)'\n' or (byte)'\r' && DataOf(buffer.AsSpan(0, filled)).Length > 0)
                 {
-                    // The upstream closed right after its last event without the blank line: deliver it whole.
-                    byte[] last = new byte[filled + 2];
-                    buffer.AsSpan(0, filled).CopyTo(last);
-                    "\n\n"u8.CopyTo(last.AsSpan(filled));
+                    // The upstream closed right after its last event without the blank line (recorded real streams
+                    // do): that event is still whole, and goes on exactly as it came.
+                    byte[] last = buffer.AsSpan(0, filled).ToArray();
                     string type = TypeOf(last);
                     terminal |= type is "response.completed" or "response.incomplete" or "response.failed" or "error";
                     yield return new CodexPassthroughEvent(type, last);
