@@ -4,11 +4,13 @@ using Godex.Configuration;
 using Godex.Routing;
 using Godex.Server.Endpoints;
 using Godex.Server.Simulator;
+using Godex.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -93,6 +95,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
 
@@ -138,6 +141,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapHealth();
         app.MapModels();
         app.MapChatCompletions();
+        app.MapResponses();
     }
 
     private void LogStartup(GodexOptions options, IReadOnlyCollection<string> configWarnings)

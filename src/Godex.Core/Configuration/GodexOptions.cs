@@ -45,6 +45,12 @@ public sealed class ProxyOptions
     /// <summary>How long <c>/v1/models</c> caches discovery. <value>The default value is 5 minutes.</value></summary>
     public TimeSpan ModelsCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a stored Responses-API response (<c>store</c> not false) stays available to <c>previous_response_id</c>
+    /// and <c>GET /v1/responses/{id}</c>. <value>The default value is 7 days.</value>
+    /// </summary>
+    public TimeSpan ResponsesTtl { get; set; } = TimeSpan.FromDays(7);
+
     public BackendsOptions Backends { get; set; } = new();
 }
 

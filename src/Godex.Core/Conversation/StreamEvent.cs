@@ -17,7 +17,11 @@ public sealed record TextDeltaEvent(string Text) : StreamEvent;
 public sealed record RefusalDeltaEvent(string Text) : StreamEvent;
 
 /// <summary>A piece of reasoning/thinking text.</summary>
-public sealed record ReasoningDeltaEvent(string Text) : StreamEvent;
+public sealed record ReasoningDeltaEvent(string Text) : StreamEvent
+{
+    /// <summary>The upstream reasoning item id (Responses <c>rs_...</c>), where the upstream has one.</summary>
+    public string? ItemId { get; init; }
+}
 
 /// <summary>A reasoning block ended; carries the whole block with its opaque signature or encrypted content.</summary>
 public sealed record ReasoningCompletedEvent(ReasoningPart Reasoning) : StreamEvent;
@@ -29,6 +33,9 @@ public sealed record ReasoningCompletedEvent(ReasoningPart Reasoning) : StreamEv
 public sealed record ToolCallStartedEvent(int Index, string CallId, string Name) : StreamEvent
 {
     public ToolCallKind Kind { get; init; } = ToolCallKind.Function;
+
+    /// <summary>The upstream item id (Responses <c>fc_...</c>), where the upstream has one.</summary>
+    public string? ItemId { get; init; }
 }
 
 /// <summary>A piece of a tool call's arguments (JSON text for function tools, raw input for custom tools).</summary>

@@ -103,7 +103,7 @@ internal sealed class ResponsesStreamParser : IUpstreamStreamParser
                 if (String(root, "delta") is { Length: > 0 } thinking)
                 {
                     _reasoningSummary.Append(thinking);
-                    output.Add(new ReasoningDeltaEvent(thinking));
+                    output.Add(new ReasoningDeltaEvent(thinking) { ItemId = String(root, "item_id") });
                 }
 
                 break;
@@ -197,7 +197,7 @@ internal sealed class ResponsesStreamParser : IUpstreamStreamParser
 
         var call = new ToolCallState(_toolCallCount++, String(item, "call_id") ?? itemId, String(item, "name") ?? "", kind, itemId);
         _calls[itemId] = call;
-        output.Add(new ToolCallStartedEvent(call.Index, call.CallId, call.Name) { Kind = kind });
+        output.Add(new ToolCallStartedEvent(call.Index, call.CallId, call.Name) { Kind = kind, ItemId = itemId.Length > 0 ? itemId : null });
 
         // Deltas that outran `output_item.added` were kept by item id.
         if (_earlyDeltas.Remove(itemId, out StringBuilder? early) && early.Length > 0)
