@@ -21,6 +21,19 @@ internal static class CodexPassthroughEndpoint
     // that such an error can still become a real HTTP status.
     private const int MaxHeldEvents = 8;
 
+    /// <summary>The same for a body not parsed yet: parsed only when the route's backend is Codex.</summary>
+    public static async Task<bool> TryHandleAsync(HttpContext context, ModelRoute route, ReadOnlyMemory<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (!CodexPassthrough.TryCreate(route.Backend, out _))
+        {
+            return false;
+        }
+
+        using JsonDocument document = JsonDocument.Parse(body);
+        return await TryHandleAsync(context, route, document.RootElement);
+    }
+
     /// <summary>
     /// Handles the request when it can be passed through (the route's backend is Codex and the request needs no
     /// godex-side state) and returns true; returns false, having written nothing, otherwise.
