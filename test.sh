@@ -4,8 +4,11 @@
 #      recorded upstream traffic from ../shared/wire-fixtures);
 #   2. the Native AOT publish of the godex binary, failing on any trim/AOT warning;
 #   3. the README's curl examples against that binary (scripts/smoke.sh);
-#   4. the official openai-node SDK against that binary (test/clients, pinned by its lockfile);
-#   5. the official Anthropic TypeScript SDK against that binary (test/clients-anthropic, pinned by its lockfile).
+#   then, against that binary, the real clients, each pinned by its lockfile:
+#   4. the official openai-node SDK and the Vercel AI SDK (test/clients);
+#   5. the official Anthropic TypeScript SDK (test/clients-anthropic);
+#   6. the real Codex CLI (test/e2e/codex-cli).
+# Every phase's results are added up into one closing line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/install-prereqs.sh || exit 1
@@ -13,6 +16,19 @@ passed=0
 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+# Runs a phase whose output ends with node's "ℹ pass N" / "ℹ fail N" or a plain "N passed, N failed" line.
+phase() {
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]} p f
+  p=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  f=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  if [[ -z "$p" ]]; then
+    read -r p f < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{print $1, $3}')
+  fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if [[ $rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); echo "phase failed: $*"; fi
+}
 
 dotnet test Godex.slnx -c Release 2>&1 | tee "$log"
 dotnet_rc=${PIPESTATUS[0]}
@@ -23,12 +39,9 @@ if [[ $dotnet_rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); echo "dotnet
 if scripts/publish.sh; then
   passed=$((passed + 1))
   if scripts/smoke.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-  scripts/client-tests.sh 2>&1 | tee "$log"
-  node_rc=${PIPESTATUS[0]}
-  p=$(grep -E '^ℹ pass ' "$log" | awk '{print $3}'); f=$(grep -E '^ℹ fail ' "$log" | awk '{print $3}')
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-  if [[ $node_rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); fi
-  scripts/anthropic-client-tests.sh 2>&1 | tee "$log"; node_rc=${PIPESTATUS[0]}; p=$(grep -E '^ℹ pass ' "$log" | awk '{print $3}'); f=$(grep -E '^ℹ fail ' "$log" | awk '{print $3}'); passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); if [[ $node_rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); fi
+  phase scripts/client-tests.sh
+  phase scripts/anthropic-client-tests.sh
+  phase scripts/codex-cli-tests.sh
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))
 fi

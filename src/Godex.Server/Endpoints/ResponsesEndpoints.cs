@@ -144,6 +144,13 @@ public static partial class ResponsesEndpoints
 
             Log.Routed(logger, request.Model, route.Model, route.Backend.Name, parsed.Stream);
 
+            // Codex passthrough (the one call site): a same-dialect request that needs no godex-side state goes to the
+            // Codex backend nearly verbatim and its events come back byte for byte.
+            if (await CodexPassthroughEndpoint.TryHandleAsync(context, route, body))
+            {
+                return;
+            }
+
             // 4. Call the backend and peek: until the first content event we can still answer with a real status.
             var events = route.Backend.StreamAsync(request with { Model = route.Model }, aborted);
             await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);

@@ -43,7 +43,9 @@ internal static class SimulatorScript
         }
         else if (PickTool(request.Tools, prompt) is { } tool)
         {
-            string input = tool.IsCustom ? CustomInput(tool) : SynthesizeArguments(tool.Parameters, prompt);
+            string input = tool.IsCustom ? CustomInput(tool)
+                : IsWrappedCustomTool(tool) ? WrapInput(CustomInput(tool))
+                : SynthesizeArguments(tool.Parameters, prompt);
             reasoning = request.Reasoning ? SplitWords($"The user wants a tool; I will call {tool.Name}.") : [];
             text = SplitWords($"I'll call {tool.Name}.");
             call = new SimulatorToolCall(tool.Name, tool.IsCustom, input, SplitChunks(input, ArgumentChunkChars));
@@ -144,6 +146,42 @@ internal static class SimulatorScript
 
     private static string CustomInput(SimulatorTool tool) =>
         tool.Name == "apply_patch" ? ApplyPatchInput : "example";
+
+    /// <summary>
+    /// A freeform tool seen through a dialect without them: godex declares a custom tool on the Anthropic wire as a
+    /// function whose only property is the string <c>input</c>. Its argument is what the freeform tool would get.
+    /// </summary>
+    private static bool IsWrappedCustomTool(SimulatorTool tool)
+    {
+        if (tool.Parameters is not { ValueKind: JsonValueKind.Object } schema
+            || !schema.TryGetProperty("properties", out JsonElement properties) || properties.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        int count = 0;
+        bool input = false;
+        foreach (JsonProperty property in properties.EnumerateObject())
+        {
+            count++;
+            input = property.NameEquals("input") && TypeOf(property.Value) == "string";
+        }
+
+        return count == 1 && input;
+    }
+
+    private static string WrapInput(string input)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("input", input);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     private static void WriteObject(Utf8JsonWriter writer, JsonElement? schema, string prompt)
     {

@@ -79,6 +79,21 @@ public sealed class AnthropicSimulatorEndpointTests
     }
 
     [Fact]
+    public async Task ApplyPatchDeclaredAsInputFunction_StreamsThePatch()
+    {
+        // How godex forwards Codex CLI's freeform apply_patch tool to Anthropic: a function with one string "input".
+        const string ApplyPatch = """{"name":"apply_patch","input_schema":{"type":"object","properties":{"input":{"type":"string"}},"required":["input"]}}""";
+        await using SimulatorTestClient client = await SimulatorTestClient.StartAsync();
+
+        List<SseFrame> frames = await StreamAsync(client, Body("use apply_patch to create hello.txt", tools: "[" + WeatherTool + "," + ApplyPatch + "]"));
+
+        Assert.Equal("apply_patch", frames.Single(f => Key(f) == "content_block_start/tool_use").Json.GetProperty("content_block").GetProperty("name").GetString());
+        string json = string.Concat(frames.Where(f => Key(f) == "content_block_delta/input_json_delta").Select(f => f.Json.GetProperty("delta").GetProperty("partial_json").GetString()));
+        using JsonDocument input = JsonDocument.Parse(json);
+        Assert.Equal("*** Begin Patch\n*** Add File: hello.txt\n+hello from godex simulator\n*** End Patch\n", input.RootElement.GetProperty("input").GetString());
+    }
+
+    [Fact]
     public async Task ThinkingStream_MatchesRecordedThinkingShape()
     {
         List<SseFrame> recorded = SseFrame.Parse(Fixtures.Text("anthropic-sdk-python/thinking-signature-refusal.synthetic.sse"));

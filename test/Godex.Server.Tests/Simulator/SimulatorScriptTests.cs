@@ -74,6 +74,18 @@ public sealed class SimulatorScriptTests
     }
 
     [Fact]
+    public void Plan_ApplyPatchAsWrappedFunction_PutsPatchInTheInputProperty()
+    {
+        // godex declares a freeform tool on the Anthropic wire as a function with one string property "input".
+        JsonElement schema = JsonDocument.Parse("""{"type":"object","properties":{"input":{"type":"string"}},"required":["input"]}""").RootElement;
+        SimulatorPlan plan = SimulatorScript.Plan(Request("use apply_patch", new SimulatorTool("apply_patch", false, schema)), "use apply_patch", SimulatorFault.None);
+
+        Assert.False(plan.ToolCall?.IsCustom);
+        using JsonDocument arguments = JsonDocument.Parse(plan.ToolCall!.Input);
+        Assert.Equal(SimulatorScript.ApplyPatchInput, arguments.RootElement.GetProperty("input").GetString());
+    }
+
+    [Fact]
     public void Plan_LastInputIsToolResult_ReportsResult()
     {
         SimulatorRequest request = Request("call the tool", new SimulatorTool("get_weather", false, s_weatherSchema)) with

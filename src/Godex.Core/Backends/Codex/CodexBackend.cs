@@ -75,8 +75,8 @@ public sealed partial class CodexBackend : IChatBackend
 
     private async IAsyncEnumerable<StreamEvent> StreamCoreAsync(ChatRequest request, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // 1-2. Credential and request, with the one forced refresh on 401.
-        (HttpResponseMessage? response, BackendError? failure) = await SendAsync(request, body, cancellationToken);
+        // 1-2. Credential and request, with the one forced refresh on 401; a refusal comes back as a value.
+        (HttpResponseMessage? response, BackendError? failure) = await OpenStreamAsync(request.Model, request.PromptCacheKey, body, [], cancellationToken);
         if (failure is not null)
         {
             yield return new StreamErrorEvent(failure);
@@ -85,16 +85,8 @@ public sealed partial class CodexBackend : IChatBackend
 
         using (response)
         {
-            if (!response!.IsSuccessStatusCode)
-            {
-                BackendError error = await ReadErrorAsync(response, cancellationToken);
-                Log.UpstreamError(_logger, error.Status, error.Code ?? error.Type, request.Model);
-                yield return new StreamErrorEvent(error);
-                yield break;
-            }
-
             // 3. The stream: parsed into canonical events, cut on silence longer than IdleTimeout.
-            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new ResponsesStreamParser(), "the Codex upstream", _options.IdleTimeout, _time, cancellationToken))
+            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response!, new ResponsesStreamParser(), "the Codex upstream", _options.IdleTimeout, _time, cancellationToken))
             {
                 if (streamEvent is StreamErrorEvent { Error.Status: 504 })
                 {
@@ -106,7 +98,47 @@ public sealed partial class CodexBackend : IChatBackend
         }
     }
 
-    private async Task<(HttpResponseMessage? Response, BackendError? Error)> SendAsync(ChatRequest request, byte[] body, CancellationToken cancellationToken)
+    internal CodexBackendOptions Options => _options;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>
+    /// The send path every Codex request takes (translated here or passed through by <see cref="CodexPassthrough"/>):
+    /// credential, POST with retries before the first byte, one forced refresh on 401. Returns the 2xx response
+    /// (headers read, body unread; the caller disposes it) or the refusal as a <see cref="BackendError"/>.
+    /// </summary>
+    internal async Task<(HttpResponseMessage? Response, BackendError? Error)> OpenStreamAsync(
+        string model,
+        string? sessionId,
+        byte[] body,
+        IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
+        CancellationToken cancellationToken)
+    {
+        (HttpResponseMessage? response, BackendError? failure) = await SendAsync(model, sessionId, body, extraHeaders, cancellationToken);
+        if (failure is not null)
+        {
+            return (null, failure);
+        }
+
+        if (!response!.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                BackendError error = await ReadErrorAsync(response, cancellationToken);
+                Log.UpstreamError(_logger, error.Status, error.Code ?? error.Type, model);
+                return (null, error);
+            }
+        }
+
+        return (response, null);
+    }
+
+    private async Task<(HttpResponseMessage? Response, BackendError? Error)> SendAsync(
+        string model,
+        string? sessionId,
+        byte[] body,
+        IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
+        CancellationToken cancellationToken)
     {
         CodexCredential credential;
         try
@@ -124,8 +156,8 @@ public sealed partial class CodexBackend : IChatBackend
             try
             {
                 CodexCredential current = credential;
-                Log.Sending(_logger, request.Model, _endpoint);
-                response = await UpstreamHttp.SendWithRetryAsync(_http, () => CreateRequest(request, body, current), _options, _time, cancellationToken);
+                Log.Sending(_logger, model, _endpoint);
+                response = await UpstreamHttp.SendWithRetryAsync(_http, () => CreateRequest(sessionId, body, extraHeaders, current), _options, _time, cancellationToken);
             }
             catch (HttpRequestException ex)
             {
@@ -159,13 +191,13 @@ public sealed partial class CodexBackend : IChatBackend
                 return (response, null);
             }
 
-            Log.RetryingAfterRefresh(_logger, request.Model);
+            Log.RetryingAfterRefresh(_logger, model);
             response.Dispose();
             credential = refreshed;
         }
     }
 
-    private HttpRequestMessage CreateRequest(ChatRequest request, byte[] body, CodexCredential credential)
+    private HttpRequestMessage CreateRequest(string? sessionId, byte[] body, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, CodexCredential credential)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, _endpoint)
         {
@@ -181,10 +213,15 @@ public sealed partial class CodexBackend : IChatBackend
             message.Headers.TryAddWithoutValidation("chatgpt-account-id", credential.AccountId);
         }
 
-        if (!string.IsNullOrEmpty(request.PromptCacheKey))
+        if (!string.IsNullOrEmpty(sessionId))
         {
             // The backend keys its prompt cache on the session as well as on prompt_cache_key.
-            message.Headers.TryAddWithoutValidation("session_id", request.PromptCacheKey);
+            message.Headers.TryAddWithoutValidation("session_id", sessionId);
+        }
+
+        foreach ((string name, string value) in extraHeaders)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
         }
 
         return message;

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Godex.Conversation;
+
+namespace Godex.Backends.Codex;
+
+/// <summary>
+/// Same-dialect fast path: a Responses API request routed to the Codex backend is forwarded nearly verbatim
+/// (<see cref="RewriteBody"/>) and the upstream's SSE bytes go back unchanged (<see cref="CodexPassthroughResponse"/>),
+/// so fields godex does not model (client_metadata, encrypted reasoning, custom tools, namespaces...) survive.
+/// Credentials, headers, retries and the 401 refresh are <see cref="CodexBackend"/>'s own send path.
+/// </summary>
+/// <remarks>
+/// <code>
+/// client body ─► RewriteBody (model, store:false, stream:true, include, instructions, rejected fields dropped)
+///             ─► CodexBackend.OpenStreamAsync ─► refusal: BackendError (the endpoint answers in the OpenAI shape)
+///                                              └► 2xx: events forwarded byte for byte, or aggregated for non-stream callers
+/// </code>
+/// </remarks>
+public sealed class CodexPassthrough
+{
+    /// <summary>Client headers that identify a Codex CLI session; forwarded as they came.</summary>
+    public static IReadOnlyList<string> ForwardedHeaders { get; } =
+        ["session-id", "thread-id", "x-client-request-id", "x-codex-turn-metadata", "x-codex-window-id", "x-codex-beta-features"];
+
+    // Fields the backend rejects ("Unsupported parameter") or that godex itself has handled.
+    private static readonly HashSet<string> s_dropped = new(StringComparer.Ordinal)
+    {
+        "max_output_tokens", "max_completion_tokens", "temperature", "top_p", "previous_response_id", "truncation", "user",
+        "metadata", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "stream_options", "generate",
+        "background", "conversation",
+    };
+
+    private readonly CodexBackend _backend;
+
+    private CodexPassthrough(CodexBackend backend) => _backend = backend;
+
+    /// <summary>A passthrough for <paramref name="backend"/> when it is the Codex backend.</summary>
+    public static bool TryCreate(IChatBackend backend, [NotNullWhen(true)] out CodexPassthrough? passthrough)
+    {
+        passthrough = backend is CodexBackend codex ? new CodexPassthrough(codex) : null;
+        return passthrough is not null;
+    }
+
+    /// <summary>
+    /// True when answering the request needs godex-side state and so cannot be passed through as it is: a
+    /// <c>previous_response_id</c> or <c>conversation</c> to expand, or a response to store (<c>store</c> is not false;
+    /// the Responses API stores by default).
+    /// </summary>
+    public static bool RequiresGodexState(JsonElement body) =>
+        body.ValueKind != JsonValueKind.Object
+        || IsSet(body, "previous_response_id")
+        || IsSet(body, "conversation")
+        || !body.TryGetProperty("store", out JsonElement store) || store.ValueKind != JsonValueKind.False;
+
+    /// <summary>
+    /// The body the Codex backend accepts, from a Responses API body: every field kept byte for byte except
+    /// <c>model</c> (the routed id), <c>store</c> (false), <c>stream</c> (true), <c>include</c> (gains
+    /// <c>reasoning.encrypted_content</c>), <c>instructions</c> (required: "" when developer or system messages carry
+    /// them, else <paramref name="defaultInstructions"/>), a string <c>input</c> (becomes one user message), and the
+    /// fields the backend rejects, which are dropped (<c>service_tier</c> survives only as <c>priority</c>).
+    /// </summary>
+    public static byte[] RewriteBody(JsonElement body, string model, string defaultInstructions)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            bool hasInstructions = false;
+            bool hasInclude = false;
+            bool hasSystemMessage = false;
+            foreach (JsonProperty property in body.EnumerateObject())
+            {
+                string name = property.Name;
+                JsonElement value = property.Value;
+                if (s_dropped.Contains(name) || name is "model" or "store" or "stream")
+                {
+                    continue;
+                }
+
+                switch (name)
+                {
+                    case "service_tier":
+                        if (value.ValueKind == JsonValueKind.String && value.ValueEquals("priority"))
+                        {
+                            WriteVerbatim(writer, property);
+                        }
+
+                        continue;
+                    case "instructions":
+                        if (value.ValueKind == JsonValueKind.String)
+                        {
+                            hasInstructions = true;
+                            WriteVerbatim(writer, property);
+                        }
+
+                        continue;
+                    case "include":
+                        hasInclude = true;
+                        WriteInclude(writer, value);
+                        continue;
+                    case "input":
+                        hasSystemMessage = HasSystemMessage(value);
+                        WriteInput(writer, value);
+                        continue;
+                    default:
+                        WriteVerbatim(writer, property);
+                        continue;
+                }
+            }
+
+            writer.WriteString("model", model);
+            writer.WriteBoolean("store", false);
+            writer.WriteBoolean("stream", true);
+            if (!hasInclude)
+            {
+                WriteInclude(writer, default);
+            }
+
+            if (!hasInstructions)
+            {
+                writer.WriteString("instructions", hasSystemMessage ? string.Empty : defaultInstructions);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="body"/> (a Responses API body; <see cref="RewriteBody"/> is applied here) to the Codex
+    /// backend as <paramref name="model"/>. Never throws for an upstream failure: a refusal before the first byte is
+    /// the result's <see cref="CodexPassthroughResponse.Error"/>.
+    /// </summary>
+    public async Task<CodexPassthroughResponse> SendAsync(
+        JsonElement body,
+        string model,
+        IReadOnlyList<KeyValuePair<string, string>> clientHeaders,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clientHeaders);
+        byte[] payload = RewriteBody(body, model, _backend.Options.DefaultInstructions);
+        string? sessionId = body.TryGetProperty("prompt_cache_key", out JsonElement key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach ((string name, string value) in clientHeaders)
+        {
+            if (ForwardedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) && !(sessionId is not null && name.Equals("session-id", StringComparison.OrdinalIgnoreCase)))
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        (HttpResponseMessage? response, BackendError? error) = await _backend.OpenStreamAsync(model, sessionId, payload, headers, cancellationToken);
+        return error is not null
+            ? new CodexPassthroughResponse(error)
+            : new CodexPassthroughResponse(response!, _backend.Options.IdleTimeout, _backend.Time);
+    }
+
+    private static void WriteVerbatim(Utf8JsonWriter writer, JsonProperty property)
+    {
+        writer.WritePropertyName(property.Name);
+        writer.WriteRawValue(property.Value.GetRawText(), skipInputValidation: true);
+    }
+
+    private static bool IsSet(JsonElement body, string name) =>
+        body.TryGetProperty(name, out JsonElement value) && value.ValueKind is not JsonValueKind.Null;
+
+    private static void WriteInclude(Utf8JsonWriter writer, JsonElement include)
+    {
+        writer.WriteStartArray("include");
+        bool present = false;
+        if (include.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement entry in include.EnumerateArray())
+            {
+                present |= entry.ValueKind == JsonValueKind.String && entry.ValueEquals("reasoning.encrypted_content");
+                entry.WriteTo(writer);
+            }
+        }
+
+        if (!present)
+        {
+            writer.WriteStringValue("reasoning.encrypted_content");
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteInput(Utf8JsonWriter writer, JsonElement input)
+    {
+        writer.WritePropertyName("input");
+        if (input.ValueKind != JsonValueKind.String)
+        {
+            // Byte for byte: echoed reasoning (encrypted_content) and tool calls must reach the backend as they left it.
+            writer.WriteRawValue(input.GetRawText(), skipInputValidation: true);
+            return;
+        }
+
+        // The backend takes only a list.
+        writer.WriteStartArray();
+        writer.WriteStartObject();
+        writer.WriteString("type", "message");
+        writer.WriteString("role", "user");
+        writer.WriteStartArray("content");
+        writer.WriteStartObject();
+        writer.WriteString("type", "input_text");
+        writer.WriteString("text", input.GetString());
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+    }
+
+    private static bool HasSystemMessage(JsonElement input)
+    {
+        if (input.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        foreach (JsonElement item in input.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("role", out JsonElement role)
+                && (role.ValueEquals("developer") || role.ValueEquals("system")))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

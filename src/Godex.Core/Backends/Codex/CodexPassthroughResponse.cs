@@ -1,0 +1,381 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Godex.Conversation;
+
+namespace Godex.Backends.Codex;
+
+/// <summary>One whole server-sent event as the upstream sent it (terminating blank line included) and its type.</summary>
+/// <param name="Type">The <c>event:</c> name, else the data's <c>type</c>; empty when neither is there.</param>
+/// <param name="Raw">The event's bytes, unchanged.</param>
+/// <param name="Error">Set only on the event godex adds when the stream broke before a terminal event.</param>
+public readonly record struct CodexPassthroughEvent(string Type, ReadOnlyMemory<byte> Raw, BackendError? Error = null)
+{
+    /// <summary>True for the events that end a Responses stream.</summary>
+    public bool IsTerminal => Type is "response.completed" or "response.incomplete" or "response.failed" or "error";
+
+    /// <summary>The event's data (its <c>data:</c> lines joined with LF).</summary>
+    public byte[] Data() => CodexPassthroughResponse.DataOf(Raw.Span);
+}
+
+/// <summary>
+/// The Codex backend's answer to a passed-through request: a refusal (<see cref="Error"/>), or a live SSE body read
+/// as whole events (<see cref="ReadEventsAsync"/>, bytes unchanged) or aggregated into one Responses object
+/// (<see cref="AggregateAsync"/>). Disposing it closes the upstream connection.
+/// </summary>
+public sealed class CodexPassthroughResponse : IDisposable
+{
+    private const string Upstream = "the Codex upstream";
+
+    private readonly HttpResponseMessage? _response;
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeProvider _time;
+
+    internal CodexPassthroughResponse(BackendError error)
+    {
+        Error = error;
+        _time = TimeProvider.System;
+    }
+
+    internal CodexPassthroughResponse(HttpResponseMessage response, TimeSpan idleTimeout, TimeProvider time)
+    {
+        _response = response;
+        _idleTimeout = idleTimeout;
+        _time = time;
+    }
+
+    /// <summary>The refusal before the first byte (upstream status and message), or null when the stream is live.</summary>
+    public BackendError? Error { get; }
+
+    /// <summary>The upstream's content type (<c>text/event-stream</c>, with its parameters as sent).</summary>
+    public string ContentType => _response?.Content.Headers.ContentType?.ToString() ?? "text/event-stream";
+
+    /// <summary>
+    /// The upstream's events, each whole and byte for byte as sent. A silence longer than the idle timeout or a broken
+    /// connection before a terminal event ends the sequence with one godex-made Responses <c>error</c> event
+    /// (<see cref="CodexPassthroughEvent.Error"/> set), so a stream never just stops.
+    /// </summary>
+    public async IAsyncEnumerable<CodexPassthroughEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_response is null)
+        {
+            yield break;
+        }
+
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        Stream body = await _response.Content.ReadAsStreamAsync(cancellationToken);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        int filled = 0;
+        bool terminal = false;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read;
+                BackendError? broken = null;
+                idle.CancelAfter(_idleTimeout);
+                try
+                {
+                    read = await body.ReadAsync(buffer.AsMemory(filled), linked.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    broken = new BackendError(504, BackendErrorTypes.Timeout, $"{Upstream} sent nothing for {_idleTimeout.TotalSeconds:0.#} s; stream cut");
+                    read = 0;
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    broken = BackendError.Upstream(502, $"the connection to {Upstream} broke mid-stream: {ex.Message}");
+                    read = 0;
+                }
+
+                filled += read;
+                int start = 0;
+                while (NextEventEnd(buffer.AsSpan(start, filled - start)) is int length and > 0)
+                {
+                    var raw = new ReadOnlyMemory<byte>(buffer.AsSpan(start, length).ToArray());
+                    start += length;
+                    string type = TypeOf(raw.Span);
+                    if (type.Length == 0 && DataOf(raw.Span).Length == 0)
+                    {
+                        continue; // a comment or keep-alive: nothing a client needs
+                    }
+
+                    terminal |= type is "response.completed" or "response.incomplete" or "response.failed" or "error";
+                    yield return new CodexPassthroughEvent(type, raw);
+                }
+
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                filled -= start;
+                if (read > 0)
+                {
+                    continue;
+                }
+
+                if (filled > 0 && broken is null && buffer[filled - 1] is (byte)'\n' or (byte)'\r' && DataOf(buffer.AsSpan(0, filled)).Length > 0)
+                {
+                    // The upstream closed right after its last event without the blank line (recorded real streams
+                    // do): that event is still whole, and goes on exactly as it came.
+                    byte[] last = buffer.AsSpan(0, filled).ToArray();
+                    string type = TypeOf(last);
+                    terminal |= type is "response.completed" or "response.incomplete" or "response.failed" or "error";
+                    yield return new CodexPassthroughEvent(type, last);
+                }
+
+                if (!terminal)
+                {
+                    BackendError error = broken ?? BackendError.Upstream(502, $"{Upstream} closed the stream before response.completed");
+                    yield return new CodexPassthroughEvent("error", ErrorEvent(error), error);
+                }
+
+                yield break;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads the whole stream into the final Responses object (for callers that did not ask to stream): the
+    /// terminal event's <c>response</c>, its <c>output</c> rebuilt from <c>response.output_item.done</c> events when the
+    /// upstream left it empty. A failed response, an <c>error</c> event or a broken stream is an error value.
+    /// </summary>
+    public async Task<(byte[]? Response, BackendError? Error)> AggregateAsync(CancellationToken cancellationToken)
+    {
+        if (Error is not null)
+        {
+            return (null, Error);
+        }
+
+        var items = new SortedDictionary<int, byte[]>();
+        await foreach (CodexPassthroughEvent item in ReadEventsAsync(cancellationToken))
+        {
+            if (item.Error is not null)
+            {
+                return (null, item.Error);
+            }
+
+            if (item.Type is not ("response.output_item.done" or "response.completed" or "response.incomplete" or "response.failed" or "error"))
+            {
+                continue;
+            }
+
+            using JsonDocument document = JsonDocument.Parse(item.Data());
+            JsonElement root = document.RootElement;
+            switch (item.Type)
+            {
+                case "response.output_item.done":
+                    if (root.TryGetProperty("item", out JsonElement output) && root.TryGetProperty("output_index", out JsonElement index) && index.TryGetInt32(out int position))
+                    {
+                        items[position] = Encoding.UTF8.GetBytes(output.GetRawText());
+                    }
+
+                    break;
+                case "response.completed" or "response.incomplete":
+                    return root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
+                        ? (WithOutput(response, items.Values), null)
+                        : (null, BackendError.Upstream(502, $"{Upstream} sent {item.Type} without a response"));
+                case "response.failed":
+                    JsonElement failed = root.TryGetProperty("response", out JsonElement r) && r.TryGetProperty("error", out JsonElement e) ? e : default;
+                    return (null, ErrorFrom(failed));
+                default:
+                    return (null, ErrorFrom(root));
+            }
+        }
+
+        return (null, BackendError.Upstream(502, $"{Upstream} closed the stream before response.completed"));
+    }
+
+    /// <summary>The error an in-stream <c>error</c> event or a failed response's <c>error</c> object stands for.</summary>
+    public static BackendError ErrorFrom(JsonElement error)
+    {
+        string? code = String(error, "code") ?? String(error, "type");
+        string message = String(error, "message") ?? "the Codex upstream failed the response";
+        int status = code switch
+        {
+            "rate_limit_exceeded" or "usage_limit_reached" or "usage_not_included" => 429,
+            "server_is_overloaded" or "slow_down" => 503,
+            "context_length_exceeded" or "invalid_prompt" or "invalid_request_error" => 400,
+            _ => 502,
+        };
+        return BackendError.Upstream(status, message) with { Code = code };
+    }
+
+    public void Dispose() => _response?.Dispose();
+
+    /// <summary>Length of the first whole event in <paramref name="data"/> (through its blank line), 0 when none is whole yet.</summary>
+    internal static int NextEventEnd(ReadOnlySpan<byte> data)
+    {
+        for (int i = 0; i < data.Length - 1; i++)
+        {
+            byte b = data[i];
+            if (b == (byte)'\n')
+            {
+                if (data[i + 1] == (byte)'\n')
+                {
+                    return i + 2;
+                }
+
+                if (data[i + 1] == (byte)'\r' && i + 2 < data.Length && data[i + 2] == (byte)'\n')
+                {
+                    return i + 3;
+                }
+            }
+            else if (b == (byte)'\r' && data[i + 1] == (byte)'\r')
+            {
+                return i + 2;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The data of one event: its <c>data:</c> lines (one optional space after the colon removed) joined with LF.</summary>
+    internal static byte[] DataOf(ReadOnlySpan<byte> raw)
+    {
+        var data = new ArrayBufferWriter<byte>(raw.Length);
+        bool first = true;
+        foreach (ReadOnlySpan<byte> line in Lines(raw))
+        {
+            if (!line.StartsWith("data:"u8))
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> value = line[5..];
+            if (!value.IsEmpty && value[0] == (byte)' ')
+            {
+                value = value[1..];
+            }
+
+            if (!first)
+            {
+                data.Write("\n"u8);
+            }
+
+            data.Write(value);
+            first = false;
+        }
+
+        return data.WrittenSpan.ToArray();
+    }
+
+    private static string TypeOf(ReadOnlySpan<byte> raw)
+    {
+        foreach (ReadOnlySpan<byte> line in Lines(raw))
+        {
+            if (line.StartsWith("event:"u8))
+            {
+                return Encoding.UTF8.GetString(line[6..].Trim((byte)' '));
+            }
+        }
+
+        byte[] data = DataOf(raw);
+        if (data.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(data);
+            return String(document.RootElement, "type") ?? string.Empty;
+        }
+        catch (JsonException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static List<byte[]> Lines(ReadOnlySpan<byte> raw)
+    {
+        var lines = new List<byte[]>(4);
+        while (!raw.IsEmpty)
+        {
+            int end = raw.IndexOfAny((byte)'\r', (byte)'\n');
+            if (end < 0)
+            {
+                lines.Add(raw.ToArray());
+                break;
+            }
+
+            lines.Add(raw[..end].ToArray());
+            int next = end + 1;
+            if (raw[end] == (byte)'\r' && next < raw.Length && raw[next] == (byte)'\n')
+            {
+                next++;
+            }
+
+            raw = raw[next..];
+        }
+
+        return lines;
+    }
+
+    private static byte[] WithOutput(JsonElement response, IEnumerable<byte[]> items)
+    {
+        bool emptyOutput = !response.TryGetProperty("output", out JsonElement output) || output.ValueKind != JsonValueKind.Array || output.GetArrayLength() == 0;
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (JsonProperty property in response.EnumerateObject())
+            {
+                if (property.NameEquals("output") && emptyOutput)
+                {
+                    continue;
+                }
+
+                property.WriteTo(writer);
+            }
+
+            if (emptyOutput)
+            {
+                writer.WriteStartArray("output");
+                foreach (byte[] item in items)
+                {
+                    writer.WriteRawValue(item, skipInputValidation: true);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] ErrorEvent(BackendError error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        buffer.Write("event: error\ndata: "u8);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "error");
+            writer.WriteString("code", error.Code ?? error.Type);
+            writer.WriteString("message", error.Message);
+            writer.WriteNull("param");
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

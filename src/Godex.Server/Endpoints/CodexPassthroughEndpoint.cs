@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Godex.Backends;
+using Godex.Backends.Codex;
+using Godex.Conversation;
+using Godex.Routing;
+using Godex.Server.Results;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Godex.Server.Endpoints;
+
+/// <summary>
+/// The Responses front door's same-dialect fast path to the Codex backend (<see cref="CodexPassthrough"/>): one call
+/// from <c>POST /v1/responses</c> after routing. Streams the upstream's events byte for byte, or answers non-stream
+/// callers with the aggregated response object; a refusal before the first byte is an OpenAI-shaped error with the
+/// upstream's status.
+/// </summary>
+internal static class CodexPassthroughEndpoint
+{
+    // Events that may precede an error the backend reports inside a 200 stream (server_is_overloaded): held back so
+    // that such an error can still become a real HTTP status.
+    private const int MaxHeldEvents = 8;
+
+    /// <summary>The same for a body not parsed yet: parsed only when the route's backend is Codex.</summary>
+    public static async Task<bool> TryHandleAsync(HttpContext context, ModelRoute route, ReadOnlyMemory<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (!CodexPassthrough.TryCreate(route.Backend, out _))
+        {
+            return false;
+        }
+
+        using JsonDocument document = JsonDocument.Parse(body);
+        return await TryHandleAsync(context, route, document.RootElement);
+    }
+
+    /// <summary>
+    /// Handles the request when it can be passed through (the route's backend is Codex and the request needs no
+    /// godex-side state) and returns true; returns false, having written nothing, otherwise.
+    /// </summary>
+    public static async Task<bool> TryHandleAsync(HttpContext context, ModelRoute route, JsonElement body)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(route);
+        if (!CodexPassthrough.TryCreate(route.Backend, out CodexPassthrough? passthrough) || CodexPassthrough.RequiresGodexState(body))
+        {
+            return false;
+        }
+
+        CancellationToken aborted = context.RequestAborted;
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (string name in CodexPassthrough.ForwardedHeaders)
+        {
+            if (context.Request.Headers.TryGetValue(name, out var value) && value.ToString() is { Length: > 0 } text)
+            {
+                headers.Add(new(name, text));
+            }
+        }
+
+        using CodexPassthroughResponse upstream = await passthrough.SendAsync(body, route.Model, headers, aborted);
+        if (upstream.Error is { } refused)
+        {
+            await OpenAIErrorResult.WriteAsync(context, refused);
+            return true;
+        }
+
+        bool stream = body.TryGetProperty("stream", out JsonElement flag) && flag.ValueKind == JsonValueKind.True;
+        if (!stream)
+        {
+            (byte[]? json, BackendError? error) = await upstream.AggregateAsync(aborted);
+            if (error is not null)
+            {
+                await OpenAIErrorResult.WriteAsync(context, error);
+                return true;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = json!.Length;
+            await context.Response.Body.WriteAsync(json, aborted);
+            return true;
+        }
+
+        await StreamAsync(context, upstream, aborted);
+        return true;
+    }
+
+    private static async Task StreamAsync(HttpContext context, CodexPassthroughResponse upstream, CancellationToken aborted)
+    {
+        var held = new List<CodexPassthroughEvent>(MaxHeldEvents);
+        HttpResponse response = context.Response;
+        await foreach (CodexPassthroughEvent item in upstream.ReadEventsAsync(aborted))
+        {
+            if (!response.HasStarted)
+            {
+                if (item.Type is "response.created" or "response.in_progress" && held.Count < MaxHeldEvents)
+                {
+                    held.Add(item);
+                    continue;
+                }
+
+                if (item.Error is { } broken)
+                {
+                    await OpenAIErrorResult.WriteAsync(context, broken);
+                    return;
+                }
+
+                if (item.Type is "error" or "response.failed")
+                {
+                    await OpenAIErrorResult.WriteAsync(context, FailureOf(item));
+                    return;
+                }
+
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = upstream.ContentType;
+                response.Headers.CacheControl = "no-cache";
+                response.Headers["X-Accel-Buffering"] = "no";
+                context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+                await response.StartAsync(aborted);
+                foreach (CodexPassthroughEvent early in held)
+                {
+                    await response.Body.WriteAsync(early.Raw, aborted);
+                }
+            }
+
+            await response.Body.WriteAsync(item.Raw, aborted);
+            await response.Body.FlushAsync(aborted);
+        }
+    }
+
+    private static BackendError FailureOf(CodexPassthroughEvent item)
+    {
+        using JsonDocument document = JsonDocument.Parse(item.Data());
+        JsonElement root = document.RootElement;
+        JsonElement error = item.Type == "response.failed" && root.TryGetProperty("response", out JsonElement failed) && failed.TryGetProperty("error", out JsonElement inner)
+            ? inner
+            : root;
+        return CodexPassthroughResponse.ErrorFrom(error);
+    }
+}
