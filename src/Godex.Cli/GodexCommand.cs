@@ -22,6 +22,7 @@ internal static class GodexCommand
         {
             GlobalOptions.Config,
         };
+        root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
