@@ -22,7 +22,11 @@ internal static class GodexCommand
         {
             GlobalOptions.Config,
         };
+        root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(ProxyCommand.Create());
+        root.Subcommands.Add(AuthCommand.Create());
+        root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(AliasesCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return root;

@@ -12,7 +12,10 @@ namespace Godex.Server;
 /// <summary>Builds the enabled providers from configuration, each with its own pooled HTTP client.</summary>
 internal static class BackendFactory
 {
-    public static IReadOnlyList<IChatBackend> Create(GodexOptions options, IServiceProvider services)
+    /// <param name="options">The final options.</param>
+    /// <param name="services">Supplies <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/>.</param>
+    /// <param name="wrapHandler">Wraps each backend's HTTP handler (exec records the bytes sent upstream with it).</param>
+    public static IReadOnlyList<IChatBackend> Create(GodexOptions options, IServiceProvider services, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler = null)
     {
         TimeProvider time = services.GetRequiredService<TimeProvider>();
         ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
@@ -21,7 +24,7 @@ internal static class BackendFactory
         CodexBackendOptions codex = options.Proxy.Backends.Codex;
         if (codex.Enabled)
         {
-            HttpClient http = UpstreamHttp.CreateClient(codex);
+            HttpClient http = CreateClient(codex, wrapHandler);
             var credentials = new CodexCredentialStore(codex, http, time);
             backends.Add(new CodexBackend(codex, http, credentials, time, loggers.CreateLogger<CodexBackend>()));
         }
@@ -29,13 +32,18 @@ internal static class BackendFactory
         AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
         if (anthropic.Enabled)
         {
-            HttpClient http = UpstreamHttp.CreateClient(anthropic);
+            HttpClient http = CreateClient(anthropic, wrapHandler);
             var credentials = new ClaudeCredentialStore(anthropic, http, time);
             backends.Add(new AnthropicBackend(anthropic, http, credentials, time, loggers.CreateLogger<AnthropicBackend>()));
         }
 
         return backends;
     }
+
+    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler) =>
+        wrapHandler is null
+            ? UpstreamHttp.CreateClient(options)
+            : new HttpClient(wrapHandler(UpstreamHttp.CreateHandler(options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>
     public static string Describe(string backend, GodexOptions options) => backend switch

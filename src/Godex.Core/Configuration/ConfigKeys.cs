@@ -33,7 +33,7 @@ internal static class ConfigKeys
         "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
         "proxy.upstream_audit_path", "proxy.meter_window", "proxy.admin_socket", "proxy.payments", "proxy.cache_ttl",
         "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
-        "exec.allow_refresh", "exec.auto_tools", "exec.mock", "exec.web_search", "client.retry_delay",
+        "client.retry_delay",
     ];
 
     private static List<Key> BuildScalars()
@@ -96,6 +96,10 @@ internal static class ConfigKeys
             new("exec.tool_choice", "GODEX_EXEC_TOOL_CHOICE", (o, v) => o.Exec.ToolChoice = Required(v, "exec.tool_choice")),
             new("exec.timeout", "GODEX_EXEC_TIMEOUT", (o, v) => o.Exec.Timeout = ConfigValues.ParseDuration(v, "exec.timeout")),
             new("exec.auto_tools_max_steps", "GODEX_EXEC_AUTO_TOOLS_MAX_STEPS", (o, v) => o.Exec.AutoToolsMaxSteps = Positive(ConfigValues.ParseInt(v, "exec.auto_tools_max_steps"), "exec.auto_tools_max_steps")),
+            new("exec.allow_refresh", "GODEX_EXEC_ALLOW_REFRESH", (o, v) => o.Exec.AllowRefresh = ConfigValues.ParseBool(v, "exec.allow_refresh")),
+            new("exec.auto_tools", "GODEX_EXEC_AUTO_TOOLS", (o, v) => o.Exec.AutoTools = ConfigValues.ParseBool(v, "exec.auto_tools")),
+            new("exec.mock", "GODEX_EXEC_MOCK", (o, v) => o.Exec.Mock = ConfigValues.ParseBool(v, "exec.mock")),
+            new("exec.web_search", "GODEX_EXEC_WEB_SEARCH", (o, v) => o.Exec.WebSearch = ConfigValues.ParseBool(v, "exec.web_search")),
             new("exec.mock_mode", "GODEX_EXEC_MOCK_MODE", (o, v) => o.Exec.MockMode = ConfigValues.ParseChoice(v, "exec.mock_mode", "echo", "text", "tool-call", "tool-loop")),
         };
 

@@ -188,4 +188,16 @@ public sealed class ExecOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(90);
     public int AutoToolsMaxSteps { get; set; } = 4;
     public string MockMode { get; set; } = "echo";
+
+    /// <summary>Let exec refresh an expiring Codex login over the network. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool AllowRefresh { get; set; }
+
+    /// <summary>Run the tool loop with <c>--tool-output</c> answers. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool AutoTools { get; set; }
+
+    /// <summary>Answer with a synthetic stream (no credentials, no network). <value>The default value is <see langword="false"/>.</value></summary>
+    public bool Mock { get; set; }
+
+    /// <summary>Send the backend's hosted web search tool. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool WebSearch { get; set; }
 }

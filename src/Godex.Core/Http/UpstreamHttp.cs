@@ -11,9 +11,14 @@ namespace Godex.Http;
 public static class UpstreamHttp
 {
     /// <summary>A client for one upstream. No overall timeout: streams are bounded by an idle timeout instead.</summary>
-    public static HttpClient CreateClient(UpstreamOptions options)
+    public static HttpClient CreateClient(UpstreamOptions options) =>
+        new(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The pooled handler behind <see cref="CreateClient"/>, for callers that wrap it (exec's request log).</summary>
+    public static SocketsHttpHandler CreateHandler(UpstreamOptions options)
     {
-        var handler = new SocketsHttpHandler
+        ArgumentNullException.ThrowIfNull(options);
+        return new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
@@ -24,7 +29,6 @@ public static class UpstreamHttp
             EnableMultipleHttp2Connections = true,
             MaxConnectionsPerServer = int.MaxValue,
         };
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>True for the statuses worth another try: 408, 429, 500, 502, 503, 504, 529.</summary>

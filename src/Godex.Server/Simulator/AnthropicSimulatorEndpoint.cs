@@ -32,7 +32,7 @@ internal static class AnthropicSimulatorEndpoint
             return;
         }
 
-        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context);
+        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context, state);
         using (document)
         {
             if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)

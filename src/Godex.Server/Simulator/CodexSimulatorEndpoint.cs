@@ -24,7 +24,7 @@ internal static class CodexSimulatorEndpoint
             return;
         }
 
-        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context);
+        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context, state);
         using (document)
         {
             if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)

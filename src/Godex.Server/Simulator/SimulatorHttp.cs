@@ -15,11 +15,12 @@ internal static class SimulatorHttp
     };
 
     /// <summary>Reads the body as JSON; null when it is not JSON. Returns the byte length too, for the usage estimate.</summary>
-    public static async Task<(JsonDocument? Document, int Length)> ReadJsonAsync(HttpContext context)
+    public static async Task<(JsonDocument? Document, int Length)> ReadJsonAsync(HttpContext context, SimulatorState? record = null)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         int length = (int)buffer.Length;
+        record?.RecordBody(context.Request.Path, buffer.ToArray());
         try
         {
             return (JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, length)), length);

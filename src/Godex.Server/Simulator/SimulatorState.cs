@@ -13,6 +13,7 @@ internal sealed class SimulatorState
 {
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _failedOnce = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Path, byte[] Body)> _bodies = new();
     private long _nextId;
 
     public SimulatorState(SimulatorOptions options)
@@ -31,6 +32,11 @@ internal sealed class SimulatorState
     public int CallCount(string path) => _calls.GetValueOrDefault(path);
 
     public int TotalCalls => _calls.Values.Sum();
+
+    /// <summary>The request bodies the Codex and Anthropic endpoints received, in arrival order (exec's --log-requests test).</summary>
+    public IReadOnlyList<(string Path, byte[] Body)> Bodies => [.. _bodies];
+
+    public void RecordBody(string path, byte[] body) => _bodies.Enqueue((path, body));
 
     public void CountCall(string path) => _calls.AddOrUpdate(path, 1, static (_, count) => count + 1);
 
