@@ -4,6 +4,7 @@ using Godex.Configuration;
 using Godex.Conversation;
 using Godex.Protocols.OpenAI;
 using Godex.Routing;
+using Godex.Server.Middleware;
 using Godex.Server.Results;
 using Godex.Sse;
 using Godex.Translation;
@@ -66,6 +67,13 @@ public static partial class ChatCompletionsEndpoints
             }
 
             Log.Routed(logger, request.Model, route.Model, route.Backend.Name, request.Stream);
+            if (RequestUsage.CheckModel(context, route.Model) is { } notAllowed)
+            {
+                await OpenAIErrorResult.WriteAsync(context, notAllowed);
+                return;
+            }
+
+            RequestUsage.Report(context, route.Model, route.Backend.Name);
 
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
             var events = route.Backend.StreamAsync(request with { Model = route.Model }, aborted);
@@ -74,6 +82,7 @@ public static partial class ChatCompletionsEndpoints
             StreamEvent? first = null;
             while (await enumerator.MoveNextAsync())
             {
+                RequestUsage.Observe(context, enumerator.Current);
                 if (enumerator.Current is ResponseStartedEvent started)
                 {
                     model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
@@ -152,6 +161,7 @@ public static partial class ChatCompletionsEndpoints
 
             while (await enumerator.MoveNextAsync())
             {
+                RequestUsage.Observe(context, enumerator.Current);
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
                     return;
@@ -174,6 +184,7 @@ public static partial class ChatCompletionsEndpoints
         accumulator.Add(first);
         while (!accumulator.IsCompleted && await enumerator.MoveNextAsync())
         {
+            RequestUsage.Observe(context, enumerator.Current);
             accumulator.Add(enumerator.Current);
         }
 

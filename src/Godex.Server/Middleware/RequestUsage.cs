@@ -1,0 +1,102 @@
+using Godex.Conversation;
+using Godex.Keys;
+using Microsoft.AspNetCore.Http;
+
+namespace Godex.Server.Middleware;
+
+/// <summary>
+/// <para>
+/// The usage-recording hook for front doors. <see cref="ClientKeyMiddleware"/> attaches one to every <c>/v1</c>
+/// request and, when the request ends (success, error, refusal, client gone), writes exactly one ledger row through
+/// <see cref="Godex.Metering.IUsageRecorder"/> with the key, the status, the latency and the request id. A front door
+/// only reports what it learns, from anywhere in its handler:
+/// </para>
+/// <code>
+/// BackendError? denied = RequestUsage.CheckModel(context, route.Model);   // the key's model allow-list (403)
+/// RequestUsage.Report(context, route.Model, route.Backend.Name);          // once routed
+/// RequestUsage.Report(context, route.Model, route.Backend.Name, usage);   // each time usage arrives (last wins)
+/// </code>
+/// <para>
+/// Report the usage of <see cref="UsageEvent"/> and <see cref="ResponseCompletedEvent"/> as they pass (stream or
+/// not), so a stream the client cuts still records the usage seen so far. Both calls are cheap, never throw and do
+/// nothing when no middleware is in the pipeline.
+/// </para>
+/// </summary>
+public sealed class RequestUsage
+{
+    internal RequestUsage(string keyId, ClientKey? key, long startTimestamp)
+    {
+        KeyId = keyId;
+        Key = key;
+        StartTimestamp = startTimestamp;
+    }
+
+    /// <summary>The key the request authenticated with: <c>key_...</c>, <c>static</c> (<c>--api-key</c>) or <c>anonymous</c>.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The stored key, when the request used one.</summary>
+    public ClientKey? Key { get; }
+
+    internal long StartTimestamp { get; }
+
+    public string Model { get; private set; } = "";
+
+    public string Backend { get; private set; } = "";
+
+    public string? Account { get; private set; }
+
+    public Usage Usage { get; private set; } = Usage.Empty;
+
+    /// <summary>The request's record, or null outside the middleware.</summary>
+    public static RequestUsage? Of(HttpContext context) => context?.Features.Get<RequestUsage>();
+
+    /// <summary>Records the model and backend (and, when given, the latest usage) of the request.</summary>
+    public static void Report(HttpContext context, string model, string backend, Usage? usage = null, string? account = null)
+    {
+        if (Of(context) is not { } record)
+        {
+            return;
+        }
+
+        record.Model = model ?? record.Model;
+        record.Backend = backend ?? record.Backend;
+        record.Account = account ?? record.Account;
+        if (usage is not null && usage != Usage.Empty)
+        {
+            record.Usage = usage;
+        }
+    }
+
+    /// <summary>Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>); other events are ignored.</summary>
+    public static void Observe(HttpContext context, StreamEvent streamEvent)
+    {
+        Usage? usage = streamEvent switch
+        {
+            UsageEvent u => u.Usage,
+            ResponseCompletedEvent c => c.Usage,
+            _ => null,
+        };
+        if (usage is not null && usage != Usage.Empty && Of(context) is { } record)
+        {
+            record.Usage = usage;
+        }
+    }
+
+    /// <summary>
+    /// Null when the request's key may use <paramref name="model"/>; otherwise a 403 <c>permission_error</c> for the
+    /// front door to send in its dialect.
+    /// </summary>
+    public static BackendError? CheckModel(HttpContext context, string model)
+    {
+        if (Of(context)?.Key is not { } key || key.AllowsModel(model))
+        {
+            return null;
+        }
+
+        return new BackendError(StatusCodes.Status403Forbidden, BackendErrorTypes.Permission, $"This API key may not use the model `{model}`.")
+        {
+            Param = "model",
+            Code = "model_not_allowed",
+        };
+    }
+}
