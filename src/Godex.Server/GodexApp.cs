@@ -59,7 +59,8 @@ public sealed partial class GodexApp : IAsyncDisposable
         GodexOptions options,
         IReadOnlyCollection<string> configWarnings,
         CancellationToken cancellationToken,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null,
+        TimeProvider? timeProvider = null)
     {
         ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
         if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
@@ -73,7 +74,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             try
             {
-                database = GodexDatabase.Open(options.Proxy.Database, TimeProvider.System);
+                database = GodexDatabase.Open(options.Proxy.Database, timeProvider ?? TimeProvider.System);
             }
             catch (StorageException ex)
             {
@@ -120,7 +121,7 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         if (database is not null)

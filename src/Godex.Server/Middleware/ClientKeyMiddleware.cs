@@ -152,7 +152,7 @@ public sealed partial class ClientKeyMiddleware
             return;
         }
 
-        Usage tokens = usage.Usage;
+        Usage tokens = usage.Final;
         int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
         _recorder.Record(new UsageRecord(
             _time.GetUtcNow(),

@@ -47,6 +47,17 @@ public sealed class RequestUsage
 
     public Usage Usage { get; private set; } = Usage.Empty;
 
+    /// <summary>Characters of output streamed so far: the estimate (4 per token) when a cut stream got no usage.</summary>
+    internal long OutputCharacters { get; private set; }
+
+    /// <summary>
+    /// What the ledger records: the upstream's usage when it reported any, else (a stream cut before the upstream's
+    /// final count) an estimate of the output streamed so far.
+    /// </summary>
+    internal Usage Final => Usage != Usage.Empty || OutputCharacters == 0
+        ? Usage
+        : new Usage { OutputTokens = (OutputCharacters + 3) / 4 };
+
     /// <summary>The request's record, or null outside the middleware.</summary>
     public static RequestUsage? Of(HttpContext context) => context?.Features.Get<RequestUsage>();
 
@@ -70,15 +81,28 @@ public sealed class RequestUsage
     /// <summary>Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>); other events are ignored.</summary>
     public static void Observe(HttpContext context, StreamEvent streamEvent)
     {
-        Usage? usage = streamEvent switch
+        if (Of(context) is not { } record)
         {
-            UsageEvent u => u.Usage,
-            ResponseCompletedEvent c => c.Usage,
-            _ => null,
-        };
-        if (usage is not null && usage != Usage.Empty && Of(context) is { } record)
+            return;
+        }
+
+        switch (streamEvent)
         {
-            record.Usage = usage;
+            case UsageEvent { Usage: var usage } when usage != Usage.Empty:
+                record.Usage = usage;
+                break;
+            case ResponseCompletedEvent { Usage: var usage } when usage != Usage.Empty:
+                record.Usage = usage;
+                break;
+            case TextDeltaEvent text:
+                record.OutputCharacters += text.Text.Length;
+                break;
+            case ReasoningDeltaEvent reasoning:
+                record.OutputCharacters += reasoning.Text.Length;
+                break;
+            case ToolCallArgumentsDeltaEvent arguments:
+                record.OutputCharacters += arguments.Delta.Length;
+                break;
         }
     }
 
