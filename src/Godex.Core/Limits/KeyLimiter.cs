@@ -69,9 +69,9 @@ public sealed class KeyLimiter
                 if (state.Rate != r || state.Capacity != burst)
                 {
                     state.Rate = r;
-                    state.Capacity = burst;
                     // A new key starts full; a raised burst grants the extra capacity at once, a lowered one caps it.
                     state.Tokens = state.Initialized ? Math.Min(burst, state.Tokens + Math.Max(0, burst - state.Capacity)) : burst;
+                    state.Capacity = burst;
                     state.Initialized = true;
                     state.LastRefill = now;
                 }
