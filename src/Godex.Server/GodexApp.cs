@@ -1,7 +1,11 @@
 using System.Net;
 using Godex.Backends;
 using Godex.Configuration;
+using Godex.Keys;
+using Godex.Limits;
+using Godex.Metering;
 using Godex.Routing;
+using Godex.Server.Admin;
 using Godex.Server.Endpoints;
 using Godex.Server.Simulator;
 using Godex.Storage;
@@ -56,13 +60,33 @@ public sealed partial class GodexApp : IAsyncDisposable
         GodexOptions options,
         IReadOnlyCollection<string> configWarnings,
         CancellationToken cancellationToken,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null,
+        TimeProvider? timeProvider = null)
     {
         ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
         if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
         {
             throw new GodexStartupException(
                 $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
+        }
+
+        GodexDatabase? database = null;
+        if (!IsOff(options.Proxy.Database))
+        {
+            try
+            {
+                database = GodexDatabase.Open(options.Proxy.Database, timeProvider ?? TimeProvider.System);
+            }
+            catch (StorageException ex)
+            {
+                throw new GodexStartupException(ex.Message, ex);
+            }
+        }
+
+        string? adminSocket = database is not null && !IsOff(options.Proxy.AdminSocket) ? GodexDatabase.ExpandHome(options.Proxy.AdminSocket) : null;
+        if (adminSocket is not null)
+        {
+            PrepareSocket(adminSocket);
         }
 
         SimulatorHost? simulator = null;
@@ -90,21 +114,50 @@ public sealed partial class GodexApp : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
             kestrel.Listen(listen.Address, listen.Port);
+            if (adminSocket is not null)
+            {
+                kestrel.ListenUnixSocket(adminSocket);
+            }
         });
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
+        if (database is not null)
+        {
+            AddState(builder.Services, database, options.Proxy);
+        }
+
+        // Without a database (proxy.database: off) previous_response_id still works within the process.
+        builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
 
         WebApplication app = builder.Build();
         ConfigurePipeline(app, options);
 
         try
         {
+            if (app.Services.GetService<KeyCache>() is { } keys)
+            {
+                await keys.StartAsync(cancellationToken);
+            }
+
             await app.StartAsync(cancellationToken);
+            if (adminSocket is not null && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        catch (StorageException ex)
+        {
+            await app.DisposeAsync();
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync();
+            }
+
+            throw new GodexStartupException(ex.Message, ex);
         }
         catch (IOException ex)
         {
@@ -117,7 +170,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
         }
 
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
         var godex = new GodexApp(app, new Uri(address), simulator, simulatorHome);
         godex.LogStartup(options, configWarnings);
         return godex;
@@ -143,6 +196,55 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapChatCompletions();
         app.MapMessages();
         app.MapResponses();
+        app.MapAdmin();
+    }
+
+    private static bool IsOff(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Keys, limits, the usage ledger and stored responses on the database. The ledger writer flushes on shutdown
+    /// (the container disposes it after the server stopped).
+    /// </summary>
+    private static void AddState(IServiceCollection services, GodexDatabase database, ProxyOptions proxy)
+    {
+        services.AddSingleton(database);
+        services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IUsageLedger>(new SqliteUsageLedger(database));
+        services.AddSingleton<IResponseStore>(sp => new SqliteResponseStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new KeyCache(sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyCache>()));
+        services.AddSingleton(sp =>
+        {
+            IUsageLedger ledger = sp.GetRequiredService<IUsageLedger>();
+            RateSpec? rate = proxy.DefaultRate is { } text ? RateSpec.Parse(text) : null;
+            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince);
+        });
+        services.AddSingleton<IUsageRecorder>(sp =>
+        {
+            KeyCache keys = sp.GetRequiredService<KeyCache>();
+            return new UsageLedgerWriter(
+                sp.GetRequiredService<IUsageLedger>(),
+                sp.GetRequiredService<KeyLimiter>(),
+                keys.RefreshIfChanged,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>());
+        });
+    }
+
+    private static void PrepareSocket(string path)
+    {
+        string? directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        if (File.Exists(path))
+        {
+            File.Delete(path); // a stale socket from a previous run; a live proxy on it would fail to listen on its port anyway
+        }
     }
 
     private void LogStartup(GodexOptions options, IReadOnlyCollection<string> configWarnings)

@@ -27,6 +27,8 @@ internal static class ProxyCommand
             s_listen, s_apiKey, s_allowAnyKey, s_model, s_logLevel, s_logRequests, s_maxBodyBytes, s_simulator,
             s_baseUrl, s_authPath, s_anthropicBaseUrl, s_anthropicCredentials,
         };
+        command.Subcommands.Add(KeysCommand.Create());
+        command.Subcommands.Add(UsageCommand.Create());
         command.SetAction(RunAsync);
         return command;
     }

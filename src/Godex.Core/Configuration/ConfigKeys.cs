@@ -27,11 +27,11 @@ internal static class ConfigKeys
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
     [
-        "proxy.keys_path", "proxy.default_rate", "proxy.default_burst", "proxy.default_quota_tokens", "proxy.stats_path",
+        "proxy.stats_path",
         "proxy.stats_summary", "proxy.stats_max_bytes", "proxy.stats_max_backups", "proxy.events_path",
         "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.audit_path", "proxy.audit_max_bytes",
         "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
-        "proxy.upstream_audit_path", "proxy.meter_window", "proxy.admin_socket", "proxy.payments", "proxy.cache_ttl",
+        "proxy.upstream_audit_path", "proxy.payments", "proxy.cache_ttl",
         "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
         "client.retry_delay",
     ];
@@ -50,6 +50,14 @@ internal static class ConfigKeys
             new("proxy.simulator", "GODEX_PROXY_SIMULATOR", (o, v) => o.Proxy.Simulator = ConfigValues.ParseChoice(v, "proxy.simulator", "auto", "on", "off")),
             new("proxy.responses_ttl", "GODEX_PROXY_RESPONSES_TTL", (o, v) => o.Proxy.ResponsesTtl = ConfigValues.ParseDuration(v, "proxy.responses_ttl")),
             new("proxy.models_cache_ttl", "GODEX_PROXY_MODELS_CACHE_TTL", (o, v) => o.Proxy.ModelsCacheTtl = ConfigValues.ParseDuration(v, "proxy.models_cache_ttl")),
+            new("proxy.database", "GODEX_PROXY_DATABASE", (o, v) => o.Proxy.Database = Required(v, "proxy.database")),
+            new("proxy.keys_path", "GODEX_PROXY_KEYS_PATH", (o, v) => o.Proxy.KeysPath = Required(v, "proxy.keys_path")),
+            new("proxy.default_rate", "GODEX_PROXY_DEFAULT_RATE", (o, v) => o.Proxy.DefaultRate = ConfigValues.ParseRate(v, "proxy.default_rate")),
+            new("proxy.default_burst", "GODEX_PROXY_DEFAULT_BURST", (o, v) => o.Proxy.DefaultBurst = Positive(ConfigValues.ParseInt(v, "proxy.default_burst"), "proxy.default_burst")),
+            new("proxy.default_quota_tokens", "GODEX_PROXY_DEFAULT_QUOTA_TOKENS", (o, v) => o.Proxy.DefaultQuotaTokens = NonNegative(ConfigValues.ParseInt(v, "proxy.default_quota_tokens"), "proxy.default_quota_tokens")),
+            new("proxy.meter_window", "GODEX_PROXY_METER_WINDOW", (o, v) => o.Proxy.MeterWindow = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.meter_window"), "proxy.meter_window")),
+            new("proxy.admin_socket", "GODEX_PROXY_ADMIN_SOCKET", (o, v) => o.Proxy.AdminSocket = Required(v, "proxy.admin_socket")),
+            new("proxy.admin_key", "GODEX_PROXY_ADMIN_KEY", (o, v) => o.Proxy.AdminKey = Empty(v)),
 
             // The original's flat Codex keys, kept so its config files keep working.
             new("proxy.base_url", "GODEX_PROXY_BASE_URL", (o, v) => o.Proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "proxy.base_url")),
@@ -128,6 +136,9 @@ internal static class ConfigKeys
     private static T Positive<T>(T value, string key)
         where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new ConfigException($"{key}: must be greater than zero, got {value}");
+
+    private static TimeSpan PositiveDuration(TimeSpan value, string key) =>
+        value > TimeSpan.Zero ? value : throw new ConfigException($"{key}: must be longer than zero, got {value}");
 
     private static int NonNegative(int value, string key) =>
         value >= 0 ? value : throw new ConfigException($"{key}: must not be negative, got {value}");

@@ -89,6 +89,17 @@ public static partial class ConfigValues
         return total;
     }
 
+    /// <summary>A request rate <c>N/s|m|h</c>; empty means none (unlimited).</summary>
+    public static string? ParseRate(string text, string key)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return Godex.Limits.RateSpec.TryParse(text, out _, out string? error) ? text.Trim() : throw new ConfigException($"{key}: {error}");
+    }
+
     public static string ParseChoice(string text, string key, params string[] choices)
     {
         string value = text.Trim().ToLowerInvariant();

@@ -51,6 +51,33 @@ public sealed class ProxyOptions
     /// </summary>
     public TimeSpan ResponsesTtl { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The SQLite file with client keys, the usage ledger and stored responses (<c>~</c> expanded); <c>off</c> runs
+    /// without one (no client keys, no ledger). <value>The default value is <c>~/.godex/godex.db</c>.</value>
+    /// </summary>
+    public string Database { get; set; } = "~/.godex/godex.db";
+
+    /// <summary>The original godex's key file, read by <c>godex proxy keys import</c>. <value>The default value is <c>~/.codex/proxy-keys.json</c>.</value></summary>
+    public string KeysPath { get; set; } = "~/.codex/proxy-keys.json";
+
+    /// <summary>Request rate of client keys that set none (<c>N/s|m|h</c>); empty = unlimited. <value>The default value is <c>60/m</c>.</value></summary>
+    public string? DefaultRate { get; set; } = "60/m";
+
+    /// <summary>Token-bucket capacity of client keys that set none. <value>The default value is 10.</value></summary>
+    public int DefaultBurst { get; set; } = 10;
+
+    /// <summary>Token quota given to keys created without <c>--quota-tokens</c>; 0 = unlimited. <value>The default value is 0.</value></summary>
+    public long DefaultQuotaTokens { get; set; }
+
+    /// <summary>Length of a quota window, aligned to the Unix epoch (UTC). <value>The default value is 24 h.</value></summary>
+    public TimeSpan MeterWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The admin API's Unix socket (mode 0600); <c>off</c> disables it. <value>The default value is <c>~/.godex/admin.sock</c>.</value></summary>
+    public string AdminSocket { get; set; } = "~/.godex/admin.sock";
+
+    /// <summary>When set, the admin API is also served on HTTP <c>/admin/*</c> to requests bearing this key.</summary>
+    public string? AdminKey { get; set; }
+
     public BackendsOptions Backends { get; set; } = new();
 }
 

@@ -3,6 +3,7 @@ using Godex.Backends;
 using Godex.Backends.Codex;
 using Godex.Conversation;
 using Godex.Routing;
+using Godex.Server.Middleware;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -57,6 +58,7 @@ internal static class CodexPassthroughEndpoint
             }
         }
 
+        RequestUsage.Report(context, route.Model, route.Backend.Name);
         using CodexPassthroughResponse upstream = await passthrough.SendAsync(body, route.Model, headers, aborted);
         if (upstream.Error is { } refused)
         {
@@ -74,6 +76,11 @@ internal static class CodexPassthroughEndpoint
                 return true;
             }
 
+            using (JsonDocument aggregated = JsonDocument.Parse(json!))
+            {
+                RequestUsage.Report(context, route.Model, route.Backend.Name, ResponsesStreamParser.ReadResponseUsage(aggregated.RootElement));
+            }
+
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = json!.Length;
@@ -81,11 +88,11 @@ internal static class CodexPassthroughEndpoint
             return true;
         }
 
-        await StreamAsync(context, upstream, aborted);
+        await StreamAsync(context, route, upstream, aborted);
         return true;
     }
 
-    private static async Task StreamAsync(HttpContext context, CodexPassthroughResponse upstream, CancellationToken aborted)
+    private static async Task StreamAsync(HttpContext context, ModelRoute route, CodexPassthroughResponse upstream, CancellationToken aborted)
     {
         var held = new List<CodexPassthroughEvent>(MaxHeldEvents);
         HttpResponse response = context.Response;
@@ -125,6 +132,20 @@ internal static class CodexPassthroughEndpoint
 
             await response.Body.WriteAsync(item.Raw, aborted);
             await response.Body.FlushAsync(aborted);
+            if (item.Type is "response.completed" or "response.incomplete")
+            {
+                ReportUsage(context, route, item);
+            }
+        }
+    }
+
+    /// <summary>The ledger gets the upstream's own usage; parsed only from the one terminal event, off the byte path.</summary>
+    private static void ReportUsage(HttpContext context, ModelRoute route, CodexPassthroughEvent terminal)
+    {
+        using JsonDocument document = JsonDocument.Parse(terminal.Data());
+        if (document.RootElement.TryGetProperty("response", out JsonElement response))
+        {
+            RequestUsage.Report(context, route.Model, route.Backend.Name, ResponsesStreamParser.ReadResponseUsage(response));
         }
     }
 

@@ -4,6 +4,7 @@ using Godex.Configuration;
 using Godex.Conversation;
 using Godex.Protocols.Anthropic;
 using Godex.Routing;
+using Godex.Server.Middleware;
 using Godex.Server.Results;
 using Godex.Sse;
 using Godex.Translation;
@@ -90,8 +91,16 @@ public static partial class MessagesEndpoints
 
             Log.Routed(logger, request.Model, route.Model, route.Backend.Name, request.Stream);
 
+            if (RequestUsage.CheckModel(context, route.Model) is { } notAllowed)
+            {
+                await WriteErrorAsync(context, notAllowed);
+                return;
+            }
+
+            RequestUsage.Report(context, route.Model, route.Backend.Name);
+
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
-            var events = route.Backend.StreamAsync(request with { Model = route.Model }, aborted);
+            var events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
             await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
             string model = route.Model;
             string? upstreamId = null;

@@ -3,6 +3,7 @@ using Godex.Configuration;
 using Godex.Conversation;
 using Godex.Protocols.OpenAI;
 using Godex.Routing;
+using Godex.Server.Middleware;
 using Godex.Server.Results;
 using Godex.Sse;
 using Godex.Storage;
@@ -144,6 +145,14 @@ public static partial class ResponsesEndpoints
 
             Log.Routed(logger, request.Model, route.Model, route.Backend.Name, parsed.Stream);
 
+            if (RequestUsage.CheckModel(context, route.Model) is { } notAllowed)
+            {
+                await OpenAIErrorResult.WriteAsync(context, notAllowed);
+                return;
+            }
+
+            RequestUsage.Report(context, route.Model, route.Backend.Name);
+
             // Codex passthrough (the one call site): a same-dialect request that needs no godex-side state goes to the
             // Codex backend nearly verbatim and its events come back byte for byte.
             if (await CodexPassthroughEndpoint.TryHandleAsync(context, route, body))
@@ -152,7 +161,7 @@ public static partial class ResponsesEndpoints
             }
 
             // 4. Call the backend and peek: until the first content event we can still answer with a real status.
-            var events = route.Backend.StreamAsync(request with { Model = route.Model }, aborted);
+            var events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
             await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
             string model = route.Model;
             StreamEvent? first = null;

@@ -15,6 +15,9 @@ internal sealed class GodexAppHarness : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Where this instance keeps its database and admin socket (deleted on dispose).</summary>
+    public string StateDirectory { get; private init; } = "";
+
     public Uri OpenAIEndpoint => new(App.BaseUrl, "/v1");
 
     /// <summary>godex on the built-in simulator (whatever logins this machine has).</summary>
@@ -25,19 +28,27 @@ internal sealed class GodexAppHarness : IAsyncDisposable
             configure?.Invoke(options);
         });
 
-    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure)
+    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null)
     {
         var options = new GodexOptions();
         options.Proxy.Listen = "127.0.0.1:0";
         options.Proxy.LogLevel = "warn";
+        string state = Path.Combine(Path.GetTempPath(), "godex-e2e-" + Guid.NewGuid().ToString("N"));
+        options.Proxy.Database = Path.Combine(state, "godex.db"); // never the user's ~/.godex
+        options.Proxy.AdminSocket = Path.Combine(state, "admin.sock");
         configure(options);
-        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken);
-        return new GodexAppHarness(app);
+        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, timeProvider: timeProvider);
+        return new GodexAppHarness(app) { StateDirectory = state };
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await App.DisposeAsync();
+        if (Directory.Exists(StateDirectory))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(StateDirectory, recursive: true);
+        }
     }
 }

@@ -384,9 +384,13 @@ internal sealed class ResponsesStreamParser : IUpstreamStreamParser
         }
     }
 
-    private static Usage ReadUsage(JsonElement root)
+    private static Usage ReadUsage(JsonElement root) =>
+        root.TryGetProperty("response", out JsonElement response) ? ReadResponseUsage(response) : Usage.Empty;
+
+    /// <summary>The usage of a Responses <c>response</c> object (input, cached, output, reasoning tokens); empty when absent.</summary>
+    internal static Usage ReadResponseUsage(JsonElement response)
     {
-        if (!root.TryGetProperty("response", out JsonElement response) || response.ValueKind != JsonValueKind.Object
+        if (response.ValueKind != JsonValueKind.Object
             || !response.TryGetProperty("usage", out JsonElement usage) || usage.ValueKind != JsonValueKind.Object)
         {
             return Usage.Empty;

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Godex.Configuration;
+using Godex.Storage;
+
+namespace Godex.Cli.Commands;
+
+/// <summary>What <c>godex proxy keys</c> and <c>godex proxy usage</c> share: opening the database, JSON output, errors.</summary>
+internal static class StateCommand
+{
+    /// <summary><c>--database PATH</c> (default <c>proxy.database</c>).</summary>
+    public static Option<string?> Database { get; } = new("--database")
+    {
+        Description = "The godex database (default proxy.database, ~/.godex/godex.db)",
+        Recursive = true,
+        HelpName = "path",
+    };
+
+    public static Option<bool> Json { get; } = new("--json") { Description = "Print JSON" };
+
+    /// <summary>Thrown for wrong usage (exit 2).</summary>
+    public sealed class UsageException(string message) : Exception(message);
+
+    /// <summary>Loads the config, opens the database and runs <paramref name="body"/>, mapping errors to exit codes.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<GodexOptions, GodexDatabase, TextWriter, Task<int>> body)
+    {
+        TextWriter output = parse.InvocationConfiguration.Output;
+        TextWriter error = parse.InvocationConfiguration.Error;
+        GodexOptions options;
+        try
+        {
+            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, []);
+            if (parse.GetValue(Database) is { Length: > 0 } database)
+            {
+                options.Proxy.Database = database;
+            }
+        }
+        catch (ConfigException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Usage;
+        }
+
+        if (options.Proxy.Database.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            await error.WriteLineAsync("error: proxy.database is off: there is no key store");
+            return GodexCommand.Failure;
+        }
+
+        try
+        {
+            GodexDatabase db = GodexDatabase.Open(options.Proxy.Database, TimeProvider.System);
+            return await body(options, db, output);
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Usage;
+        }
+        catch (StorageException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Failure;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return GodexCommand.Failure;
+        }
+    }
+
+    public static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+
+        await output.WriteLineAsync(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+
+    public static TimeSpan Duration(string text, string flag)
+    {
+        try
+        {
+            return ConfigValues.ParseDuration(text, flag);
+        }
+        catch (ConfigException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    public static async Task<int> NotFoundAsync(TextWriter error, string idOrKey)
+    {
+        await error.WriteLineAsync($"error: key not found: {(idOrKey.StartsWith("key_", StringComparison.Ordinal) ? idOrKey : "(the given secret)")}");
+        return GodexCommand.Failure;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Godex.Keys;
+
+/// <summary>
+/// Client-key secrets: generation (<c>gxk_</c> + base64url of 32 random bytes), ids (<c>key_</c> + 12 hex) and
+/// hashing. A presented secret is always hashed before lookup, whatever it looks like, so a stored hash presented as a
+/// bearer is just another unknown secret (the original accepted it: §10 item 9).
+/// </summary>
+public static class KeySecrets
+{
+    public const string SecretPrefix = "gxk_";
+    public const string HmacPrefix = "hmac-sha256:";
+    public const string LegacyPrefix = "sha256:";
+
+    public static string NewSecret() => SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string NewId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    /// <summary>The stored form of <paramref name="secret"/>: HMAC-SHA256 keyed with the database secret.</summary>
+    public static string Hash(ReadOnlySpan<byte> databaseSecret, string secret)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(databaseSecret, Encoding.UTF8.GetBytes(secret), mac);
+        return HmacPrefix + Convert.ToHexStringLower(mac);
+    }
+
+    /// <summary>The original godex's form (<c>sha256:&lt;hex&gt;</c>), for keys imported from it.</summary>
+    public static string LegacyHash(string secret) =>
+        LegacyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>Constant-time comparison of two stored hashes.</summary>
+    public static bool HashEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

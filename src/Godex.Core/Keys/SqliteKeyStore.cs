@@ -1,0 +1,307 @@
+using Godex.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Godex.Keys;
+
+/// <summary><see cref="IKeyStore"/> on the godex SQLite database (table <c>keys</c>).</summary>
+public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : IKeyStore
+{
+    private const string Columns = "id, label, hash, created_at, updated_at, revoked_at, expires_at, rotated_at, rate, burst, quota_tokens, max_concurrent, models, token_allowance, allowance_seconds, allowance_window_start, token_balance, usage_reset_at";
+
+    public string Hash(string secret) => KeySecrets.Hash(database.KeySecret, secret);
+
+    public ValueTask<IssuedClientKey> CreateAsync(NewClientKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        string secret = key.Secret ?? KeySecrets.NewSecret();
+        DateTimeOffset now = time.GetUtcNow();
+        var record = new ClientKey
+        {
+            Id = KeySecrets.NewId(),
+            Label = key.Label,
+            Hash = Hash(secret),
+            CreatedAt = now,
+            UpdatedAt = now,
+            ExpiresAt = key.ExpiresAt,
+            Rate = key.Rate,
+            Burst = key.Burst,
+            QuotaTokens = key.QuotaTokens,
+            MaxConcurrent = key.MaxConcurrent,
+            Models = key.Models,
+        };
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        if (FindByHash(connection, transaction, record.Hash) is not null)
+        {
+            throw new InvalidOperationException("a key with this secret exists already");
+        }
+
+        Insert(connection, transaction, record);
+        BumpVersion(connection, transaction);
+        transaction.Commit();
+        return ValueTask.FromResult(new IssuedClientKey(record, secret));
+    }
+
+    public ValueTask<bool> ImportAsync(ClientKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        if (FindById(connection, transaction, key.Id) is not null || FindByHash(connection, transaction, key.Hash) is not null)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        Insert(connection, transaction, key);
+        BumpVersion(connection, transaction);
+        transaction.Commit();
+        return ValueTask.FromResult(true);
+    }
+
+    public ValueTask<ClientKey?> FindAsync(string idOrSecret, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        return ValueTask.FromResult(Resolve(connection, null, idOrSecret));
+    }
+
+    public ValueTask<IReadOnlyList<ClientKey>> ListAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM keys ORDER BY created_at, id;";
+        using SqliteDataReader reader = command.ExecuteReader();
+        var keys = new List<ClientKey>();
+        while (reader.Read())
+        {
+            keys.Add(Read(reader));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<ClientKey>>(keys);
+    }
+
+    public ValueTask<ClientKey?> UpdateAsync(string idOrSecret, ClientKeyUpdate update, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return ValueTask.FromResult(Change(idOrSecret, key => key with
+        {
+            Label = update.Label ?? key.Label,
+            Rate = update.Rate ?? key.Rate,
+            Burst = update.Burst ?? key.Burst,
+            QuotaTokens = update.QuotaTokens ?? key.QuotaTokens,
+            MaxConcurrent = update.MaxConcurrent ?? key.MaxConcurrent,
+            Models = update.Models ?? key.Models,
+            ExpiresAt = update.ClearExpiry ? null : update.ExpiresAt ?? key.ExpiresAt,
+            TokenAllowance = update.TokenAllowance ?? key.TokenAllowance,
+            AllowanceDuration = update.AllowanceDuration ?? key.AllowanceDuration,
+        }));
+    }
+
+    public ValueTask<ClientKey?> RevokeAsync(string idOrSecret, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Change(idOrSecret, key => key with { RevokedAt = key.RevokedAt ?? time.GetUtcNow() }));
+
+    public ValueTask<IssuedClientKey?> RotateAsync(string idOrSecret, CancellationToken cancellationToken)
+    {
+        string secret = KeySecrets.NewSecret();
+        string hash = Hash(secret);
+        ClientKey? rotated = Change(idOrSecret, key => key with { Hash = hash, RotatedAt = time.GetUtcNow() });
+        return ValueTask.FromResult(rotated is null ? null : new IssuedClientKey(rotated, secret));
+    }
+
+    public ValueTask<ClientKey?> SetAllowanceAsync(string idOrSecret, long allowance, TimeSpan duration, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Change(idOrSecret, key => key with
+        {
+            TokenAllowance = allowance,
+            AllowanceDuration = duration,
+            TokenBalance = allowance,
+            AllowanceWindowStart = time.GetUtcNow(),
+        }));
+
+    public ValueTask<ClientKey?> AddTokensAsync(string idOrSecret, long tokens, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Change(idOrSecret, key => key with { TokenBalance = key.TokenBalance + tokens }));
+
+    public ValueTask<ClientKey?> ResetUsageAsync(string idOrSecret, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Change(idOrSecret, key => key with { UsageResetAt = time.GetUtcNow() }));
+
+    public ValueTask<int> RefillAllowancesAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        int changed;
+        using (SqliteCommand command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE keys SET token_balance = MAX(token_balance, token_allowance), allowance_window_start = $now, updated_at = $now
+                WHERE token_allowance > 0 AND allowance_seconds > 0 AND allowance_window_start IS NOT NULL
+                  AND allowance_window_start + allowance_seconds * 1000 <= $now;
+                """;
+            command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+            changed = command.ExecuteNonQuery();
+        }
+
+        if (changed > 0)
+        {
+            BumpVersion(connection, transaction);
+        }
+
+        transaction.Commit();
+        return ValueTask.FromResult(changed);
+    }
+
+    public ValueTask<long> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        return ValueTask.FromResult((long)(GodexDatabase.Scalar(connection, "SELECT value FROM meta WHERE name = 'keys_version';") ?? 0L));
+    }
+
+    /// <summary>Debits spent tokens from balances in the ledger's transaction (keys with an allowance only).</summary>
+    internal static void Debit(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyDictionary<string, long> spent)
+    {
+        if (spent.Count == 0)
+        {
+            return;
+        }
+
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE keys SET token_balance = token_balance - $t WHERE id = $id AND token_allowance > 0;";
+        SqliteParameter tokens = command.Parameters.Add("$t", SqliteType.Integer);
+        SqliteParameter id = command.Parameters.Add("$id", SqliteType.Text);
+        int changed = 0;
+        foreach ((string keyId, long total) in spent)
+        {
+            tokens.Value = total;
+            id.Value = keyId;
+            changed += command.ExecuteNonQuery();
+        }
+
+        if (changed > 0)
+        {
+            BumpVersion(connection, transaction);
+        }
+    }
+
+    private ClientKey? Change(string idOrSecret, Func<ClientKey, ClientKey> change)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        ClientKey? key = Resolve(connection, transaction, idOrSecret);
+        if (key is null)
+        {
+            return null;
+        }
+
+        ClientKey changed = change(key) with { UpdatedAt = time.GetUtcNow() };
+        using (SqliteCommand command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE keys SET label = $label, hash = $hash, updated_at = $updated, revoked_at = $revoked, expires_at = $expires,
+                    rotated_at = $rotated, rate = $rate, burst = $burst, quota_tokens = $quota, max_concurrent = $concurrent,
+                    models = $models, token_allowance = $allowance, allowance_seconds = $allowanceSeconds,
+                    allowance_window_start = $windowStart, token_balance = $balance, usage_reset_at = $reset
+                WHERE id = $id;
+                """;
+            Bind(command, changed);
+            command.ExecuteNonQuery();
+        }
+
+        BumpVersion(connection, transaction);
+        transaction.Commit();
+        return changed;
+    }
+
+    private ClientKey? Resolve(SqliteConnection connection, SqliteTransaction? transaction, string idOrSecret)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idOrSecret);
+        string value = idOrSecret.Trim();
+        return FindById(connection, transaction, value)
+            ?? FindByHash(connection, transaction, Hash(value))
+            ?? FindByHash(connection, transaction, KeySecrets.LegacyHash(value));
+    }
+
+    private static ClientKey? FindById(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
+        FindOne(connection, transaction, "id", id);
+
+    private static ClientKey? FindByHash(SqliteConnection connection, SqliteTransaction? transaction, string hash) =>
+        FindOne(connection, transaction, "hash", hash);
+
+    private static ClientKey? FindOne(SqliteConnection connection, SqliteTransaction? transaction, string column, string value)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM keys WHERE {column} = $v;";
+        command.Parameters.AddWithValue("$v", value);
+        using SqliteDataReader reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    private static void Insert(SqliteConnection connection, SqliteTransaction transaction, ClientKey key)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            INSERT INTO keys ({Columns}) VALUES ($id, $label, $hash, $created, $updated, $revoked, $expires, $rotated, $rate, $burst,
+                $quota, $concurrent, $models, $allowance, $allowanceSeconds, $windowStart, $balance, $reset);
+            """;
+        Bind(command, key);
+        command.Parameters.AddWithValue("$created", key.CreatedAt.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    }
+
+    private static void Bind(SqliteCommand command, ClientKey key)
+    {
+        command.Parameters.AddWithValue("$id", key.Id);
+        command.Parameters.AddWithValue("$label", key.Label);
+        command.Parameters.AddWithValue("$hash", key.Hash);
+        command.Parameters.AddWithValue("$updated", key.UpdatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$revoked", Time(key.RevokedAt));
+        command.Parameters.AddWithValue("$expires", Time(key.ExpiresAt));
+        command.Parameters.AddWithValue("$rotated", Time(key.RotatedAt));
+        command.Parameters.AddWithValue("$rate", (object?)key.Rate ?? DBNull.Value);
+        command.Parameters.AddWithValue("$burst", (object?)key.Burst ?? DBNull.Value);
+        command.Parameters.AddWithValue("$quota", key.QuotaTokens);
+        command.Parameters.AddWithValue("$concurrent", key.MaxConcurrent);
+        command.Parameters.AddWithValue("$models", string.Join('\n', key.Models));
+        command.Parameters.AddWithValue("$allowance", key.TokenAllowance);
+        command.Parameters.AddWithValue("$allowanceSeconds", (long)key.AllowanceDuration.TotalSeconds);
+        command.Parameters.AddWithValue("$windowStart", Time(key.AllowanceWindowStart));
+        command.Parameters.AddWithValue("$balance", key.TokenBalance);
+        command.Parameters.AddWithValue("$reset", Time(key.UsageResetAt));
+    }
+
+    private static ClientKey Read(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Label = reader.GetString(1),
+        Hash = reader.GetString(2),
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+        UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        RevokedAt = Time(reader, 5),
+        ExpiresAt = Time(reader, 6),
+        RotatedAt = Time(reader, 7),
+        Rate = reader.IsDBNull(8) ? null : reader.GetString(8),
+        Burst = reader.IsDBNull(9) ? null : reader.GetInt32(9),
+        QuotaTokens = reader.GetInt64(10),
+        MaxConcurrent = reader.GetInt32(11),
+        Models = reader.GetString(12).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        TokenAllowance = reader.GetInt64(13),
+        AllowanceDuration = TimeSpan.FromSeconds(reader.GetInt64(14)),
+        AllowanceWindowStart = Time(reader, 15),
+        TokenBalance = reader.GetInt64(16),
+        UsageResetAt = Time(reader, 17),
+    };
+
+    private static object Time(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
+
+    private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    private static void BumpVersion(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE meta SET value = value + 1 WHERE name = 'keys_version';";
+        command.ExecuteNonQuery();
+    }
+}

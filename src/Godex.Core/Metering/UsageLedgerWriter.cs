@@ -1,0 +1,172 @@
+using System.Threading.Channels;
+using Godex.Limits;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Godex.Metering;
+
+/// <summary>
+/// The <see cref="IUsageRecorder"/> the proxy uses: <see cref="Record"/> counts the tokens against the key's limits in
+/// memory and queues the row on a bounded channel; one background task writes whatever is queued in a single
+/// transaction, as soon as something is queued. So under load rows are batched, and a row reaches the disk well under
+/// <see cref="MaxFlushDelay"/> after its request ended (the bound a <c>kill -9</c> can lose). A failed write is retried
+/// every second and logged; rows are never dropped silently (a full queue, which means the disk has been stuck for a
+/// long time, logs every row it drops).
+/// </summary>
+public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
+{
+    /// <summary>The documented bound between a request's end and its row being durable.</summary>
+    public static readonly TimeSpan MaxFlushDelay = TimeSpan.FromSeconds(1);
+
+    public const int QueueCapacity = 65_536;
+    private const int MaxBatch = 2_000;
+
+    private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly IUsageLedger _ledger;
+    private readonly KeyLimiter? _limiter;
+    private readonly Action? _afterFlush;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+    private readonly CancellationTokenSource _stopping = new();
+    private long _queued;
+    private long _written;
+
+    /// <param name="ledger">Where rows go.</param>
+    /// <param name="limiter">Told about usage at once (quota counters) and again after each write (balances).</param>
+    /// <param name="afterFlush">Runs after each committed batch (the key cache reloads balances).</param>
+    /// <param name="logger">Write failures.</param>
+    public UsageLedgerWriter(IUsageLedger ledger, KeyLimiter? limiter = null, Action? afterFlush = null, ILogger? logger = null)
+    {
+        _ledger = ledger;
+        _limiter = limiter;
+        _afterFlush = afterFlush;
+        _logger = logger ?? NullLogger.Instance;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Rows accepted so far.</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
+    /// <summary>Rows committed so far.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    public void Record(UsageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _limiter?.AddUsage(record.KeyId, record.Timestamp, record.TotalTokens);
+        if (_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _queued);
+            return;
+        }
+
+        Log.Dropped(_logger, record.KeyId, record.RequestId, record.InputTokens, record.OutputTokens);
+    }
+
+    /// <summary>Waits until every row recorded before the call is committed.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        long target = Queued;
+        while (Written < target)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_loop.IsCompleted)
+            {
+                return;
+            }
+
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<UsageRecord>(MaxBatch);
+        var perKey = new Dictionary<string, long>(StringComparer.Ordinal);
+        ChannelReader<UsageRecord> reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out UsageRecord? record))
+            {
+                batch.Add(record);
+            }
+
+            await WriteWithRetryAsync(batch);
+            perKey.Clear();
+            foreach (UsageRecord record in batch)
+            {
+                perKey[record.KeyId] = perKey.GetValueOrDefault(record.KeyId) + record.TotalTokens;
+            }
+
+            try
+            {
+                _afterFlush?.Invoke();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.AfterFlushFailed(_logger, ex);
+            }
+
+            foreach ((string keyId, long tokens) in perKey)
+            {
+                _limiter?.Flushed(keyId, tokens);
+            }
+
+            Interlocked.Add(ref _written, batch.Count);
+        }
+    }
+
+    private async Task WriteWithRetryAsync(List<UsageRecord> batch)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _ledger.AppendAsync(batch, CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (_stopping.IsCancellationRequested && attempt > 3)
+                {
+                    Log.GaveUp(_logger, batch.Count, ex);
+                    return;
+                }
+
+                Log.WriteFailed(_logger, batch.Count, attempt, ex);
+                await Task.Delay(MaxFlushDelay, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Stops accepting rows and writes every queued one.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        await _loop;
+        _stopping.Dispose();
+    }
+
+    // Next event id: 1404.
+    private static partial class Log
+    {
+        [LoggerMessage(1400, LogLevel.Error, "Usage ledger queue full: dropped the row of request {RequestId} (key {KeyId}, {Input} in / {Output} out tokens)", EventName = "UsageDropped")]
+        public static partial void Dropped(ILogger logger, string keyId, string requestId, long input, long output);
+
+        [LoggerMessage(1401, LogLevel.Error, "Writing {Count} usage rows failed (attempt {Attempt}); retrying in 1 s", EventName = "UsageWriteFailed")]
+        public static partial void WriteFailed(ILogger logger, int count, int attempt, Exception exception);
+
+        [LoggerMessage(1402, LogLevel.Error, "Shutting down: gave up writing {Count} usage rows", EventName = "UsageWriteAbandoned")]
+        public static partial void GaveUp(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(1403, LogLevel.Warning, "Refreshing keys after a usage write failed", EventName = "UsageAfterFlushFailed")]
+        public static partial void AfterFlushFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,252 @@
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+
+namespace Godex.Storage;
+
+/// <summary>
+/// godex's state in one SQLite file (WAL): client keys, the usage ledger, stored responses. Opening it applies the
+/// versioned schema migrations (table <c>schema_migrations</c>) and checks the file; a corrupt, locked or too-new
+/// file throws <see cref="StorageException"/> naming the path: godex never starts on top of silently lost state.
+/// </summary>
+/// <remarks>
+/// Connections are pooled by Microsoft.Data.Sqlite; every operation opens one, uses it and gives it back, so the
+/// CLI and a running proxy can share the file (WAL readers never block the writer; writers wait up to
+/// <see cref="BusyTimeout"/>). <c>synchronous=FULL</c>: a committed transaction survives a crash of the process and
+/// of the machine.
+/// </remarks>
+public sealed class GodexDatabase
+{
+    /// <summary>How long a writer waits for another writer (another godex process) before failing.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly string _connectionString;
+
+    private GodexDatabase(string path, string connectionString, byte[] keySecret)
+    {
+        Path = path;
+        _connectionString = connectionString;
+        KeySecret = keySecret;
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>The per-database secret client-key hashes are keyed with (HMAC-SHA256); never leaves the file.</summary>
+    internal byte[] KeySecret { get; }
+
+    /// <summary>The newest schema version this build knows.</summary>
+    public static int SchemaVersion => s_migrations.Length;
+
+    /// <summary>Opens (creating if needed) and migrates the database at <paramref name="path"/> (<c>~</c> expanded).</summary>
+    public static GodexDatabase Open(string path, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        string full = ExpandHome(path);
+        try
+        {
+            string? directory = System.IO.Path.GetDirectoryName(full);
+            if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+
+            bool created = !File.Exists(full);
+            var builder = new SqliteConnectionStringBuilder
+            {
+                DataSource = full,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Cache = SqliteCacheMode.Private,
+                Pooling = true,
+                DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+            };
+            string connectionString = builder.ToString();
+            using (var connection = new SqliteConnection(connectionString))
+            {
+                connection.Open();
+                if (created && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+                string journal = Scalar(connection, "PRAGMA journal_mode = WAL;") as string ?? "";
+                if (!journal.Equals("wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new StorageException($"database {full}: cannot switch to WAL mode (journal_mode is '{journal}')");
+                }
+
+                string check = Scalar(connection, "PRAGMA quick_check;") as string ?? "";
+                if (!check.Equals("ok", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new StorageException($"database {full} is corrupt ({check}); move it away and restore a backup, or delete it to start empty");
+                }
+
+                Migrate(connection, full, time);
+                byte[] secret = (byte[])Scalar(connection, "SELECT value FROM meta WHERE name = 'key_secret';")!;
+                return new GodexDatabase(full, connectionString, secret);
+            }
+        }
+        catch (SqliteException ex)
+        {
+            throw new StorageException(Describe(full, ex), ex);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new StorageException($"database {full}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>An open connection (from the pool) with godex's per-connection settings.</summary>
+    public SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new StorageException(Describe(Path, ex), ex);
+        }
+    }
+
+    /// <summary>Expands a leading <c>~</c> to the home directory.</summary>
+    public static string ExpandHome(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            return System.IO.Path.GetFullPath(System.IO.Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/')));
+        }
+
+        return System.IO.Path.GetFullPath(path);
+    }
+
+    private static string Describe(string path, SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        5 or 6 => $"database {path} is locked by another program (waited {BusyTimeout.TotalSeconds:0} s); stop it or use another proxy.database",
+        11 or 26 => $"database {path} is corrupt or not a godex database ({ex.Message}); move it away and restore a backup, or delete it to start empty",
+        14 => $"database {path} cannot be opened ({ex.Message}); check the directory exists and is writable",
+        _ => $"database {path}: {ex.Message}",
+    };
+
+    private static void Migrate(SqliteConnection connection, string path, TimeProvider time)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);");
+        long current = (long)(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations;") ?? 0L);
+        if (current > s_migrations.Length)
+        {
+            throw new StorageException($"database {path} has schema version {current}, newer than this godex understands ({s_migrations.Length}); upgrade godex");
+        }
+
+        for (int version = (int)current + 1; version <= s_migrations.Length; version++)
+        {
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            using (SqliteCommand command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = s_migrations[version - 1];
+                command.ExecuteNonQuery();
+            }
+
+            using (SqliteCommand command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t);";
+                command.Parameters.AddWithValue("$v", version);
+                command.Parameters.AddWithValue("$t", time.GetUtcNow().ToUnixTimeMilliseconds());
+                command.ExecuteNonQuery();
+            }
+
+            if (version == 1)
+            {
+                using SqliteCommand command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "INSERT INTO meta (name, value) VALUES ('key_secret', $s), ('keys_version', 0);";
+                command.Parameters.AddWithValue("$s", RandomNumberGenerator.GetBytes(32));
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    internal static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        object? value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    // Append-only: a released migration is never edited; a change is a new entry. Times are Unix milliseconds (UTC).
+    private static readonly string[] s_migrations =
+    [
+        """
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value ANY NOT NULL) STRICT;
+        CREATE TABLE keys (
+            id TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            expires_at INTEGER,
+            rotated_at INTEGER,
+            rate TEXT,
+            burst INTEGER,
+            quota_tokens INTEGER NOT NULL DEFAULT 0,
+            max_concurrent INTEGER NOT NULL DEFAULT 0,
+            models TEXT NOT NULL DEFAULT '',
+            token_allowance INTEGER NOT NULL DEFAULT 0,
+            allowance_seconds INTEGER NOT NULL DEFAULT 0,
+            allowance_window_start INTEGER,
+            token_balance INTEGER NOT NULL DEFAULT 0,
+            usage_reset_at INTEGER
+        ) STRICT;
+        CREATE TABLE usage (
+            id INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            account TEXT,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cached_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            latency_ms INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            request_id TEXT NOT NULL,
+            path TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX usage_key_ts ON usage (key_id, ts);
+        CREATE INDEX usage_ts ON usage (ts);
+        CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            previous_id TEXT,
+            model TEXT NOT NULL,
+            json BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX responses_expires ON responses (expires_at);
+        """,
+    ];
+}

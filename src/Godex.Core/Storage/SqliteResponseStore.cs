@@ -1,0 +1,75 @@
+using Microsoft.Data.Sqlite;
+
+namespace Godex.Storage;
+
+/// <summary>
+/// <see cref="IResponseStore"/> in the godex database, so <c>previous_response_id</c> survives restarts. Expired rows
+/// are invisible at once and deleted on the next save; the table is capped at <see cref="MaxResponses"/> rows (the
+/// oldest go first).
+/// </summary>
+public sealed class SqliteResponseStore(GodexDatabase database, TimeProvider time, int maxResponses = SqliteResponseStore.DefaultMaxResponses) : IResponseStore
+{
+    public const int DefaultMaxResponses = 10_000;
+
+    public int MaxResponses { get; } = maxResponses > 0 ? maxResponses : throw new ArgumentOutOfRangeException(nameof(maxResponses));
+
+    public ValueTask SaveAsync(StoredResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        using (SqliteCommand command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT OR REPLACE INTO responses (id, previous_id, model, json, created_at, expires_at) VALUES ($id, $prev, $model, $json, $created, $expires);
+                DELETE FROM responses WHERE expires_at <= $now;
+                DELETE FROM responses WHERE id IN (SELECT id FROM responses ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET $max);
+                """;
+            command.Parameters.AddWithValue("$id", response.Id);
+            command.Parameters.AddWithValue("$prev", (object?)response.PreviousResponseId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$model", response.Model);
+            command.Parameters.AddWithValue("$json", response.Json);
+            command.Parameters.AddWithValue("$created", response.CreatedAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$expires", response.ExpiresAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$max", MaxResponses);
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<StoredResponse?> GetAsync(string responseId, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT id, previous_id, model, json, created_at, expires_at FROM responses WHERE id = $id AND expires_at > $now;";
+        command.Parameters.AddWithValue("$id", responseId);
+        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        using SqliteDataReader reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return ValueTask.FromResult<StoredResponse?>(null);
+        }
+
+        var stored = new StoredResponse(
+            reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.GetString(2),
+            (byte[])reader.GetValue(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
+        return ValueTask.FromResult<StoredResponse?>(stored);
+    }
+
+    public ValueTask<bool> DeleteAsync(string responseId, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM responses WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", responseId);
+        return ValueTask.FromResult(command.ExecuteNonQuery() > 0);
+    }
+}

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text.Json;
+using Godex.Configuration;
+using Godex.Conversation;
+using Godex.Keys;
+using Godex.Limits;
+using Godex.Metering;
+using Godex.Server.Middleware;
+using Godex.Server.Results;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godex.Server.Admin;
+
+/// <summary>
+/// The admin API, with the CLI's semantics. Served to connections on the admin Unix socket (mode 0600: access is the
+/// file's), and on TCP only to requests bearing <see cref="ProxyOptions.AdminKey"/> (others get 404, as if it did
+/// not exist). Changes are durable when the response is sent and apply to the running proxy at once.
+/// <list type="table">
+/// <item><term>GET /admin/keys</term><description>every key</description></item>
+/// <item><term>POST /admin/keys</term><description>create: <c>{"label","rate","burst","quota_tokens","max_concurrent","models","expires_in"}</c>, all optional; answers with <c>api_key</c> (shown once)</description></item>
+/// <item><term>GET /admin/keys/{id}</term><description>one key</description></item>
+/// <item><term>POST /admin/keys/{id}</term><description>update: the same fields; only those present change</description></item>
+/// <item><term>POST /admin/keys/{id}/revoke, /rotate</term><description>revoke; new secret for the same id</description></item>
+/// <item><term>POST /admin/keys/{id}/policy</term><description><c>{"token_allowance":N,"allowance_duration":"24h"}</c>: balance = allowance, topped up every duration</description></item>
+/// <item><term>POST /admin/keys/{id}/add-tokens</term><description><c>{"tokens":N}</c> (may be negative)</description></item>
+/// <item><term>GET /admin/usage?since=24h&amp;key=ID</term><description>per-key totals</description></item>
+/// <item><term>POST /admin/usage/{id}/reset</term><description>that key's usage stops counting from now</description></item>
+/// </list>
+/// </summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/admin/keys", (RequestDelegate)(c => Guard(c, ListAsync)));
+        endpoints.MapPost("/admin/keys", (RequestDelegate)(c => Guard(c, CreateAsync)));
+        endpoints.MapGet("/admin/keys/{id}", (RequestDelegate)(c => Guard(c, ShowAsync)));
+        endpoints.MapPost("/admin/keys/{id}", (RequestDelegate)(c => Guard(c, UpdateAsync)));
+        endpoints.MapPost("/admin/keys/{id}/revoke", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.RevokeAsync(Id(ctx), ctx.RequestAborted)))));
+        endpoints.MapPost("/admin/keys/{id}/rotate", (RequestDelegate)(c => Guard(c, RotateAsync)));
+        endpoints.MapPost("/admin/keys/{id}/policy", (RequestDelegate)(c => Guard(c, PolicyAsync)));
+        endpoints.MapPost("/admin/keys/{id}/add-tokens", (RequestDelegate)(c => Guard(c, AddTokensAsync)));
+        endpoints.MapGet("/admin/usage", (RequestDelegate)(c => Guard(c, UsageAsync)));
+        endpoints.MapPost("/admin/usage/{id}/reset", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.ResetUsageAsync(Id(ctx), ctx.RequestAborted)))));
+        return endpoints;
+    }
+
+    private static async Task Guard(HttpContext context, Func<HttpContext, IKeyStore, JsonElement, Task> handler)
+    {
+        var options = context.RequestServices.GetRequiredService<GodexOptions>();
+        bool onSocket = context.Connection.LocalIpAddress is null;
+        string? adminKey = options.Proxy.AdminKey;
+        string? bearer = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !ClientKeyMiddleware.KeyEquals(bearer, adminKey)))
+        {
+            await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
+            return;
+        }
+
+        IKeyStore? store = context.RequestServices.GetService<IKeyStore>();
+        if (store is null)
+        {
+            await Error(context, StatusCodes.Status503ServiceUnavailable, BackendErrorTypes.Server, "no database: proxy.database is off");
+            return;
+        }
+
+        JsonElement body = default;
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.ContentLength is not 0)
+        {
+            try
+            {
+                using JsonDocument document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+                body = document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, "invalid JSON body: " + ex.Message);
+                return;
+            }
+        }
+
+        try
+        {
+            await handler(context, store, body);
+        }
+        catch (AdminRequestException ex)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Error(context, StatusCodes.Status409Conflict, BackendErrorTypes.InvalidRequest, ex.Message);
+        }
+    }
+
+    private static async Task ListAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        IReadOnlyList<ClientKey> keys = await store.ListAsync(context.RequestAborted);
+        DateTimeOffset now = Now(context);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("keys"u8);
+            foreach (ClientKey key in keys)
+            {
+                ClientKeyJson.Write(w, key, now);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task CreateAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        var options = context.RequestServices.GetRequiredService<GodexOptions>();
+        ClientKeyUpdate fields = ParseFields(body, Now(context));
+        IssuedClientKey issued = await store.CreateAsync(new NewClientKey
+        {
+            Label = fields.Label ?? "admin",
+            Secret = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("key", out JsonElement byok) ? byok.GetString() : null,
+            Rate = fields.Rate,
+            Burst = fields.Burst,
+            QuotaTokens = fields.QuotaTokens ?? options.Proxy.DefaultQuotaTokens,
+            MaxConcurrent = fields.MaxConcurrent ?? 0,
+            Models = fields.Models ?? [],
+            ExpiresAt = fields.ExpiresAt,
+        }, context.RequestAborted);
+        await ReloadAsync(context);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status201Created, w => ClientKeyJson.Write(w, issued.Key, Now(context), issued.Secret));
+    }
+
+    private static async Task ShowAsync(HttpContext context, IKeyStore store, JsonElement body) =>
+        await WriteKeyAsync(context, await store.FindAsync(Id(context), context.RequestAborted), secret: null, reload: false);
+
+    private static async Task UpdateAsync(HttpContext context, IKeyStore store, JsonElement body) =>
+        await ChangeAsync(context, store.UpdateAsync(Id(context), ParseFields(body, Now(context)), context.RequestAborted));
+
+    private static async Task RotateAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        IssuedClientKey? issued = await store.RotateAsync(Id(context), context.RequestAborted);
+        await WriteKeyAsync(context, issued?.Key, issued?.Secret, reload: true);
+    }
+
+    private static async Task PolicyAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        long allowance = Long(body, "token_allowance") ?? throw new AdminRequestException("token_allowance is required");
+        TimeSpan duration = Duration(body, "allowance_duration") ?? throw new AdminRequestException("allowance_duration is required (e.g. \"24h\")");
+        await ChangeAsync(context, store.SetAllowanceAsync(Id(context), allowance, duration, context.RequestAborted));
+    }
+
+    private static async Task AddTokensAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        long tokens = Long(body, "tokens") ?? throw new AdminRequestException("tokens is required");
+        await ChangeAsync(context, store.AddTokensAsync(Id(context), tokens, context.RequestAborted));
+    }
+
+    private static async Task UsageAsync(HttpContext context, IKeyStore store, JsonElement body)
+    {
+        IUsageLedger ledger = context.RequestServices.GetRequiredService<IUsageLedger>();
+        if (context.RequestServices.GetService<IUsageRecorder>() is UsageLedgerWriter writer)
+        {
+            await writer.FlushAsync(context.RequestAborted);
+        }
+
+        DateTimeOffset? since = null;
+        if (context.Request.Query["since"].ToString() is { Length: > 0 } sinceText)
+        {
+            since = Now(context) - ParseDuration(sinceText, "since");
+        }
+
+        string? keyId = context.Request.Query["key"].ToString() is { Length: > 0 } k ? k : null;
+        IReadOnlyList<UsageTotals> totals = await ledger.TotalsAsync(since, keyId, context.RequestAborted);
+        IReadOnlyList<ClientKey> keys = await store.ListAsync(context.RequestAborted);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("usage"u8);
+            foreach (UsageTotals total in totals)
+            {
+                UsageJson.Write(w, total, keys.FirstOrDefault(x => x.Id == total.KeyId)?.Label);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task ChangeAsync(HttpContext context, ValueTask<ClientKey?> change) =>
+        await WriteKeyAsync(context, await change, secret: null, reload: true);
+
+    private static async Task WriteKeyAsync(HttpContext context, ClientKey? key, string? secret, bool reload)
+    {
+        if (key is null)
+        {
+            await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "key not found");
+            return;
+        }
+
+        if (reload)
+        {
+            await ReloadAsync(context);
+        }
+
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => ClientKeyJson.Write(w, key, Now(context), secret));
+    }
+
+    private static async Task ReloadAsync(HttpContext context)
+    {
+        if (context.RequestServices.GetService<KeyCache>() is { } cache)
+        {
+            await cache.ReloadAsync(context.RequestAborted);
+        }
+    }
+
+    /// <summary>The key fields of a create/update body; absent fields stay null (unchanged).</summary>
+    internal static ClientKeyUpdate ParseFields(JsonElement body, DateTimeOffset now)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            return new ClientKeyUpdate();
+        }
+
+        string? rate = String(body, "rate");
+        if (rate is not null && !RateSpec.TryParse(rate, out _, out string? rateError))
+        {
+            throw new AdminRequestException(rateError);
+        }
+
+        List<string>? models = null;
+        if (body.TryGetProperty("models", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        {
+            models = [.. list.EnumerateArray().Select(m => m.GetString() ?? "").Where(m => m.Length > 0)];
+        }
+
+        TimeSpan? expiresIn = Duration(body, "expires_in");
+        return new ClientKeyUpdate
+        {
+            Label = String(body, "label"),
+            Rate = rate,
+            Burst = (int?)Long(body, "burst"),
+            QuotaTokens = Long(body, "quota_tokens"),
+            MaxConcurrent = (int?)Long(body, "max_concurrent"),
+            Models = models,
+            ExpiresAt = expiresIn is { } ttl ? now + ttl : null,
+        };
+    }
+
+    private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
+
+    private static DateTimeOffset Now(HttpContext context) => (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+
+    private static string? String(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static long? Long(JsonElement body, string name)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw new AdminRequestException($"{name} must be an integer");
+    }
+
+    private static TimeSpan? Duration(JsonElement body, string name)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return ParseDuration(v.GetString() ?? "", name);
+    }
+
+    private static TimeSpan ParseDuration(string text, string name)
+    {
+        try
+        {
+            return ConfigValues.ParseDuration(text, name);
+        }
+        catch (ConfigException ex)
+        {
+            throw new AdminRequestException(ex.Message);
+        }
+    }
+
+    private static Task Error(HttpContext context, int status, string type, string message) =>
+        OpenAIErrorResult.WriteAsync(context, new BackendError(status, type, message));
+
+    private sealed class AdminRequestException(string message) : Exception(message);
+}
