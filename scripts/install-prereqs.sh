@@ -6,6 +6,8 @@ missing=()
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 [[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+# SQLite is linked statically into the binary (see src/Godex.Cli/Godex.Cli.csproj).
+[[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ]] || missing+=(libsqlite3-dev)
 if [[ ${#missing[@]} -gt 0 ]]; then
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   echo "installing: ${missing[*]}" >&2
