@@ -3,6 +3,7 @@
 # binary on the built-in simulator. Loopback only; bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 bin=artifacts/publish/Godex.Cli/release/godex
 (cd test/clients && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -16,4 +17,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 cd test/clients
-GODEX_URL="http://127.0.0.1:$port" timeout 300 node --test --test-reporter=spec --test-concurrency=1 ./*.test.mjs
+GODEX_BIN="$root/$bin" GODEX_URL="http://127.0.0.1:$port" timeout 300 node --test --test-reporter=spec --test-concurrency=1 ./*.test.mjs

@@ -125,8 +125,12 @@ public sealed class CodexPassthroughResponse : IDisposable
                 if (filled > 0 && broken is null && buffer[filled - 1] is (byte)'\n' or (byte)'\r' && DataOf(buffer.AsSpan(0, filled)).Length > 0)
                 {
                     // The upstream closed right after its last event without the blank line (recorded real streams
-                    // do): that event is still whole, and goes on exactly as it came.
-                    byte[] last = buffer.AsSpan(0, filled).ToArray();
+                    // do): that event is still whole. It goes on with the blank line added, because a client's SSE
+                    // parser (rightly) discards an event that is never dispatched: openai-node would never see
+                    // response.completed.
+                    byte[] last = new byte[filled + 1];
+                    buffer.AsSpan(0, filled).CopyTo(last);
+                    last[filled] = (byte)'\n';
                     string type = TypeOf(last);
                     terminal |= type is "response.completed" or "response.incomplete" or "response.failed" or "error";
                     yield return new CodexPassthroughEvent(type, last);
