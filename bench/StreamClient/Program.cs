@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-// streamclient --url URL --body FILE --streams N --pace-ms P [--header "k: v"]... [--timeout-s T]
-// Opens N streamed POSTs at once (loopback only), reads every SSE line, and prints one line of JSON:
+// streamclient --url URL --body FILE --streams N --pace-ms P [--rounds R] [--header "k: v"]... [--timeout-s T]
+// Opens N streamed POSTs at once (each of the N workers runs R streams one after the other, so N stay open for R
+// stream lengths) (loopback only), reads every SSE line, and prints one line of JSON:
 // how many streams ended cleanly ([DONE] or a terminal event), events per stream (min/max), the largest gap between
 // two events of one stream after its first, the peak number of streams open at the same time, and whether the level
 // passed: every stream complete with the same event count and no gap over 10x the pace. Bounded by --timeout-s.
@@ -17,6 +18,7 @@ if (!IPAddress.IsLoopback(IPAddress.Parse(url.Host)))
 var body = await File.ReadAllBytesAsync(Arg("--body") ?? throw new ArgumentException("--body is required"));
 var streams = int.Parse(Arg("--streams") ?? "100", CultureInfo.InvariantCulture);
 var paceMs = double.Parse(Arg("--pace-ms") ?? "20", CultureInfo.InvariantCulture);
+var rounds = int.Parse(Arg("--rounds") ?? "1", CultureInfo.InvariantCulture);
 var timeout = TimeSpan.FromSeconds(double.Parse(Arg("--timeout-s") ?? "60", CultureInfo.InvariantCulture));
 var headers = new List<(string, string)>();
 for (var i = 0; i < args.Length - 1; i++)
@@ -39,13 +41,19 @@ using var client = new HttpClient(new SocketsHttpHandler
 using var deadline = new CancellationTokenSource(timeout);
 var open = 0;
 var peakOpen = 0;
-var results = new StreamResult[streams];
+var results = new StreamResult[streams * rounds];
 var started = Stopwatch.GetTimestamp();
 var tasks = new Task[streams];
 for (var i = 0; i < streams; i++)
 {
     var index = i;
-    tasks[i] = Task.Run(async () => results[index] = await RunOneAsync());
+    tasks[i] = Task.Run(async () =>
+    {
+        for (var r = 0; r < rounds; r++)
+        {
+            results[(index * rounds) + r] = await RunOneAsync();
+        }
+    });
 }
 
 await Task.WhenAll(tasks);
@@ -57,10 +65,10 @@ var maxEvents = results.Max(r => r.Events);
 var maxGap = results.Max(r => r.MaxGapMs);
 var gaps = results.Where(r => r.Complete).Select(r => r.MaxGapMs).Order().ToArray();
 var p99Gap = gaps.Length == 0 ? 0 : gaps[Math.Min(gaps.Length - 1, (int)(gaps.Length * 0.99))];
-var passed = completed == streams && minEvents == maxEvents && maxGap <= 10 * paceMs;
+var passed = completed == results.Length && minEvents == maxEvents && maxGap <= 10 * paceMs;
 var firstError = results.FirstOrDefault(r => r.Error is not null)?.Error;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"streams\":{streams},\"completed\":{completed},\"events_min\":{minEvents},\"events_max\":{maxEvents},\"max_gap_ms\":{maxGap:F1},\"p99_max_gap_ms\":{p99Gap:F1},\"peak_open\":{peakOpen},\"seconds\":{elapsed.TotalSeconds:F2},\"passed\":{(passed ? "true" : "false")},\"error\":\"{Escape(firstError)}\"}}"));
+    $"{{\"streams\":{streams},\"rounds\":{rounds},\"completed\":{completed},\"events_min\":{minEvents},\"events_max\":{maxEvents},\"max_gap_ms\":{maxGap:F1},\"p99_max_gap_ms\":{p99Gap:F1},\"peak_open\":{peakOpen},\"seconds\":{elapsed.TotalSeconds:F2},\"passed\":{(passed ? "true" : "false")},\"error\":\"{Escape(firstError)}\"}}"));
 return passed ? 0 : 1;
 
 async Task<StreamResult> RunOneAsync()
