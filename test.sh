@@ -4,7 +4,8 @@
 #      recorded upstream traffic from ../shared/wire-fixtures);
 #   2. the Native AOT publish of the godex binary, failing on any trim/AOT warning;
 #   3. the README's curl examples against that binary (scripts/smoke.sh);
-#   4. the official openai-node SDK against that binary (test/clients, pinned by its lockfile).
+#   4. the official openai-node SDK against that binary (test/clients, pinned by its lockfile);
+#   5. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted).
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/install-prereqs.sh || exit 1
@@ -27,6 +28,7 @@ if scripts/publish.sh; then
   p=$(grep -E '^ℹ pass ' "$log" | awk '{print $3}'); f=$(grep -E '^ℹ fail ' "$log" | awk '{print $3}')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   if [[ $node_rc -ne 0 && ${f:-0} -eq 0 ]]; then failed=$((failed + 1)); fi
+  if bench/run.sh --smoke >"$log" 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "bench smoke failed:"; tail -20 "$log"; fi
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))
 fi

@@ -92,7 +92,8 @@ PIDS=()
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  sleep 0.5
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -134,7 +135,11 @@ start_nginx() {
   curl -sf "http://127.0.0.1:$SSE_PORT/health" >/dev/null || die "nginx did not start: $(cat "$RUN/nginx.out" "$RUN/nginx-error.log" 2>/dev/null)"
   assert_loopback "$NGINX_PID" nginx
 }
-stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+stop_pid() { # TERM, then KILL after 5 s (`godex simulate` was seen ignoring SIGTERM)
+  kill "$1" 2>/dev/null
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null
+}
 
 # ----------------------------------------------------------------------------------------------------------- targets
 # start_target NAME UPSTREAM_PORT [extra]: sets TPID, TPORT, STARTUP_MS (process start -> first served request)
@@ -337,7 +342,7 @@ log "results: $RESULTS"
 for MODE in ${MODES//,/ }; do
   scenarios=$SCENARIOS
   [[ $MODE == unpinned && $SMOKE -eq 0 ]] && scenarios=$UNPINNED_SCENARIOS
-  log "mode $MODE (proxy on CPU $PROXY_CPU, load + upstream on CPU $LOAD_CPU when pinned): scenarios $scenarios"
+  log "mode $MODE (pinned: proxy on CPU $PROXY_CPU, load + upstream on CPU $LOAD_CPU): scenarios $scenarios"
   start_nginx
   for s in ${scenarios//,/ }; do
     case "$s" in

@@ -62,7 +62,7 @@ NAMES = {"direct": "direct (nginx, the limit)", "floor": ".NET pass-through floo
 out = []
 out.append(f"Run {meta.get('date', '?')} · {meta.get('nproc', '?')} CPU ({meta.get('cpu', '?')}) · kernel {meta.get('kernel', '?')} · "
            f"godex {meta.get('godex', '?')} @ {meta.get('commit', '?')} · nginx {meta.get('nginx', '?')} · wrk {meta.get('wrk', '?')} · "
-           f"node {meta.get('node', '?')} · {meta.get('reps', '')} · load average at start {meta.get('load', '?')}")
+           f"node {meta.get('node', '?')} · reps={meta.get('reps', '')} · load average at start {meta.get('load', '?')}")
 out.append("")
 modes = []
 for mode, _, _ in order:
