@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Where godex spends its CPU under load: the canned nginx upstream, godex pinned to CPU 0, wrk (c=64) on the other
+# CPUs, and `perf record -g` on the godex process for a few seconds; prints the top of `perf report` (symbols from
+# the publish's godex.dbg, loaded through a private build-id cache). Loopback only, bounded in time.
+#   bench/profile.sh [a|b|e|f] [SECONDS]      (default: a 8)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+SCENARIO=${1:-a} SECONDS_=${2:-8}
+GODEX="$ROOT/artifacts/publish/Godex.Cli/release/godex"
+command -v perf >/dev/null 2>&1 || { echo "perf is not installed (linux-perf)" >&2; exit 1; }
+[[ -x $GODEX ]] || "$ROOT/scripts/publish.sh" >&2 || exit 1
+RUN=$(mktemp -d)
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+LOAD_CPU="1-$(( $(nproc) - 1 ))"
+JSON=$(port) SSE=$(port) GP=$(port)
+python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$JSON" "$SSE" >"$RUN/nginx.conf"
+python3 "$HERE/lib/gen-large.py" "$RUN"
+taskset -c "$LOAD_CPU" "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
+PIDS+=($!)
+echo '{"auth_mode":"api_key","OPENAI_API_KEY":"x"}' >"$RUN/auth.json"; mkdir -p "$RUN/home"
+HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$GODEX" proxy --listen "127.0.0.1:$GP" --simulator off \
+  --anthropic-base-url "http://127.0.0.1:$SSE" --base-url "http://127.0.0.1:$SSE/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
+GPID=$!; PIDS+=("$GPID")
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
+case "$SCENARIO" in
+  a) BODY="$HERE/fixtures/chat-anthropic.json" ;;
+  b) BODY="$HERE/fixtures/chat-anthropic-stream.json" ;;
+  e) BODY="$HERE/fixtures/chat-codex-stream.json" ;;
+  f) BODY="$RUN/chat-large.json" ;;
+  *) echo "scenario a, b, e or f" >&2; exit 2 ;;
+esac
+URL="http://127.0.0.1:$GP/v1/chat/completions"
+timeout 30 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d3s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" >/dev/null # warm-up
+timeout $((SECONDS_ + 30)) taskset -c "$LOAD_CPU" wrk -t2 -c64 -d"$((SECONDS_ + 2))s" -s "$HERE/lib/post.lua" "$URL" -- "$BODY" | grep BENCH &
+WRK=$!
+sleep 1
+export PERF_BUILDID_DIR="$RUN/buildid"
+perf buildid-cache -a "$(dirname "$GODEX")/godex.dbg" 2>/dev/null
+timeout $((SECONDS_ + 20)) perf record -F 999 -g -p "$GPID" -o "$RUN/perf.data" -- sleep "$SECONDS_" 2>&1 | grep -v '^\[' >&2
+wait "$WRK"
+echo "== godex, scenario ($SCENARIO), self time by symbol =="
+perf report -i "$RUN/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +- +- *$//' | head -40
+echo "== buckets =="
+perf report -i "$RUN/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | python3 "$HERE/lib/perf-buckets.py"
+echo "== by shared object =="
+perf report -i "$RUN/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8
