@@ -38,7 +38,7 @@ internal static class SimulateCommand
             await output.WriteLineAsync($"  OpenAI chat:     POST {host.BaseUrl}openai/v1/chat/completions");
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await host.WaitForShutdownAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -46,6 +47,12 @@ internal sealed class SimulatorHost : IAsyncDisposable
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new SimulatorHost(app, new Uri(address), state);
     }
+
+    /// <summary>
+    /// Runs until the process is asked to stop (Ctrl+C, SIGTERM: the host's console lifetime handles those signals)
+    /// or <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
