@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Godex.Configuration;
+using Godex.Backends.Anthropic;
 using Godex.Conversation;
 using Godex.Protocols.Anthropic;
 using Godex.Routing;
@@ -31,7 +32,7 @@ public static partial class MessagesEndpoints
     /// <summary>How long a stream may stay silent before godex sends a <c>ping</c> keep-alive.</summary>
     internal static TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Maps <c>POST /v1/messages</c> and <c>GET/HEAD /</c>.</summary>
+    /// <summary>Maps <c>POST /v1/messages</c>, <c>POST /v1/messages/count_tokens</c> and <c>GET/HEAD /</c>.</summary>
     public static IEndpointConventionBuilder MapMessages(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -40,6 +41,7 @@ public static partial class MessagesEndpoints
             context.Response.StatusCode = StatusCodes.Status200OK;
             return Task.CompletedTask;
         }));
+        endpoints.MapPost(CountTokensEndpoint.Path, (RequestDelegate)CountTokensEndpoint.HandleAsync);
         return endpoints.MapPost("/v1/messages", (RequestDelegate)HandleAsync);
     }
 
@@ -98,6 +100,13 @@ public static partial class MessagesEndpoints
             }
 
             RequestUsage.Report(context, route.Model, route.Backend.Name);
+
+            // Same dialect: a Claude model goes to Anthropic byte for byte (thinking signatures stay valid).
+            if (route.Backend is AnthropicBackend anthropic)
+            {
+                await MessagesPassthrough.HandleAsync(context, anthropic, route.Model, body, "/v1/messages");
+                return;
+            }
 
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
             var events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));

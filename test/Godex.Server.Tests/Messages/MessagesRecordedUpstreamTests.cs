@@ -9,8 +9,9 @@ namespace Godex.Server.Tests.Messages;
 
 /// <summary>
 /// Recorded real Anthropic streams (../shared/wire-fixtures/anthropic-sdk-python) replayed by a test upstream and
-/// asked for by a Messages client for a Claude model. Today they go through translation (canonical events and back),
-/// so the assertions are about meaning: the same blocks, stop reason and usage. Passthrough will make them byte-equal.
+/// asked for by a Messages client for a Claude model: same dialect, so they pass through godex byte for byte (only a
+/// last event the recording left undelimited gets its closing blank line), and the upstream gets the client's body
+/// with only the model rewritten.
 /// </summary>
 public sealed class MessagesRecordedUpstreamTests : IAsyncLifetime
 {
@@ -35,8 +36,6 @@ public sealed class MessagesRecordedUpstreamTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    private static List<SseFrame> Recorded(string fixture) => SseFrame.Parse(Fixtures.Text("anthropic-sdk-python/" + fixture));
-
     private async Task<(HttpStatusCode Status, string Body)> PostAsync(bool stream)
     {
         string body = $$"""{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"What is the weather in Paris?"}]}""";
@@ -45,81 +44,52 @@ public sealed class MessagesRecordedUpstreamTests : IAsyncLifetime
         return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    /// <summary>Blocks as (type, concatenated text/thinking/input, signature, tool id) from a stream.</summary>
-    private static List<(string Type, string Content, string Signature, string Id)> Blocks(List<SseFrame> frames)
-    {
-        var blocks = new List<(string Type, StringBuilder Content, StringBuilder Signature, string Id)>();
-        foreach (SseFrame frame in frames)
-        {
-            if (frame.Event == "content_block_start")
-            {
-                JsonElement block = frame.Json.GetProperty("content_block");
-                blocks.Add((block.GetProperty("type").GetString()!, new StringBuilder(), new StringBuilder(),
-                    block.TryGetProperty("id", out JsonElement id) ? id.GetString()! : ""));
-            }
-            else if (frame.Event == "content_block_delta")
-            {
-                JsonElement delta = frame.Json.GetProperty("delta");
-                var current = blocks[frame.Json.GetProperty("index").GetInt32()];
-                switch (delta.GetProperty("type").GetString())
-                {
-                    case "text_delta": current.Content.Append(delta.GetProperty("text").GetString()); break;
-                    case "thinking_delta": current.Content.Append(delta.GetProperty("thinking").GetString()); break;
-                    case "input_json_delta": current.Content.Append(delta.GetProperty("partial_json").GetString()); break;
-                    case "signature_delta": current.Signature.Append(delta.GetProperty("signature").GetString()); break;
-                }
-            }
-        }
-
-        return [.. blocks.Select(b => (b.Type, b.Content.ToString(), b.Signature.ToString(), b.Id))];
-    }
-
-    private static JsonElement FinalUsage(List<SseFrame> frames) => frames.Last(f => f.Event == "message_delta").Json.GetProperty("usage");
-
     [Theory]
     [InlineData("tool_use_response.sse")]
     [InlineData("thinking-signature-refusal.synthetic.sse")]
     [InlineData("basic_response.sse")]
     [InlineData("refusal_response.sse")]
-    public async Task RecordedStream_Stream_SameBlocksStopReasonAndUsage(string fixture)
+    [InlineData("incomplete_partial_json_response.sse")]
+    public async Task RecordedStream_PassesThroughByteForByte(string fixture)
     {
-        _upstream.Enqueue(Fixtures.Bytes("anthropic-sdk-python/" + fixture));
-        List<SseFrame> recorded = Recorded(fixture);
+        byte[] recorded = Fixtures.Bytes("anthropic-sdk-python/" + fixture);
+        _upstream.Enqueue(recorded);
 
         (HttpStatusCode status, string body) = await PostAsync(stream: true);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        List<SseFrame> frames = SseFrame.Parse(body);
-        MessagesSimulatorTests.AssertWellFormed(frames);
-        // An empty text block (refusal_response.sse) has no canonical event, so translation cannot reproduce it.
-        Assert.Equal(Blocks(recorded).Where(b => b is not ("text", "", "", "")), Blocks(frames));
-        Assert.Equal(
-            recorded.Last(f => f.Event == "message_delta").Json.GetProperty("delta").GetProperty("stop_reason").GetString(),
-            frames[^2].Json.GetProperty("delta").GetProperty("stop_reason").GetString());
-        Assert.Equal(FinalUsage(recorded).GetProperty("output_tokens").GetInt64(), FinalUsage(frames).GetProperty("output_tokens").GetInt64());
-        long recordedInput = recorded[0].Json.GetProperty("message").GetProperty("usage").GetProperty("input_tokens").GetInt64();
-        Assert.Equal(recordedInput, FinalUsage(frames).GetProperty("input_tokens").GetInt64());
-        Assert.True(frames[0].Json.GetProperty("message").GetProperty("usage").GetProperty("input_tokens").GetInt64() > 0);
-        Assert.Equal(recorded[0].Json.GetProperty("message").GetProperty("id").GetString(), frames[0].Json.GetProperty("message").GetProperty("id").GetString());
+        string expected = Encoding.UTF8.GetString(recorded);
+        expected += expected.EndsWith("\n\n", StringComparison.Ordinal) ? "" : expected.EndsWith('\n') ? "\n" : "\n\n";
+        Assert.Equal(expected, body);
+        Assert.Equal("message_stop", SseFrame.Parse(body)[^1].Event);
     }
 
     [Fact]
-    public async Task RecordedToolUse_NonStream_SameBlocksStopReasonAndUsage()
+    public async Task Passthrough_UpstreamGetsTheClientBodyWithOnlyTheModelRewritten()
     {
-        _upstream.Enqueue(Fixtures.Bytes("anthropic-sdk-python/tool_use_response.sse"));
+        _upstream.Enqueue(Fixtures.Bytes("anthropic-sdk-python/basic_response.sse"));
+        string client = """{"max_tokens":1024,"model":"sonnet","stream":true,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"thinking","thinking":"hm \u00e9","signature":"c2ln+/=="},{"type":"text","text":"y"}]},{"role":"user","content":"z"}],"unknown_field":{"kept":[1,2.50,true]}}""";
+
+        using var content = new StringContent(client, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await _godex.Http.PostAsync("/v1/messages?beta=true", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(_upstream.Requests.TryDequeue(out string? forwarded));
+        Assert.Equal(client.Replace("\"model\":\"sonnet\"", "\"model\":\"claude-sonnet-4-5\"", StringComparison.Ordinal), forwarded);
+    }
+
+    [Fact]
+    public async Task RecordedNonStream_PassesThroughByteForByte()
+    {
+        using JsonDocument recording = JsonDocument.Parse(Fixtures.Text("anthropic-sdk-python/recorded-nonstream-tool-loop-opus.json"));
+        JsonElement recordedBody = recording.RootElement[0].GetProperty("response").GetProperty("body");
+        string bodyText = recordedBody.ValueKind == JsonValueKind.String ? recordedBody.GetString()! : recordedBody.GetRawText();
+        _upstream.Enqueue(Encoding.UTF8.GetBytes(bodyText), 200, "application/json");
 
         (HttpStatusCode status, string body) = await PostAsync(stream: false);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        JsonElement message = JsonDocument.Parse(body).RootElement;
-        Assert.Equal("msg_019Q1hrJbZG26Fb9BQhrkHEr", message.GetProperty("id").GetString());
-        Assert.Equal("tool_use", message.GetProperty("stop_reason").GetString());
-        JsonElement content = message.GetProperty("content");
-        Assert.Equal("I'll check the current weather in Paris for you.", content[0].GetProperty("text").GetString());
-        Assert.Equal("toolu_01NRLabsLyVHZPKxbKvkfSMn", content[1].GetProperty("id").GetString());
-        Assert.Equal("Paris", content[1].GetProperty("input").GetProperty("location").GetString());
-        Assert.Equal(377, message.GetProperty("usage").GetProperty("input_tokens").GetInt64());
-        Assert.Equal(65, message.GetProperty("usage").GetProperty("output_tokens").GetInt64());
+        Assert.Equal(bodyText, body);
     }
 
     [Theory]

@@ -163,17 +163,16 @@ public sealed partial class AnthropicBackend : IChatBackend
         }
     }
 
+    private Task<(HttpResponseMessage? Response, BackendError? Error)> SendAsync(
+        byte[] body, ClaudeCredential credential, CancellationTokenSource headersTimeout, CancellationToken sendToken, CancellationToken cancellationToken) =>
+        SendAsync(() => CreateRequest(HttpMethod.Post, _messagesUri, credential, body), headersTimeout, sendToken, cancellationToken);
+
     private async Task<(HttpResponseMessage? Response, BackendError? Error)> SendAsync(
-        byte[] body, ClaudeCredential credential, CancellationTokenSource headersTimeout, CancellationToken sendToken, CancellationToken cancellationToken)
+        Func<HttpRequestMessage> createRequest, CancellationTokenSource headersTimeout, CancellationToken sendToken, CancellationToken cancellationToken)
     {
         try
         {
-            HttpResponseMessage response = await UpstreamHttp.SendWithRetryAsync(
-                _http,
-                () => CreateRequest(HttpMethod.Post, _messagesUri, credential, body),
-                _options,
-                _time,
-                sendToken);
+            HttpResponseMessage response = await UpstreamHttp.SendWithRetryAsync(_http, createRequest, _options, _time, sendToken);
             return (response, null);
         }
         catch (HttpRequestException ex)

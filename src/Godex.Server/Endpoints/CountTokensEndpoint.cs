@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json;
+using Godex.Backends.Anthropic;
+using Godex.Configuration;
+using Godex.Conversation;
+using Godex.Protocols.Anthropic;
+using Godex.Routing;
+using Godex.Server.Results;
+using Godex.Translation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godex.Server.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/messages/count_tokens</c>: forwarded to Anthropic for Claude models (the exact count); for models of
+/// other backends, godex's documented estimate (<see cref="MessagesTokenEstimate"/>: 4 characters of ASCII text per
+/// token, 1 per other character, 1,600 per image), the same one <c>message_start</c> reports before the upstream has.
+/// </summary>
+internal static class CountTokensEndpoint
+{
+    public const string Path = "/v1/messages/count_tokens";
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        IServiceProvider services = context.RequestServices;
+        var router = services.GetRequiredService<ModelRouter>();
+        var options = services.GetRequiredService<GodexOptions>();
+        (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);
+        if (bodyError is not null)
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, bodyError);
+            return;
+        }
+
+        string? model = ModelOf(body.Span);
+        if (model is null)
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, BackendError.InvalidRequest("model: required, a string", "model"));
+            return;
+        }
+
+        if (!router.TryResolve(model, out ModelRoute? route))
+        {
+            BackendError notFound = ChatCompletionsEndpoints.ModelNotFound(model, router, options);
+            await MessagesEndpoints.WriteErrorAsync(context, notFound with { Type = BackendErrorTypes.NotFound });
+            return;
+        }
+
+        if (route.Backend is AnthropicBackend anthropic)
+        {
+            await MessagesPassthrough.HandleAsync(context, anthropic, route.Model, body, Path);
+            return;
+        }
+
+        // count_tokens bodies carry no max_tokens; the Messages parser requires one, so lend it a placeholder.
+        byte[] parseable = WithPlaceholderMaxTokens(body.Span);
+        if (!AnthropicMessagesTranslator.TryParseRequest(parseable, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, parseError);
+            return;
+        }
+
+        long tokens = MessagesTokenEstimate.Estimate(request);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("input_tokens"u8, tokens);
+            w.WriteEndObject();
+        });
+    }
+
+    private static string? ModelOf(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static byte[] WithPlaceholderMaxTokens(ReadOnlySpan<byte> body)
+    {
+        int brace = body.IndexOf((byte)'{');
+        if (brace < 0)
+        {
+            return body.ToArray();
+        }
+
+        byte[] insert = Encoding.UTF8.GetBytes("\"max_tokens\":1,");
+        byte[] result = new byte[body.Length + insert.Length];
+        body[..(brace + 1)].CopyTo(result);
+        insert.CopyTo(result.AsSpan(brace + 1));
+        body[(brace + 1)..].CopyTo(result.AsSpan(brace + 1 + insert.Length));
+        return result;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Godex.Server.Tests.EndToEnd;
+
+namespace Godex.Server.Tests.Messages;
+
+/// <summary><c>POST /v1/messages/count_tokens</c>: forwarded to Anthropic for Claude models, estimated for the others.</summary>
+public sealed class CountTokensTests
+{
+    [Theory]
+    [InlineData("claude-sonnet-4-5")]
+    [InlineData("gpt-5.2-codex")]
+    public async Task CountTokens_AnswersInputTokens(string model)
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        string body = "{\"model\":\"" + model + "\",\"system\":\"Be terse.\",\"messages\":[{\"role\":\"user\",\"content\":\"How many tokens is this sentence, roughly?\"}]}";
+
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await godex.Http.PostAsync("/v1/messages/count_tokens?beta=true", content, TestContext.Current.CancellationToken);
+        string answer = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(answer);
+        long tokens = json.RootElement.GetProperty("input_tokens").GetInt64();
+        Assert.InRange(tokens, 5, 200);
+    }
+
+    [Fact]
+    public async Task CountTokens_UnknownModel_Is404InTheAnthropicShape()
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+
+        using var content = new StringContent("""{"model":"nope","messages":[]}""", Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await godex.Http.PostAsync("/v1/messages/count_tokens", content, TestContext.Current.CancellationToken);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
+        Assert.Equal("not_found_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+    }
+}
