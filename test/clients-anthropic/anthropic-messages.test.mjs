@@ -1,7 +1,6 @@
 // The official Anthropic TypeScript SDK against a real godex (GODEX_URL) serving the built-in simulator:
 // messages.create, messages.stream with tools and with thinking (finalMessage()), on a Claude model (Anthropic
 // provider) and on a GPT model (translated to the Codex backend).
-// TODO(messages-cc): messages.countTokens once /v1/messages/count_tokens lands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -80,6 +79,17 @@ for (const model of ['claude-opus-4-5', 'gpt-5.2-codex']) {
     }).finalMessage();
     assert.equal(second.stop_reason, 'end_turn');
     assert.equal(second.content[0].type, 'thinking');
+  });
+}
+
+for (const model of ['claude-opus-4-5', 'gpt-5.2-codex']) {
+  test(`${model}: messages.countTokens`, async () => {
+    const counted = await client.messages.countTokens({
+      model,
+      system: 'Be terse.',
+      messages: [{ role: 'user', content: 'How many tokens is this sentence, roughly?' }],
+    });
+    assert.ok(counted.input_tokens > 5 && counted.input_tokens < 200, `input_tokens ${counted.input_tokens}`);
   });
 }
 

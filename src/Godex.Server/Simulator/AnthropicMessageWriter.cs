@@ -26,8 +26,9 @@ internal sealed class AnthropicMessageWriter
         _id = state.NextId("msg_01", 22);
         _toolUseId = state.NextId("toolu_01", 22);
 
-        // Stands in for the real signature: clients must echo it back untouched, nobody can verify it locally.
-        _signature = Convert.ToBase64String(Encoding.UTF8.GetBytes("godex-simulator-signature:" + _id));
+        // Stands in for the real signature: it covers the thinking text, and the simulator rejects a later turn whose
+        // thinking no longer matches it, as the real API does.
+        _signature = SimulatorThinkingSignature.Sign(plan.Reasoning);
     }
 
     private bool HasText => _plan.TextDeltas.Count > 0 || (_plan.ReasoningDeltas.Count == 0 && _plan.ToolCall is null);

@@ -45,7 +45,7 @@ internal static class AnthropicSimulatorEndpoint
             string? problem = !body.TryGetProperty("max_tokens", out JsonElement maxTokens) || maxTokens.ValueKind != JsonValueKind.Number ? "max_tokens: Field required"
                 : !body.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array ? "messages: Field required"
                 : !body.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.String ? "model: Field required"
-                : null;
+                : SimulatorThinkingSignature.FindInvalid(messages);
             if (problem is not null)
             {
                 await WriteErrorAsync(context, state, StatusCodes.Status400BadRequest, "invalid_request_error", problem);

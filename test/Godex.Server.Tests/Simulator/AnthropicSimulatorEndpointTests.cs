@@ -110,6 +110,32 @@ public sealed class AnthropicSimulatorEndpointTests
         Assert.Equal("refusal", frames.Single(f => f.Event == "message_delta").Json.GetProperty("delta").GetProperty("stop_reason").GetString());
     }
 
+    [Theory]
+    [InlineData(false, HttpStatusCode.OK)]
+    [InlineData(true, HttpStatusCode.BadRequest)]
+    public async Task ThinkingSignature_CoversTheText_AsTheRealApiChecks(bool tamper, HttpStatusCode expected)
+    {
+        await using SimulatorTestClient client = await SimulatorTestClient.StartAsync();
+        using HttpResponseMessage first = await client.PostAsync(Path, Body("think first", stream: false, extra: "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},"), bearer: null, apiKey: "sk-ant-test");
+        using JsonDocument turn1 = JsonDocument.Parse(await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        JsonElement thinking = turn1.RootElement.GetProperty("content")[0];
+        Assert.Equal("thinking", thinking.GetProperty("type").GetString());
+        string text = thinking.GetProperty("thinking").GetString()! + (tamper ? " " : "");
+        string turn2 = $$"""
+            {"model":"claude-sonnet-4-5","max_tokens":1024,"messages":[{"role":"user","content":"think first"},
+             {"role":"assistant","content":[{"type":"thinking","thinking":{{JsonSerializer.Serialize(text)}},"signature":"{{thinking.GetProperty("signature").GetString()}}"},{"type":"text","text":"ok"}]},
+             {"role":"user","content":"and now?"}]}
+            """;
+
+        using HttpResponseMessage second = await client.PostAsync(Path, turn2, bearer: null, apiKey: "sk-ant-test");
+
+        Assert.Equal(expected, second.StatusCode);
+        if (tamper)
+        {
+            Assert.Contains("Invalid `signature` in `thinking` block", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task TextStream_EchoesLastTextBlockAndReportsUsage()
     {
