@@ -63,6 +63,30 @@ public sealed class RecordedUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnthropicToolUse_AskedByAResponsesClient_BecomesMessageAndFunctionCallItems()
+    {
+        _upstream.Enqueue(Fixtures.Bytes("anthropic-sdk-python/tool_use_response.sse"));
+        const string json = """{"model":"claude-sonnet-4-5","input":"What's the weather in Paris?","tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}]}""";
+
+        using HttpResponseMessage response = await _godex.Http.PostAsync("/v1/responses", new StringContent(json, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(response.IsSuccessStatusCode, body);
+        using JsonDocument document = JsonDocument.Parse(body);
+        JsonElement root = document.RootElement;
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        JsonElement[] output = [.. root.GetProperty("output").EnumerateArray()];
+        JsonElement message = Assert.Single(output, o => o.GetProperty("type").GetString() == "message");
+        Assert.Equal("I'll check the current weather in Paris for you.", message.GetProperty("content")[0].GetProperty("text").GetString());
+        JsonElement call = Assert.Single(output, o => o.GetProperty("type").GetString() == "function_call");
+        Assert.Equal("toolu_01NRLabsLyVHZPKxbKvkfSMn", call.GetProperty("call_id").GetString());
+        Assert.Equal("get_weather", call.GetProperty("name").GetString());
+        AssertJsonEqual("""{"location": "Paris"}""", call.GetProperty("arguments").GetString()!);
+        Assert.Equal(377, root.GetProperty("usage").GetProperty("input_tokens").GetInt32());
+        Assert.Equal(65, root.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task AnthropicToolUse_Stream_StreamsTextAndToolCallDeltas()
     {
         _upstream.Enqueue(Fixtures.Bytes("anthropic-sdk-python/tool_use_response.sse"));
