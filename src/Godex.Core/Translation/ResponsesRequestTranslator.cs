@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Godex.Conversation;
 using Godex.Protocols.OpenAI;
+using static Godex.Translation.JsonFields;
 
 namespace Godex.Translation;
 
@@ -776,77 +777,9 @@ internal static class ResponsesRequestTranslator
             ? value.GetString()
             : null;
 
-    private static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
-        element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
-
-    private static void RequireKind(JsonElement element, JsonValueKind kind, string path, string expected)
-    {
-        if (element.ValueKind != kind)
-        {
-            throw new InvalidFieldException(path, $"{path}: expected {expected}");
-        }
-    }
-
     private static string RequiredString(JsonElement element, string name, string parentPath)
     {
         string path = parentPath.Length == 0 ? name : parentPath + "." + name;
         return OptionalString(element, name, path) ?? throw new InvalidFieldException(path, path + ": required");
-    }
-
-    private static string? OptionalString(JsonElement element, string name, string path)
-    {
-        if (!TryGetNonNull(element, name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new InvalidFieldException(path, path + ": expected a string");
-    }
-
-    private static bool? OptionalBool(JsonElement element, string name, string path)
-    {
-        if (!TryGetNonNull(element, name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new InvalidFieldException(path, path + ": expected a boolean"),
-        };
-    }
-
-    private static int? OptionalInt(JsonElement element, string name, string path)
-    {
-        if (!TryGetNonNull(element, name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
-            ? result
-            : throw new InvalidFieldException(path, path + ": expected an integer");
-    }
-
-    private static double? OptionalDouble(JsonElement element, string name, string path)
-    {
-        if (!TryGetNonNull(element, name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number
-            ? value.GetDouble()
-            : throw new InvalidFieldException(path, path + ": expected a number");
-    }
-
-    /// <summary>Unwinds the recursive descent to <see cref="TryParseRequest"/>, which turns it into a 400 value.</summary>
-    private sealed class InvalidFieldException(string param, string message) : Exception(message)
-    {
-        public string? Param { get; } = param.Length == 0 ? null : param;
     }
 }

@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace Godex.Translation;
+
+/// <summary>
+/// Typed reads of request fields shared by the front-door parsers: a present value of the wrong JSON type throws
+/// <see cref="InvalidFieldException"/> with the field's path, which each parser turns into a 400 naming the field.
+/// </summary>
+internal static class JsonFields
+{
+    public static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
+        element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    public static void RequireKind(JsonElement element, JsonValueKind kind, string path, string expected)
+    {
+        if (element.ValueKind != kind)
+        {
+            throw new InvalidFieldException(path, $"{path}: expected {expected}");
+        }
+    }
+
+    public static string? OptionalString(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new InvalidFieldException(path, path + ": expected a string");
+    }
+
+    public static bool? OptionalBool(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new InvalidFieldException(path, path + ": expected a boolean"),
+        };
+    }
+
+    public static int? OptionalInt(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
+            ? result
+            : throw new InvalidFieldException(path, path + ": expected an integer");
+    }
+
+    public static double? OptionalDouble(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : throw new InvalidFieldException(path, path + ": expected a number");
+    }
+}
