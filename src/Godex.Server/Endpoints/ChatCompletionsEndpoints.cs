@@ -76,21 +76,10 @@ public static partial class ChatCompletionsEndpoints
             RequestUsage.Report(context, route.Model, route.Backend.Name);
 
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
-            var events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
-            await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
-            string model = route.Model;
-            StreamEvent? first = null;
-            while (await enumerator.MoveNextAsync())
-            {
-                if (enumerator.Current is ResponseStartedEvent started)
-                {
-                    model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
-                    continue;
-                }
-
-                first = enumerator.Current;
-                break;
-            }
+            await using BackendTurn turn = await BackendTurn.StartAsync(context, route, request);
+            IAsyncEnumerator<StreamEvent> enumerator = turn.Events;
+            StreamEvent? first = turn.First;
+            string model = turn.Model;
 
             if (first is StreamErrorEvent refused)
             {

@@ -109,23 +109,11 @@ public static partial class MessagesEndpoints
             }
 
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
-            var events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
-            await using IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
-            string model = route.Model;
-            string? upstreamId = null;
-            StreamEvent? first = null;
-            while (await enumerator.MoveNextAsync())
-            {
-                if (enumerator.Current is ResponseStartedEvent started)
-                {
-                    model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
-                    upstreamId = started.ResponseId;
-                    continue;
-                }
-
-                first = enumerator.Current;
-                break;
-            }
+            await using BackendTurn turn = await BackendTurn.StartAsync(context, route, request);
+            IAsyncEnumerator<StreamEvent> enumerator = turn.Events;
+            StreamEvent? first = turn.First;
+            string model = turn.Model;
+            string? upstreamId = turn.UpstreamId;
 
             if (first is StreamErrorEvent refused)
             {
