@@ -8,7 +8,8 @@ namespace Godex.Metering;
 /// <summary>
 /// The <see cref="IUsageRecorder"/> the proxy uses: <see cref="Record"/> counts the tokens against the key's limits in
 /// memory and queues the row on a bounded channel; one background task writes whatever is queued in a single
-/// transaction, as soon as something is queued. So under load rows are batched, and a row reaches the disk well under
+/// transaction, gathering for <see cref="CoalesceWindow"/> after the first row arrives. So rows are batched even at low
+/// load (one fsync per window, not per request), and a row reaches the disk well under
 /// <see cref="MaxFlushDelay"/> after its request ended (the bound a <c>kill -9</c> can lose). A failed write is retried
 /// every second and logged; rows are never dropped silently (a full queue, which means the disk has been stuck for a
 /// long time, logs every row it drops).
@@ -17,6 +18,9 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
 {
     /// <summary>The documented bound between a request's end and its row being durable.</summary>
     public static readonly TimeSpan MaxFlushDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the writer gathers rows after the first one arrives before one transaction writes them all.</summary>
+    public static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(100);
 
     public const int QueueCapacity = 65_536;
     private const int MaxBatch = 2_000;
@@ -91,6 +95,17 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
         ChannelReader<UsageRecord> reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Coalesce: at low load every request would otherwise be its own fsync'd transaction, on the same core
+            // as the requests (bench: ~0.4 ms added per request at c=1). The wait stays far inside MaxFlushDelay.
+            try
+            {
+                await Task.Delay(CoalesceWindow, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: write what is queued now.
+            }
+
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out UsageRecord? record))
             {
