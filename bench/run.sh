@@ -150,7 +150,9 @@ start_target() {
   t0=$(date +%s%N)
   case "$name" in
     godex)
-      (cd "$RUN" && HOME="$RUN/home" ANTHROPIC_API_KEY=x pin "$PROXY_CPU" "$GODEX" proxy --listen "127.0.0.1:$TPORT" \
+      # A fresh HOME (so a fresh database) per start: the previous godex may still be letting go of its own.
+      mkdir -p "$RUN/home-$TPORT"
+      (cd "$RUN" && HOME="$RUN/home-$TPORT" ANTHROPIC_API_KEY=x pin "$PROXY_CPU" "$GODEX" proxy --listen "127.0.0.1:$TPORT" \
         --simulator off --anthropic-base-url "http://127.0.0.1:$up" --base-url "http://127.0.0.1:$up/backend-api/codex" \
         --auth-path "$RUN/auth.json" >"$RUN/$name.log" 2>&1) & ;;
     floor) (pin "$PROXY_CPU" "$FLOOR" --listen "127.0.0.1:$TPORT" --upstream "http://127.0.0.1:$up" >"$RUN/$name.log" 2>&1) & ;;
