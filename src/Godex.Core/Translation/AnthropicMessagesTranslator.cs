@@ -53,35 +53,8 @@ internal static class AnthropicMessagesTranslator
         ReadOnlyMemory<byte> json,
         string defaultModel,
         [NotNullWhen(true)] out ChatRequest? request,
-        [NotNullWhen(false)] out BackendError? error)
-    {
-        request = null;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, s_documentOptions);
-        }
-        catch (JsonException ex)
-        {
-            error = BackendError.InvalidRequest("invalid JSON: " + ex.Message);
-            return false;
-        }
-
-        using (document)
-        {
-            try
-            {
-                request = ParseRoot(document.RootElement, defaultModel);
-                error = null;
-                return true;
-            }
-            catch (InvalidFieldException ex)
-            {
-                error = BackendError.InvalidRequest(ex.Message, ex.Param);
-                return false;
-            }
-        }
-    }
+        [NotNullWhen(false)] out BackendError? error) =>
+        TryParse(json, s_documentOptions, defaultModel, static (root, model) => ParseRoot(root, model), out request, out error);
 
     /// <summary>
     /// The OpenAI effort for a thinking budget: up to 2048 tokens <c>low</c>, up to 8192 <c>medium</c>, above that

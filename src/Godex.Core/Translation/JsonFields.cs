@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Godex.Conversation;
 
 namespace Godex.Translation;
 
@@ -8,6 +10,47 @@ namespace Godex.Translation;
 /// </summary>
 internal static class JsonFields
 {
+    /// <summary>
+    /// The frame every front-door parser shares: malformed JSON and any <see cref="InvalidFieldException"/> thrown by
+    /// <paramref name="parseRoot"/> become a 400 <see cref="BackendError"/> naming the field.
+    /// </summary>
+    public static bool TryParse<TState, T>(
+        ReadOnlyMemory<byte> json,
+        JsonDocumentOptions options,
+        TState state,
+        Func<JsonElement, TState, T> parseRoot,
+        [NotNullWhen(true)] out T? result,
+        [NotNullWhen(false)] out BackendError? error)
+        where T : class
+    {
+        result = null;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, options);
+        }
+        catch (JsonException ex)
+        {
+            error = BackendError.InvalidRequest("invalid JSON: " + ex.Message);
+            return false;
+        }
+
+        using (document)
+        {
+            try
+            {
+                result = parseRoot(document.RootElement, state);
+                error = null;
+                return true;
+            }
+            catch (InvalidFieldException ex)
+            {
+                error = BackendError.InvalidRequest(ex.Message, ex.Param);
+                return false;
+            }
+        }
+    }
+
     public static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
         element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 

@@ -24,35 +24,8 @@ internal static class OpenAIChatTranslator
         ReadOnlyMemory<byte> json,
         string defaultModel,
         [NotNullWhen(true)] out OpenAIChatRequest? request,
-        [NotNullWhen(false)] out BackendError? error)
-    {
-        request = null;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, s_documentOptions);
-        }
-        catch (JsonException ex)
-        {
-            error = BackendError.InvalidRequest("invalid JSON: " + ex.Message);
-            return false;
-        }
-
-        using (document)
-        {
-            try
-            {
-                request = ParseRoot(document.RootElement, defaultModel);
-                error = null;
-                return true;
-            }
-            catch (InvalidFieldException ex)
-            {
-                error = BackendError.InvalidRequest(ex.Message, ex.Param);
-                return false;
-            }
-        }
-    }
+        [NotNullWhen(false)] out BackendError? error) =>
+        TryParse(json, s_documentOptions, defaultModel, static (root, model) => ParseRoot(root, model), out request, out error);
 
     private static OpenAIChatRequest ParseRoot(JsonElement root, string defaultModel)
     {

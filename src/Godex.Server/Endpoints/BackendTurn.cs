@@ -62,5 +62,9 @@ internal sealed class BackendTurn : IAsyncDisposable
         }
     }
 
+    /// <summary>The 502 every front door answers when the backend's stream stopped without a terminal event.</summary>
+    public static BackendError EndedEarly { get; } =
+        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
+
     public ValueTask DisposeAsync() => Events.DisposeAsync();
 }

@@ -90,7 +90,7 @@ public static partial class ChatCompletionsEndpoints
 
             if (first is null)
             {
-                await OpenAIErrorResult.WriteAsync(context, EndedEarly());
+                await OpenAIErrorResult.WriteAsync(context, BackendTurn.EndedEarly);
                 return;
             }
 
@@ -155,7 +155,7 @@ public static partial class ChatCompletionsEndpoints
                 }
             }
 
-            await renderer.WriteErrorAsync(EndedEarly(), aborted);
+            await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
@@ -182,7 +182,7 @@ public static partial class ChatCompletionsEndpoints
 
         if (!accumulator.IsCompleted)
         {
-            await OpenAIErrorResult.WriteAsync(context, EndedEarly());
+            await OpenAIErrorResult.WriteAsync(context, BackendTurn.EndedEarly);
             return;
         }
 
@@ -215,9 +215,6 @@ public static partial class ChatCompletionsEndpoints
             Code = "model_not_found",
         };
     }
-
-    private static BackendError EndedEarly() =>
-        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
 
     private static string NewId() => "chatcmpl-" + RandomNumberGenerator.GetString(IdAlphabet, 29);
 

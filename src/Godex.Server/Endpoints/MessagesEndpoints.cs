@@ -124,7 +124,7 @@ public static partial class MessagesEndpoints
 
             if (first is null)
             {
-                await WriteErrorAsync(context, EndedEarly());
+                await WriteErrorAsync(context, BackendTurn.EndedEarly);
                 return;
             }
 
@@ -188,7 +188,7 @@ public static partial class MessagesEndpoints
                 }
             }
 
-            await renderer.WriteErrorAsync(EndedEarly(), aborted);
+            await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
@@ -245,7 +245,7 @@ public static partial class MessagesEndpoints
 
         if (!accumulator.IsCompleted)
         {
-            await WriteErrorAsync(context, EndedEarly());
+            await WriteErrorAsync(context, BackendTurn.EndedEarly);
             return;
         }
 
@@ -253,30 +253,27 @@ public static partial class MessagesEndpoints
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => AnthropicMessagesJson.WriteMessage(w, header, result));
     }
 
-    private static BackendError EndedEarly() =>
-        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
-
     private static string NewId() => "msg_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
 
-    // Next event id: 1406.
+    // Next event id: 1606.
     private static partial class Log
     {
-        [LoggerMessage(1400, LogLevel.Debug, "Messages request rejected: {Param}: {Reason}", EventName = "MessagesRequestRejected")]
+        [LoggerMessage(1600, LogLevel.Debug, "Messages request rejected: {Param}: {Reason}", EventName = "MessagesRequestRejected")]
         public static partial void RequestRejected(ILogger logger, string? param, string reason);
 
-        [LoggerMessage(1401, LogLevel.Debug, "Messages request for {Requested} routed to {Backend} as {Model} (stream: {Stream})", EventName = "MessagesRouted")]
+        [LoggerMessage(1601, LogLevel.Debug, "Messages request for {Requested} routed to {Backend} as {Model} (stream: {Stream})", EventName = "MessagesRouted")]
         public static partial void Routed(ILogger logger, string requested, string model, string backend, bool stream);
 
-        [LoggerMessage(1402, LogLevel.Information, "Backend {Backend} refused the request with {Status}: {Message}", EventName = "MessagesUpstreamRefused")]
+        [LoggerMessage(1602, LogLevel.Information, "Backend {Backend} refused the request with {Status}: {Message}", EventName = "MessagesUpstreamRefused")]
         public static partial void UpstreamRefused(ILogger logger, string backend, int status, string message);
 
-        [LoggerMessage(1403, LogLevel.Debug, "Client disconnected; upstream call cancelled", EventName = "MessagesClientDisconnected")]
+        [LoggerMessage(1603, LogLevel.Debug, "Client disconnected; upstream call cancelled", EventName = "MessagesClientDisconnected")]
         public static partial void ClientDisconnected(ILogger logger);
 
-        [LoggerMessage(1404, LogLevel.Error, "Messages stream failed after the first byte", EventName = "MessagesStreamFailed")]
+        [LoggerMessage(1604, LogLevel.Error, "Messages stream failed after the first byte", EventName = "MessagesStreamFailed")]
         public static partial void StreamFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(1405, LogLevel.Error, "Messages request failed before the response started", EventName = "MessagesRequestFailed")]
+        [LoggerMessage(1605, LogLevel.Error, "Messages request failed before the response started", EventName = "MessagesRequestFailed")]
         public static partial void RequestFailed(ILogger logger, Exception exception);
     }
 }

@@ -175,7 +175,7 @@ public static partial class ResponsesEndpoints
 
             if (first is null)
             {
-                await OpenAIErrorResult.WriteAsync(context, EndedEarly());
+                await OpenAIErrorResult.WriteAsync(context, BackendTurn.EndedEarly);
                 return;
             }
 
@@ -303,7 +303,7 @@ public static partial class ResponsesEndpoints
                 }
             }
 
-            await renderer.WriteErrorAsync(EndedEarly(), aborted);
+            await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
@@ -344,7 +344,7 @@ public static partial class ResponsesEndpoints
 
         if (!done)
         {
-            error = EndedEarly();
+            error = BackendTurn.EndedEarly;
         }
 
         if (error is not null)
@@ -359,34 +359,31 @@ public static partial class ResponsesEndpoints
     private static BackendError NotFound(string id, string param) =>
         new(StatusCodes.Status404NotFound, BackendErrorTypes.InvalidRequest, $"Response with id '{id}' not found.") { Param = param };
 
-    private static BackendError EndedEarly() =>
-        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
-
-    // Next event id: 1408.
+    // Next event id: 1708.
     private static partial class Log
     {
-        [LoggerMessage(1400, LogLevel.Debug, "Responses request rejected: {Param}: {Reason}", EventName = "ResponsesRequestRejected")]
+        [LoggerMessage(1700, LogLevel.Debug, "Responses request rejected: {Param}: {Reason}", EventName = "ResponsesRequestRejected")]
         public static partial void RequestRejected(ILogger logger, string? param, string reason);
 
-        [LoggerMessage(1401, LogLevel.Debug, "Responses request for {Requested} routed to {Backend} as {Model} (stream: {Stream})", EventName = "ResponsesRouted")]
+        [LoggerMessage(1701, LogLevel.Debug, "Responses request for {Requested} routed to {Backend} as {Model} (stream: {Stream})", EventName = "ResponsesRouted")]
         public static partial void Routed(ILogger logger, string requested, string model, string backend, bool stream);
 
-        [LoggerMessage(1402, LogLevel.Information, "Backend {Backend} refused the request with {Status}: {Message}", EventName = "ResponsesUpstreamRefused")]
+        [LoggerMessage(1702, LogLevel.Information, "Backend {Backend} refused the request with {Status}: {Message}", EventName = "ResponsesUpstreamRefused")]
         public static partial void UpstreamRefused(ILogger logger, string backend, int status, string message);
 
-        [LoggerMessage(1403, LogLevel.Debug, "Client disconnected; upstream call cancelled", EventName = "ResponsesClientDisconnected")]
+        [LoggerMessage(1703, LogLevel.Debug, "Client disconnected; upstream call cancelled", EventName = "ResponsesClientDisconnected")]
         public static partial void ClientDisconnected(ILogger logger);
 
-        [LoggerMessage(1404, LogLevel.Error, "Responses stream failed after the first byte", EventName = "ResponsesStreamFailed")]
+        [LoggerMessage(1704, LogLevel.Error, "Responses stream failed after the first byte", EventName = "ResponsesStreamFailed")]
         public static partial void StreamFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(1405, LogLevel.Error, "Responses request failed before the response started", EventName = "ResponsesRequestFailed")]
+        [LoggerMessage(1705, LogLevel.Error, "Responses request failed before the response started", EventName = "ResponsesRequestFailed")]
         public static partial void RequestFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(1406, LogLevel.Warning, "Responses input repaired: {Warning}", EventName = "ResponsesInputRepaired")]
+        [LoggerMessage(1706, LogLevel.Warning, "Responses input repaired: {Warning}", EventName = "ResponsesInputRepaired")]
         public static partial void InputRepaired(ILogger logger, string warning);
 
-        [LoggerMessage(1407, LogLevel.Debug, "Stored response {ResponseId} ({Bytes} bytes)", EventName = "ResponseStored")]
+        [LoggerMessage(1707, LogLevel.Debug, "Stored response {ResponseId} ({Bytes} bytes)", EventName = "ResponseStored")]
         public static partial void Stored(ILogger logger, string responseId, int bytes);
     }
 }

@@ -324,38 +324,38 @@ public sealed partial class AnthropicBackend : IChatBackend
 
     private List<ModelInfo> StaticModels() => _options.Models.ConvertAll(id => new ModelInfo(id, Name));
 
-    // Next event id: 11.
+    // Next event id: 310.
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, EventName = "AnthropicSending", Level = LogLevel.Debug,
+        [LoggerMessage(EventId = 301, EventName = "AnthropicSending", Level = LogLevel.Debug,
             Message = "Sending model {Model} to {Uri} with {CredentialKind} credentials")]
         public static partial void Sending(ILogger logger, string model, Uri uri, string credentialKind);
 
-        [LoggerMessage(EventId = 2, EventName = "AnthropicRefreshAfterUnauthorized", Level = LogLevel.Information,
+        [LoggerMessage(EventId = 302, EventName = "AnthropicRefreshAfterUnauthorized", Level = LogLevel.Information,
             Message = "Anthropic rejected the OAuth token (401); refreshing it and retrying once")]
         public static partial void RefreshingAfterUnauthorized(ILogger logger);
 
-        [LoggerMessage(EventId = 3, EventName = "AnthropicUpstreamError", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 303, EventName = "AnthropicUpstreamError", Level = LogLevel.Warning,
             Message = "Anthropic answered HTTP {Status} ({ErrorType})")]
         public static partial void UpstreamError(ILogger logger, int status, string errorType);
 
-        [LoggerMessage(EventId = 4, EventName = "AnthropicCredentialFailed", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 304, EventName = "AnthropicCredentialFailed", Level = LogLevel.Warning,
             Message = "Anthropic credentials unavailable: {Reason}")]
         public static partial void CredentialFailed(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 5, EventName = "AnthropicConnectFailed", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 305, EventName = "AnthropicConnectFailed", Level = LogLevel.Warning,
             Message = "Cannot reach {Uri}: {Reason}")]
         public static partial void ConnectFailed(ILogger logger, Uri uri, string reason);
 
-        [LoggerMessage(EventId = 6, EventName = "AnthropicStreamProblem", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 306, EventName = "AnthropicStreamProblem", Level = LogLevel.Warning,
             Message = "Anthropic stream ended abnormally: {Reason}")]
         public static partial void StreamCut(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 8, EventName = "AnthropicModelsFailed", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 308, EventName = "AnthropicModelsFailed", Level = LogLevel.Warning,
             Message = "Anthropic model discovery failed ({Reason}); using the configured list")]
         public static partial void ModelsFailed(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 9, EventName = "AnthropicRequestBody", Level = LogLevel.Trace,
+        [LoggerMessage(EventId = 309, EventName = "AnthropicRequestBody", Level = LogLevel.Trace,
             Message = "Anthropic request body: {Body}")]
         public static partial void RequestBody(ILogger logger, Utf8Text body);
     }

@@ -318,18 +318,19 @@ public sealed partial class CodexBackend : IChatBackend
         element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     // Event ids: 1-4 used; next is 5.
+    // Next event id: 205.
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Sending {Model} to the Codex upstream {Endpoint}", EventName = "CodexSending")]
+        [LoggerMessage(201, LogLevel.Debug, "Sending {Model} to the Codex upstream {Endpoint}", EventName = "CodexSending")]
         public static partial void Sending(ILogger logger, string model, Uri endpoint);
 
-        [LoggerMessage(2, LogLevel.Information, "The Codex upstream rejected the token for {Model}; refreshed the login and retrying once", EventName = "CodexRetryAfterRefresh")]
+        [LoggerMessage(202, LogLevel.Information, "The Codex upstream rejected the token for {Model}; refreshed the login and retrying once", EventName = "CodexRetryAfterRefresh")]
         public static partial void RetryingAfterRefresh(ILogger logger, string model);
 
-        [LoggerMessage(3, LogLevel.Warning, "The Codex upstream answered {Status} ({Code}) for {Model}", EventName = "CodexUpstreamError")]
+        [LoggerMessage(203, LogLevel.Warning, "The Codex upstream answered {Status} ({Code}) for {Model}", EventName = "CodexUpstreamError")]
         public static partial void UpstreamError(ILogger logger, int status, string code, string model);
 
-        [LoggerMessage(4, LogLevel.Warning, "The Codex upstream stream for {Model} was idle for {Seconds} s; cut", EventName = "CodexIdleTimeout")]
+        [LoggerMessage(204, LogLevel.Warning, "The Codex upstream stream for {Model} was idle for {Seconds} s; cut", EventName = "CodexIdleTimeout")]
         public static partial void IdleTimeout(ILogger logger, double seconds, string model);
     }
 }
