@@ -79,6 +79,41 @@ public sealed class ProxyOptions
     public string? AdminKey { get; set; }
 
     public BackendsOptions Backends { get; set; } = new();
+
+    /// <summary>The <c>proxy.payments:</c> section (L402 over Lightning).</summary>
+    public PaymentsOptions Payments { get; set; } = new();
+}
+
+/// <summary>
+/// The <c>proxy.payments:</c> section: L402 pay-per-use access, natively (macaroons + a Lightning node) or through the
+/// original's external token-meter service.
+/// </summary>
+public sealed class PaymentsOptions
+{
+    /// <summary>Payments are off unless enabled. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool Enabled { get; set; }
+
+    /// <summary><c>l402</c> (native) is the only provider.</summary>
+    public string Provider { get; set; } = "l402";
+
+    /// <summary>The original's external token-meter service; when set, challenges, redemptions and pricing go there.</summary>
+    public string? TokenMeterUrl { get; set; }
+
+    /// <summary>The Lightning node that issues invoices.</summary>
+    public LightningOptions Lnd { get; set; } = new();
+}
+
+/// <summary>The <c>proxy.payments.lnd:</c> section: an LND node's REST API.</summary>
+public sealed class LightningOptions
+{
+    /// <summary>LND's REST endpoint, e.g. <c>https://127.0.0.1:8080</c>.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>An invoice macaroon file (binary or hex), sent as <c>Grpc-Metadata-macaroon</c>.</summary>
+    public string? MacaroonPath { get; set; }
+
+    /// <summary>LND's <c>tls.cert</c>: the only certificate the client accepts (pinned).</summary>
+    public string? TlsCertPath { get; set; }
 }
 
 /// <summary>The <c>proxy.backends:</c> section.</summary>
