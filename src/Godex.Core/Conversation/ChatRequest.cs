@@ -18,6 +18,12 @@ public sealed record ChatRequest
 
     public IReadOnlyList<HostedTool> HostedTools { get; init; } = [];
 
+    /// <summary>
+    /// Tools the client's own provider defines and only it can serve (Anthropic's <c>computer_*</c>,
+    /// <c>code_execution_*</c>, ...), by their type: a request carrying any can go to that provider only.
+    /// </summary>
+    public IReadOnlyList<string> ProviderOnlyTools { get; init; } = [];
+
     public ToolChoice? ToolChoice { get; init; }
 
     public bool? ParallelToolCalls { get; init; }

@@ -91,7 +91,7 @@ internal static class AnthropicMessagesTranslator
         var messages = new List<ChatMessage>();
         List<string> systemTexts = ParseSystem(root, messages);
         ParseMessages(root, messages);
-        (List<ChatTool> tools, List<HostedTool> hosted, string toolsKey) = ParseTools(root);
+        (List<ChatTool> tools, List<HostedTool> hosted, List<string> providerOnly, string toolsKey) = ParseTools(root);
         (ToolChoice? toolChoice, bool? parallel) = ParseToolChoice(root);
 
         string? user = null;
@@ -107,6 +107,7 @@ internal static class AnthropicMessagesTranslator
             Messages = messages,
             Tools = tools,
             HostedTools = hosted,
+            ProviderOnlyTools = providerOnly,
             ToolChoice = toolChoice,
             ParallelToolCalls = parallel,
             MaxOutputTokens = maxTokens,
@@ -494,13 +495,14 @@ internal static class AnthropicMessagesTranslator
         return parts;
     }
 
-    private static (List<ChatTool> Tools, List<HostedTool> Hosted, string Key) ParseTools(JsonElement root)
+    private static (List<ChatTool> Tools, List<HostedTool> Hosted, List<string> ProviderOnly, string Key) ParseTools(JsonElement root)
     {
         var tools = new List<ChatTool>();
         var hosted = new List<HostedTool>();
+        var providerOnly = new List<string>();
         if (!TryGetNonNull(root, "tools", out JsonElement array))
         {
-            return (tools, hosted, "");
+            return (tools, hosted, providerOnly, "");
         }
 
         RequireKind(array, JsonValueKind.Array, "tools", "an array of tools");
@@ -514,11 +516,19 @@ internal static class AnthropicMessagesTranslator
             string name = RequiredString(tool, "name", path);
             if (type is not null && type != "custom")
             {
-                // Anthropic-defined tools (web_search_20250305, bash_20250124, ...). Web search has an equivalent on
-                // every provider; the others only mean something to Anthropic itself, which passthrough serves.
-                if (type.StartsWith("web_search", StringComparison.Ordinal))
+                // Anthropic-defined tools (bash_20250124, web_search_20250305, ...): what other backends can serve.
+                DefinedTool defined = AnthropicDefinedTools.Translate(type, name);
+                if (defined.Function is { } function)
                 {
-                    hosted.Add(new HostedTool("web_search") { Raw = tool.Clone() });
+                    tools.Add(function);
+                }
+                else if (defined.Hosted is { } hostedTool)
+                {
+                    hosted.Add(hostedTool with { Raw = tool.Clone() });
+                }
+                else
+                {
+                    providerOnly.Add(type);
                 }
 
                 key.Append(type).Append(':').Append(name).Append('\u001f');
@@ -543,7 +553,7 @@ internal static class AnthropicMessagesTranslator
             index++;
         }
 
-        return (tools, hosted, key.ToString());
+        return (tools, hosted, providerOnly, key.ToString());
     }
 
     private static (ToolChoice? Choice, bool? Parallel) ParseToolChoice(JsonElement root)

@@ -6,6 +6,7 @@ using Godex.Conversation;
 using Godex.Protocols.Anthropic;
 using Godex.Routing;
 using Godex.Server.Results;
+using Godex.Tokens;
 using Godex.Translation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +15,8 @@ namespace Godex.Server.Endpoints;
 
 /// <summary>
 /// <c>POST /v1/messages/count_tokens</c>: forwarded to Anthropic for Claude models (the exact count); for models of
-/// other backends, godex's documented estimate (<see cref="MessagesTokenEstimate"/>: 4 characters of ASCII text per
-/// token, 1 per other character, 1,600 per image), the same one <c>message_start</c> reports before the upstream has.
+/// other backends, the count of the real <c>o200k_base</c> tokenizer with OpenAI's framing rules
+/// (<see cref="PromptTokenCount"/>), the same one <c>message_start</c> reports before the upstream has.
 /// </summary>
 internal static class CountTokensEndpoint
 {
@@ -61,7 +62,7 @@ internal static class CountTokensEndpoint
             return;
         }
 
-        long tokens = MessagesTokenEstimate.Estimate(request);
+        long tokens = PromptTokenCount.Count(request);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();

@@ -8,6 +8,7 @@ using Godex.Routing;
 using Godex.Server.Middleware;
 using Godex.Server.Results;
 using Godex.Sse;
+using Godex.Tokens;
 using Godex.Translation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -108,6 +109,20 @@ public static partial class MessagesEndpoints
                 return;
             }
 
+            if (request.ProviderOnlyTools.Count > 0)
+            {
+                string types = string.Join(", ", request.ProviderOnlyTools);
+                await WriteErrorAsync(context, BackendError.InvalidRequest(
+                    $"tools: {types} can only run on Anthropic's side; model {request.Model} is served by the {route.Backend.Name} backend. Remove the tool or choose a Claude model.",
+                    "tools"));
+                return;
+            }
+
+            // message_start must carry the prompt size before this upstream reports it (at the end). Counting a
+            // 100 KB prompt with o200k costs ~2 ms of CPU (bench TokenCountBenchmarks), so it runs beside the call
+            // and is normally done before the upstream's first byte arrives.
+            Task<long> promptTokens = Task.Run(() => PromptTokenCount.Count(request), aborted);
+
             // 3. Call the backend and peek: until the first content event we can still answer with a real status.
             await using BackendTurn turn = await BackendTurn.StartAsync(context, route, request);
             IAsyncEnumerator<StreamEvent> enumerator = turn.Events;
@@ -129,7 +144,7 @@ public static partial class MessagesEndpoints
             }
 
             string id = upstreamId is not null && upstreamId.StartsWith("msg_", StringComparison.Ordinal) ? upstreamId : NewId();
-            var header = new AnthropicMessageHeader(id, model, MessagesTokenEstimate.Estimate(request));
+            var header = new AnthropicMessageHeader(id, model, await promptTokens);
             if (request.Stream)
             {
                 await StreamAsync(context, enumerator, first, header, time, logger);

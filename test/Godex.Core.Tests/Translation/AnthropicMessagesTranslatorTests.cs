@@ -196,7 +196,7 @@ public sealed class AnthropicMessagesTranslatorTests
         Assert.NotNull(request.PromptCacheKey);
         Assert.StartsWith("{", request.User, StringComparison.Ordinal);
         Assert.Equal(3, request.Messages.TakeWhile(m => m.Role == ChatRole.System).Count());
-        Assert.True(MessagesTokenEstimate.Estimate(request) > 1000);
+        Assert.True(Godex.Tokens.PromptTokenCount.Count(request) > 1000);
         if (file.Contains("turn2", StringComparison.Ordinal))
         {
             ReasoningPart thinking = request.Messages.SelectMany(m => m.Parts).OfType<ReasoningPart>().Single();
@@ -266,11 +266,4 @@ public sealed class AnthropicMessagesTranslatorTests
         Assert.False(GodexReasoningSignature.TryDecode("ZmFrZS1zaWduYXR1cmU=", out _, out _));
         Assert.False(GodexReasoningSignature.TryDecode("godex1:!!!", out _, out _));
     }
-
-    [Theory]
-    [InlineData("", 0)]
-    [InlineData("abcd", 1)]
-    [InlineData("abcde", 2)]
-    [InlineData("日本語", 3)]
-    public void TokenEstimate_Text(string text, long expected) => Assert.Equal(expected, MessagesTokenEstimate.Text(text));
 }

@@ -27,6 +27,21 @@ public sealed class CountTokensTests
     }
 
     [Fact]
+    public async Task CountTokens_ForAGptModel_IsTheO200kCountWithChatFraming()
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        const string Body = """{"model":"gpt-5.2-codex","system":"Be terse.","messages":[{"role":"user","content":"How many tokens is this sentence, roughly?"}]}""";
+
+        using var content = new StringContent(Body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await godex.Http.PostAsync("/v1/messages/count_tokens", content, TestContext.Current.CancellationToken);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        // 3 to prime the reply, 3 per message (system + user), and the exact o200k tokens of each text.
+        long expected = 3 + 3 + Godex.Tokens.O200kTokenCounter.Count("Be terse.") + 3 + Godex.Tokens.O200kTokenCounter.Count("How many tokens is this sentence, roughly?");
+        Assert.Equal(expected, json.RootElement.GetProperty("input_tokens").GetInt64());
+    }
+
+    [Fact]
     public async Task CountTokens_UnknownModel_Is404InTheAnthropicShape()
     {
         await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();

@@ -208,6 +208,43 @@ public sealed class MessagesSimulatorTests
         Assert.Equal("thinking", answer.GetProperty("content")[0].GetProperty("type").GetString());
     }
 
+    /// <summary>A translated answer has the same blocks, in the same order, whether the client streams or not.</summary>
+    [Fact]
+    public async Task Translated_NonStreamedBlocks_MatchTheStreamedOnes()
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        string extra = $$""","thinking":{"type":"enabled","budget_tokens":4096},"tools":[{{WeatherTool}}]""";
+        const string Messages = """[{"role":"user","content":"Think, then check the weather in Paris. Use the get_weather tool."}]""";
+
+        List<SseFrame> frames = await StreamAsync(godex, Body("gpt-5.2-codex", true, Messages, extra));
+        JsonElement message = await CreateAsync(godex, Body("gpt-5.2-codex", false, Messages, extra));
+
+        var streamed = new List<string>();
+        foreach (SseFrame frame in frames.Where(f => f.Event == "content_block_start"))
+        {
+            int index = frame.Json.GetProperty("index").GetInt32();
+            string type = frame.Json.GetProperty("content_block").GetProperty("type").GetString()!;
+            IEnumerable<JsonElement> deltas = frames.Where(f => f.Event == "content_block_delta" && f.Json.GetProperty("index").GetInt32() == index).Select(f => f.Json.GetProperty("delta"));
+            string content = type switch
+            {
+                "thinking" => string.Concat(deltas.Where(d => d.GetProperty("type").GetString() == "thinking_delta").Select(d => d.GetProperty("thinking").GetString())),
+                "text" => string.Concat(deltas.Select(d => d.GetProperty("text").GetString())),
+                _ => frame.Json.GetProperty("content_block").GetProperty("name").GetString() + " " + JsonDocument.Parse(string.Concat(deltas.Select(d => d.GetProperty("partial_json").GetString()))).RootElement.GetRawText(),
+            };
+            streamed.Add(type + ": " + content);
+        }
+
+        List<string> aggregated = message.GetProperty("content").EnumerateArray().Select(block => block.GetProperty("type").GetString() switch
+        {
+            "thinking" => "thinking: " + block.GetProperty("thinking").GetString(),
+            "text" => "text: " + block.GetProperty("text").GetString(),
+            var type => type + ": " + block.GetProperty("name").GetString() + " " + block.GetProperty("input").GetRawText(),
+        }).ToList();
+        Assert.Equal(["thinking", "tool_use"], streamed.Select(b => b[..b.IndexOf(':', StringComparison.Ordinal)]).Distinct());
+        Assert.Equal(streamed, aggregated);
+        Assert.Equal(frames[^2].Json.GetProperty("delta").GetProperty("stop_reason").GetString(), message.GetProperty("stop_reason").GetString());
+    }
+
     [Theory]
     [InlineData("claude-request.json")]
     [InlineData("claude-request-turn2-tool-result.json")]
@@ -238,7 +275,38 @@ public sealed class MessagesSimulatorTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnthropicBashTool_OnAGptModel_ComesBackAsTheSameToolUse(bool stream)
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        string body = Body("gpt-5.2-codex", stream, """[{"role":"user","content":"List the files. Use the bash tool."}]""", ""","tools":[{"type":"bash_20250124","name":"bash"}]""");
+
+        JsonElement input;
+        if (stream)
+        {
+            List<SseFrame> frames = await StreamAsync(godex, body);
+            JsonElement start = frames.Single(f => f.Event == "content_block_start" && f.Json.GetProperty("content_block").GetProperty("type").GetString() == "tool_use").Json;
+            Assert.Equal("bash", start.GetProperty("content_block").GetProperty("name").GetString());
+            input = JsonDocument.Parse(Deltas(frames, "input_json_delta", "partial_json")).RootElement;
+            Assert.Equal("tool_use", frames[^2].Json.GetProperty("delta").GetProperty("stop_reason").GetString());
+        }
+        else
+        {
+            JsonElement message = await CreateAsync(godex, body);
+            JsonElement toolUse = message.GetProperty("content").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "tool_use");
+            Assert.Equal("bash", toolUse.GetProperty("name").GetString());
+            input = toolUse.GetProperty("input");
+        }
+
+        // The simulator fills the schema's required fields only, and bash requires none (restart needs no command).
+        Assert.Equal(JsonValueKind.Object, input.ValueKind);
+        Assert.All(input.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "command", "restart" }));
+    }
+
+    [Theory]
     [InlineData("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}""", 400, "invalid_request_error", "max_tokens")]
+    [InlineData("""{"model":"gpt-5.2-codex","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"computer_20250124","name":"computer","display_width_px":1024,"display_height_px":768}]}""", 400, "invalid_request_error", "computer_20250124 can only run on Anthropic")]
     [InlineData("""{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":[{"type":"x"}]}]}""", 400, "invalid_request_error", "messages[0].content[0].type: unknown block type \"x\"")]
     [InlineData("""{"model":"claude-sonnet-4-5","max_tokens":10}""", 400, "invalid_request_error", "messages")]
     [InlineData("""not json""", 400, "invalid_request_error", "invalid JSON")]
