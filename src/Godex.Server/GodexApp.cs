@@ -130,6 +130,11 @@ public sealed partial class GodexApp : IAsyncDisposable
             AddState(builder.Services, database, options.Proxy);
         }
 
+        if (options.Proxy.Payments.Enabled)
+        {
+            PaymentsSetup.Add(builder.Services, options.Proxy.Payments, database, timeProvider ?? TimeProvider.System);
+        }
+
         // Without a database (proxy.database: off) previous_response_id still works within the process.
         builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
 
@@ -196,6 +201,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapChatCompletions();
         app.MapMessages();
         app.MapResponses();
+        app.MapPricing(options.Proxy.Payments);
         app.MapAdmin();
     }
 

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Godex.Auth;
 using Godex.Configuration;
+using Godex.Payments.L402;
 using Godex.Server;
+using Godex.Storage;
 
 namespace Godex.Cli.Commands;
 
@@ -18,6 +21,11 @@ internal static class ProxyCommand
     private static readonly Option<string?> s_baseUrl = new("--base-url") { Description = "Codex backend base URL (default https://chatgpt.com/backend-api/codex)", HelpName = "url" };
     private static readonly Option<string?> s_authPath = new("--auth-path") { Description = "Codex CLI login file (default $CODEX_HOME/auth.json or ~/.codex/auth.json)", HelpName = "path" };
     private static readonly Option<string?> s_anthropicBaseUrl = new("--anthropic-base-url") { Description = "Anthropic API base URL (default https://api.anthropic.com)", HelpName = "url" };
+    private static readonly Option<string?> s_macaroonKey = new("--macaroon-key") { Description = "L402 macaroon root keys file (default ~/.godex/macaroon-keys.json; created on first use, mode 0600)", HelpName = "path" };
+    private static readonly Option<bool> s_macaroonRotate = new("--macaroon-rotate") { Description = "Add a new current macaroon root key before starting; tokens of older keys keep working" };
+    private static readonly Option<string?> s_macaroonRetire = new("--macaroon-retire") { Description = "Retire a macaroon root key before starting: every token it signed stops working", HelpName = "key-id" };
+    private static readonly Option<string?> s_redeemedPath = new("--l402-redeemed-path") { Description = "Ledger of redeemed L402 payment hashes (default ~/.godex/l402-redeemed.jsonl)", HelpName = "path" };
+    private static readonly Option<bool> s_payments = new("--payments") { Description = "Sell access over Lightning (L402): requests without a key get 402 with an invoice" };
     private static readonly Option<string?> s_anthropicCredentials = new("--anthropic-credentials") { Description = "Claude Code login file (default ~/.claude/.credentials.json)", HelpName = "path" };
 
     public static Command Create()
@@ -26,6 +34,7 @@ internal static class ProxyCommand
         {
             s_listen, s_apiKey, s_allowAnyKey, s_model, s_logLevel, s_logRequests, s_maxBodyBytes, s_simulator,
             s_baseUrl, s_authPath, s_anthropicBaseUrl, s_anthropicCredentials,
+            s_payments, s_macaroonKey, s_macaroonRotate, s_macaroonRetire, s_redeemedPath,
         };
         command.Subcommands.Add(KeysCommand.Create());
         command.Subcommands.Add(UsageCommand.Create());
@@ -49,6 +58,11 @@ internal static class ProxyCommand
             return GodexCommand.Usage;
         }
 
+        if (!await RotateMacaroonKeysAsync(parse, options.Proxy.Payments))
+        {
+            return GodexCommand.Failure;
+        }
+
         try
         {
             await using GodexApp app = await GodexApp.StartAsync(options, warnings, cancellationToken);
@@ -66,6 +80,46 @@ internal static class ProxyCommand
         }
     }
 
+    /// <summary><c>--macaroon-rotate</c> / <c>--macaroon-retire ID</c>: change the key ring, say so, then serve.</summary>
+    private static async Task<bool> RotateMacaroonKeysAsync(ParseResult parse, PaymentsOptions payments)
+    {
+        bool rotate = parse.GetValue(s_macaroonRotate);
+        string? retire = parse.GetValue(s_macaroonRetire);
+        if (!rotate && retire is null)
+        {
+            return true;
+        }
+
+        TextWriter output = parse.InvocationConfiguration.Output;
+        try
+        {
+            MacaroonKeyRing keys = MacaroonKeyRing.Open(GodexDatabase.ExpandHome(payments.MacaroonKeyPath), TimeProvider.System);
+            if (retire is not null)
+            {
+                if (!keys.Retire(retire))
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"error: no active macaroon root key {retire} (active: {string.Join(", ", keys.Active.Select(k => k.Id))})");
+                    return false;
+                }
+
+                await output.WriteLineAsync($"macaroon root key {retire} retired: the tokens it signed no longer verify");
+            }
+
+            if (rotate)
+            {
+                MacaroonKeyRing.RootKey key = keys.Rotate();
+                await output.WriteLineAsync($"macaroon root key {key.Id} is now current; older active keys keep verifying");
+            }
+
+            return true;
+        }
+        catch (CredentialException ex)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync("error: " + ex.Message);
+            return false;
+        }
+    }
+
     private static void ApplyFlags(ParseResult parse, GodexOptions options)
     {
         ProxyOptions proxy = options.Proxy;
@@ -79,6 +133,13 @@ internal static class ProxyCommand
         Apply(parse, s_authPath, v => proxy.Backends.Codex.AuthPath = v);
         Apply(parse, s_anthropicBaseUrl, v => proxy.Backends.Anthropic.BaseUrl = ConfigValues.ParseUrl(v, "--anthropic-base-url"));
         Apply(parse, s_anthropicCredentials, v => proxy.Backends.Anthropic.CredentialsPath = v);
+        Apply(parse, s_macaroonKey, v => proxy.Payments.MacaroonKeyPath = v);
+        Apply(parse, s_redeemedPath, v => proxy.Payments.RedeemedPath = v);
+        if (parse.GetResult(s_payments) is not null)
+        {
+            proxy.Payments.Enabled = parse.GetValue(s_payments);
+        }
+
         if (parse.GetResult(s_allowAnyKey) is not null)
         {
             proxy.AllowAnyKey = parse.GetValue(s_allowAnyKey);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Godex.Configuration;
 using Godex.Server.Simulator;
+using Godex.Server.Simulator.Lightning;
 
 namespace Godex.Cli.Commands;
 
@@ -14,9 +15,21 @@ internal static class SimulateCommand
         DefaultValueFactory = _ => "127.0.0.1:39002",
     };
 
+    private static readonly Option<string?> s_lightning = new("--lightning")
+    {
+        Description = "Also run a simulated LND node (REST over HTTPS on 127.0.0.1) for L402; writes tls.cert and invoice.macaroon into this folder",
+        HelpName = "dir",
+    };
+
+    private static readonly Option<int> s_lightningPort = new("--lightning-port")
+    {
+        Description = "Port of the simulated LND node (0 = any free port)",
+        DefaultValueFactory = _ => 39003,
+    };
+
     public static Command Create()
     {
-        var command = new Command("simulate", "Run the built-in upstream simulator (Codex backend, Anthropic Messages, OpenAI chat) as a server") { s_listen };
+        var command = new Command("simulate", "Run the built-in upstream simulator (Codex backend, Anthropic Messages, OpenAI chat) as a server") { s_listen, s_lightning, s_lightningPort };
         command.SetAction(async (parse, cancellationToken) =>
         {
             string listen;
@@ -36,6 +49,17 @@ internal static class SimulateCommand
             await output.WriteLineAsync($"  Codex backend:   POST {host.BaseUrl}backend-api/codex/responses");
             await output.WriteLineAsync($"  Anthropic:       POST {host.BaseUrl}v1/messages, GET {host.BaseUrl}v1/models");
             await output.WriteLineAsync($"  OpenAI chat:     POST {host.BaseUrl}openai/v1/chat/completions");
+            await using LndSimulator? lnd = parse.GetValue(s_lightning) is { } directory
+                ? await LndSimulator.StartAsync(Path.GetFullPath(directory), parse.GetValue(s_lightningPort), null, cancellationToken)
+                : null;
+            if (lnd is not null)
+            {
+                await output.WriteLineAsync($"  LND REST:        {lnd.BaseUrl} (proxy.payments.lnd.url)");
+                await output.WriteLineAsync($"    tls.cert:      {lnd.TlsCertPath}");
+                await output.WriteLineAsync($"    macaroon:      {lnd.MacaroonPath}");
+                await output.WriteLineAsync($"    pay:           POST {lnd.BaseUrl}v1/channels/transactions {{\"payment_request\":\"lnbcrt...\"}} → payment_preimage");
+            }
+
             try
             {
                 await host.WaitForShutdownAsync(cancellationToken);

@@ -22,7 +22,7 @@ internal static class ConfigKeys
     ];
 
     /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
-    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns"];
+    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns", "proxy.payments.prices"];
 
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
@@ -31,7 +31,7 @@ internal static class ConfigKeys
         "proxy.stats_summary", "proxy.stats_max_bytes", "proxy.stats_max_backups", "proxy.events_path",
         "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.audit_path", "proxy.audit_max_bytes",
         "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
-        "proxy.upstream_audit_path", "proxy.payments", "proxy.cache_ttl",
+        "proxy.upstream_audit_path", "proxy.cache_ttl",
         "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
         "client.retry_delay",
     ];
@@ -58,6 +58,18 @@ internal static class ConfigKeys
             new("proxy.meter_window", "GODEX_PROXY_METER_WINDOW", (o, v) => o.Proxy.MeterWindow = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.meter_window"), "proxy.meter_window")),
             new("proxy.admin_socket", "GODEX_PROXY_ADMIN_SOCKET", (o, v) => o.Proxy.AdminSocket = Required(v, "proxy.admin_socket")),
             new("proxy.admin_key", "GODEX_PROXY_ADMIN_KEY", (o, v) => o.Proxy.AdminKey = Empty(v)),
+            new("proxy.payments.enabled", "GODEX_PAYMENTS_ENABLED", (o, v) => o.Proxy.Payments.Enabled = ConfigValues.ParseBool(v, "proxy.payments.enabled")),
+            new("proxy.payments.provider", null, (o, v) => o.Proxy.Payments.Provider = ConfigValues.ParseChoice(v, "proxy.payments.provider", "l402")),
+            new("proxy.payments.token_meter_url", "GODEX_PAYMENTS_TOKEN_METER_URL", (o, v) => o.Proxy.Payments.TokenMeterUrl = Empty(v)),
+            new("proxy.payments.macaroon_key", "GODEX_MACAROON_KEY", (o, v) => o.Proxy.Payments.MacaroonKeyPath = Required(v, "proxy.payments.macaroon_key")),
+            new("proxy.payments.redeemed_path", "GODEX_L402_REDEEMED_PATH", (o, v) => o.Proxy.Payments.RedeemedPath = Required(v, "proxy.payments.redeemed_path")),
+            new("proxy.payments.invoice_sat", "GODEX_PAYMENTS_INVOICE_SAT", (o, v) => o.Proxy.Payments.InvoiceSat = Positive(ConfigValues.ParseInt(v, "proxy.payments.invoice_sat"), "proxy.payments.invoice_sat")),
+            new("proxy.payments.invoice_expiry", null, (o, v) => o.Proxy.Payments.InvoiceExpiry = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.payments.invoice_expiry"), "proxy.payments.invoice_expiry")),
+            new("proxy.payments.token_ttl", null, (o, v) => o.Proxy.Payments.TokenLifetime = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.payments.token_ttl"), "proxy.payments.token_ttl")),
+            new("proxy.payments.default_price", null, (o, v) => o.Proxy.Payments.DefaultPrice = L402Price.Parse(v, "proxy.payments.default_price")),
+            new("proxy.payments.lnd.url", "GODEX_LND_URL", (o, v) => o.Proxy.Payments.Lnd.Url = Empty(v) is { } url ? ConfigValues.ParseUrl(url, "proxy.payments.lnd.url") : null),
+            new("proxy.payments.lnd.macaroon_path", "GODEX_LND_MACAROON_PATH", (o, v) => o.Proxy.Payments.Lnd.MacaroonPath = Empty(v)),
+            new("proxy.payments.lnd.tls_cert_path", "GODEX_LND_TLS_CERT_PATH", (o, v) => o.Proxy.Payments.Lnd.TlsCertPath = Empty(v)),
 
             // The original's flat Codex keys, kept so its config files keep working.
             new("proxy.base_url", "GODEX_PROXY_BASE_URL", (o, v) => o.Proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "proxy.base_url")),

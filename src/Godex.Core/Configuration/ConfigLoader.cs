@@ -111,6 +111,10 @@ public static class ConfigLoader
             {
                 ReadPatterns(valueNode, options.Routing, where);
             }
+            else if (path == "proxy.payments.prices")
+            {
+                ReadPrices(valueNode, options.Proxy.Payments, where);
+            }
             else if (ConfigKeys.NotYetSupported.Contains(path))
             {
                 warnings.Add($"{where}: {path} is a setting of the original godex that this version does not support yet; ignored");
@@ -176,6 +180,31 @@ public static class ConfigLoader
             }
 
             routing.Aliases[alias.Trim()] = model.Trim();
+        }
+    }
+
+    private static void ReadPrices(YamlNode node, PaymentsOptions payments, string where)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new ConfigException($"{where}: proxy.payments.prices: expected a mapping of model pattern: price, got a {Describe(node)}");
+        }
+
+        foreach ((YamlNode key, YamlNode value) in mapping.Children)
+        {
+            string pattern = ((key as YamlScalarNode)?.Value ?? "").Trim();
+            string path = "proxy.payments.prices." + pattern;
+            if (pattern.Length == 0 || value is not YamlScalarNode { Value: { } spec })
+            {
+                throw new ConfigException($"{where}: {path}: expected in=SATS,out=SATS,request=SATS");
+            }
+
+            Apply(() => payments.Prices.Add(new(pattern, L402Price.Parse(spec, path))), where);
         }
     }
 

@@ -99,8 +99,65 @@ public sealed class PaymentsOptions
     /// <summary>The original's external token-meter service; when set, challenges, redemptions and pricing go there.</summary>
     public string? TokenMeterUrl { get; set; }
 
+    /// <summary>The root keys macaroons are signed with (<c>--macaroon-key</c>).</summary>
+    public string MacaroonKeyPath { get; set; } = "~/.godex/macaroon-keys.json";
+
+    /// <summary>The append-only ledger of redeemed payment hashes (<c>--l402-redeemed-path</c>).</summary>
+    public string RedeemedPath { get; set; } = "~/.godex/l402-redeemed.jsonl";
+
+    /// <summary>What one 402 challenge asks for, in satoshis; that amount becomes the token's credit.</summary>
+    public long InvoiceSat { get; set; } = 1000;
+
+    /// <summary>How long an unpaid invoice stays payable.</summary>
+    public TimeSpan InvoiceExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a paid token stays valid (its <c>godex_valid_until</c> caveat).</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>The price of models no <see cref="Prices"/> pattern matches: <c>in=SATS,out=SATS,request=SATS</c>.</summary>
+    public L402Price DefaultPrice { get; set; } = new(1m, 4m, 0m);
+
+    /// <summary>Prices by model pattern (<c>*</c> wildcard); the first match in file order wins.</summary>
+    public List<KeyValuePair<string, L402Price>> Prices { get; set; } = [];
+
     /// <summary>The Lightning node that issues invoices.</summary>
     public LightningOptions Lnd { get; set; } = new();
+}
+
+/// <summary>
+/// A model's price in satoshis: per 1,000 input tokens, per 1,000 output tokens, and per request. Written
+/// <c>in=1,out=4,request=0</c> in the config (decimals allowed: <c>in=0.25</c>).
+/// </summary>
+public sealed record L402Price(decimal InputSatPer1k, decimal OutputSatPer1k, decimal RequestSat)
+{
+    /// <summary>The cost of one request in millisatoshis (1 sat per 1k tokens = 1 msat per token), rounded up.</summary>
+    public long CostMsat(long inputTokens, long outputTokens) =>
+        (long)Math.Ceiling((inputTokens * InputSatPer1k) + (outputTokens * OutputSatPer1k) + (RequestSat * 1000m));
+
+    public static L402Price Parse(string text, string path)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        decimal input = 0, output = 0, request = 0;
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int equals = part.IndexOf('=', StringComparison.Ordinal);
+            string name = equals < 0 ? part : part[..equals].Trim();
+            if (equals < 0 || !decimal.TryParse(part[(equals + 1)..].Trim(), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out decimal value))
+            {
+                throw new ConfigException($"{path}: expected in=SATS,out=SATS,request=SATS (sats per 1k tokens, per request), got '{text}'");
+            }
+
+            switch (name)
+            {
+                case "in": input = value; break;
+                case "out": output = value; break;
+                case "request": request = value; break;
+                default: throw new ConfigException($"{path}: unknown price component '{name}' (in, out, request)");
+            }
+        }
+
+        return new L402Price(input, output, request);
+    }
 }
 
 /// <summary>The <c>proxy.payments.lnd:</c> section: an LND node's REST API.</summary>

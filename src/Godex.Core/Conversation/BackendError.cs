@@ -37,10 +37,14 @@ public static class BackendErrorTypes
     public const string Timeout = "timeout_error";
     public const string RequestTooLarge = "request_too_large";
 
+    /// <summary>402: Anthropic's name for "pay first"; godex uses it for L402 challenges in both dialects.</summary>
+    public const string Billing = "billing_error";
+
     public static string ForStatus(int status) => status switch
     {
         400 or 422 => InvalidRequest,
         401 => Authentication,
+        402 => Billing,
         403 => Permission,
         404 => NotFound,
         408 or 504 => Timeout,

@@ -27,3 +27,6 @@ public enum LightningInvoiceState
 
 /// <summary>An invoice's state as the node reports it.</summary>
 public sealed record LightningInvoiceStatus(LightningInvoiceState State, long AmountPaidSat, DateTimeOffset? SettledAt);
+
+/// <summary>The Lightning node failed (unreachable, refused our macaroon, answered nonsense): no invoice this time.</summary>
+public sealed class LightningException(string message, Exception? inner = null) : Exception(message, inner);

@@ -248,5 +248,14 @@ public sealed class GodexDatabase
         ) STRICT;
         CREATE INDEX responses_expires ON responses (expires_at);
         """,
+        """
+        CREATE TABLE l402_credits (
+            payment_hash TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL,
+            credit_msat INTEGER NOT NULL,
+            spent_msat INTEGER NOT NULL DEFAULT 0,
+            redeemed_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 }

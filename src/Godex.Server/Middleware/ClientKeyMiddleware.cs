@@ -6,7 +6,9 @@ using Godex.Conversation;
 using Godex.Keys;
 using Godex.Limits;
 using Godex.Metering;
+using Godex.Payments.L402;
 using Godex.Protocols.OpenAI;
+using Godex.Server.Endpoints;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,8 @@ namespace Godex.Server.Middleware;
 /// <see cref="ProxyOptions.AllowAnyKey"/>.</item>
 /// <item>Store keys pass <see cref="KeyLimiter"/>: a refusal is a 429 with <c>Retry-After</c> from the real refill or
 /// reset time; allowed responses carry <c>x-ratelimit-*</c> headers.</item>
+/// <item>With <c>proxy.payments</c>, a request without a key gets a 402 challenge and <c>Authorization: L402 …</c> pays
+/// (<see cref="L402Gate"/>, natively; <see cref="TokenMeterGate"/>, through the original's token-meter).</item>
 /// <item>Every request that passes authentication gets a <see cref="RequestUsage"/> and leaves exactly one ledger row.</item>
 /// </list>
 /// Errors use the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere. Keys are never logged.
@@ -40,6 +44,8 @@ public sealed partial class ClientKeyMiddleware
     private readonly KeyLimiter? _limiter;
     private readonly IUsageRecorder? _recorder;
     private readonly TimeProvider _time;
+    private readonly L402Gate? _l402;
+    private readonly TokenMeterGate? _tokenMeter;
 
     public ClientKeyMiddleware(RequestDelegate next, GodexOptions options, ILogger<ClientKeyMiddleware> logger, IServiceProvider services)
     {
@@ -50,12 +56,21 @@ public sealed partial class ClientKeyMiddleware
         _limiter = services.GetService<KeyLimiter>();
         _recorder = services.GetService<IUsageRecorder>();
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _l402 = services.GetService<L402Gate>();
+        _tokenMeter = services.GetService<TokenMeterGate>();
     }
 
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.Request.Path.StartsWithSegments("/v1"))
+        PathString path = context.Request.Path;
+        if (path.StartsWithSegments(PricingEndpoints.Path))
+        {
+            // The price list is public (a client reads it before paying); with token-meter it is that service's.
+            return _tokenMeter is not null && HttpMethods.IsGet(context.Request.Method) ? _tokenMeter.PricingAsync(context) : _next(context);
+        }
+
+        if (!path.StartsWithSegments("/v1"))
         {
             return _next(context);
         }
@@ -63,6 +78,32 @@ public sealed partial class ClientKeyMiddleware
         long started = _time.GetTimestamp();
         ProxyOptions proxy = _options.Proxy;
         string? presented = PresentedKey(context.Request);
+        if (_l402 is not null)
+        {
+            string? authorization = context.Request.Headers.Authorization;
+            if (L402Authority.IsL402(authorization))
+            {
+                return PaidAsync(context, authorization!, started);
+            }
+
+            if (presented is null)
+            {
+                return _l402.ChallengeAsync(context, "this proxy sells access over Lightning (L402)");
+            }
+        }
+        else if (_tokenMeter is not null)
+        {
+            if (L402Authority.IsL402(context.Request.Headers.Authorization))
+            {
+                return _tokenMeter.RedeemAsync(context);
+            }
+
+            if (presented is null)
+            {
+                return _tokenMeter.ChallengeAsync(context, "issue_key", null, null);
+            }
+        }
+
         string keyId = AnonymousKeyId;
         ClientKey? key = null;
         if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeyEquals(presented, proxy.ApiKey))
@@ -104,6 +145,34 @@ public sealed partial class ClientKeyMiddleware
         return RunAsync(context, usage, acquired: true);
     }
 
+    /// <summary>An L402 request: verified and funded → served and charged; used up → a new 402; invalid → 401.</summary>
+    private async Task PaidAsync(HttpContext context, string authorization, long started)
+    {
+        L402Gate.Session? session = _l402!.Authenticate(authorization, out BackendError? error);
+        if (error is not null)
+        {
+            context.Response.Headers.WWWAuthenticate = "L402";
+            await WriteErrorAsync(context, error);
+            return;
+        }
+
+        if (session is null)
+        {
+            await _l402.ChallengeAsync(context, "the credit this token bought is used up; pay a new invoice to top up");
+            return;
+        }
+
+        var usage = new RequestUsage(session.Identifier.KeyId, L402Gate.KeyOf(session), started) { PaidWithL402 = true };
+        try
+        {
+            await RunAsync(context, usage, acquired: false);
+        }
+        finally
+        {
+            _l402.Charge(session, usage);
+        }
+    }
+
     private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
     {
         context.Features.Set(usage);
@@ -124,6 +193,21 @@ public sealed partial class ClientKeyMiddleware
 
     private async Task RefuseAsync(HttpContext context, RequestUsage usage, LimitDecision decision)
     {
+        if (_tokenMeter is not null && decision.Verdict == LimitVerdict.Balance)
+        {
+            // The original's top-up: the key's paid balance is spent, token-meter sells more.
+            try
+            {
+                await _tokenMeter.ChallengeAsync(context, "topup", usage.KeyId, null);
+            }
+            finally
+            {
+                Record(context, usage);
+            }
+
+            return;
+        }
+
         long seconds = Math.Max(1, (long)Math.Ceiling(decision.RetryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         (string message, string code) = decision.Verdict switch

@@ -37,6 +37,9 @@ public sealed class RequestUsage
     /// <summary>The stored key, when the request used one.</summary>
     public ClientKey? Key { get; }
 
+    /// <summary>True when the request is paid with an L402 token (<see cref="Key"/> then carries its model caveat).</summary>
+    internal bool PaidWithL402 { get; init; }
+
     internal long StartTimestamp { get; }
 
     public string Model { get; private set; } = "";
@@ -132,6 +135,15 @@ public sealed class RequestUsage
         if (Of(context)?.Key is not { } key || key.AllowsModel(model))
         {
             return null;
+        }
+
+        if (Of(context)!.PaidWithL402)
+        {
+            return new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, $"L402: this token's godex_models caveat does not allow the model `{model}`.")
+            {
+                Param = "model",
+                Code = "model_not_allowed",
+            };
         }
 
         return new BackendError(StatusCodes.Status403Forbidden, BackendErrorTypes.Permission, $"This API key may not use the model `{model}`.")

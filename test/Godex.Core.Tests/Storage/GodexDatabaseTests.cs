@@ -29,7 +29,7 @@ public sealed class GodexDatabaseTests : IDisposable
         using SqliteConnection connection = first.OpenConnection();
         Assert.Equal("wal", GodexDatabase.Scalar(connection, "PRAGMA journal_mode;"));
         Assert.Equal((long)GodexDatabase.SchemaVersion, GodexDatabase.Scalar(connection, "SELECT MAX(version) FROM schema_migrations;"));
-        Assert.Equal(1L, GodexDatabase.Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal((long)GodexDatabase.SchemaVersion, GodexDatabase.Scalar(connection, "SELECT COUNT(*) FROM schema_migrations;"));
         Assert.Equal(first.KeySecret, second.KeySecret);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(DbPath));
     }

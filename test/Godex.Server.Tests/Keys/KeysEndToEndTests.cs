@@ -40,6 +40,25 @@ public sealed class KeysEndToEndTests
         return await godex.App.Services.GetRequiredService<IUsageLedger>().ListAsync(null, keyId, 10_000, Ct);
     }
 
+    /// <summary>
+    /// The request's one row. The client can have the whole body before the handler has finished (a stored response
+    /// is written after the last byte), so the row may be recorded a moment later: wait for it, bounded.
+    /// </summary>
+    private static async Task<UsageRecord> SingleRowAsync(GodexAppHarness godex, string keyId)
+    {
+        IReadOnlyList<UsageRecord> rows = [];
+        for (int i = 0; i < 100 && rows.Count == 0; i++)
+        {
+            rows = await RowsAsync(godex, keyId);
+            if (rows.Count == 0)
+            {
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        return Assert.Single(rows);
+    }
+
     [Fact]
     public async Task OverRate_429WithRetryAfterFromRefill_AndRateHeaders()
     {
@@ -210,7 +229,7 @@ public sealed class KeysEndToEndTests
         string answer = await response.Content.ReadAsStringAsync(Ct);
 
         Assert.True(response.IsSuccessStatusCode, answer);
-        UsageRecord row = Assert.Single(await RowsAsync(godex, key.Key.Id));
+        UsageRecord row = await SingleRowAsync(godex, key.Key.Id);
         Assert.Equal(200, row.Status);
         Assert.Equal(backend, row.Backend);
         Assert.Equal("/" + path, row.Path);

@@ -1,0 +1,45 @@
+using Godex.Auth;
+using Godex.Configuration;
+using Godex.Payments;
+using Godex.Payments.L402;
+using Godex.Payments.Lnd;
+using Godex.Server.Middleware;
+using Godex.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godex.Server;
+
+/// <summary>
+/// Wires <c>proxy.payments</c>: native L402 (the macaroon key ring, the credit ledger and the LND client behind
+/// <see cref="L402Gate"/>), or the original's external token-meter (<see cref="TokenMeterGate"/>). Any file or
+/// setting that is missing fails startup with a message naming it.
+/// </summary>
+internal static class PaymentsSetup
+{
+    public static void Add(IServiceCollection services, PaymentsOptions payments, GodexDatabase? database, TimeProvider time)
+    {
+        services.AddSingleton(payments);
+        if (payments.TokenMeterUrl is { } tokenMeter)
+        {
+            services.AddSingleton(sp => new TokenMeterGate(new Uri(tokenMeter)));
+            return;
+        }
+
+        try
+        {
+            services.AddSingleton<ILightningBackend>(LndRestClient.FromOptions(payments.Lnd, time));
+            MacaroonKeyRing keys = MacaroonKeyRing.Open(GodexDatabase.ExpandHome(payments.MacaroonKeyPath), time);
+            services.AddSingleton(new L402Authority(keys, time));
+            services.AddSingleton(L402CreditLedger.Open(database, GodexDatabase.ExpandHome(payments.RedeemedPath), time));
+            services.AddSingleton<L402Gate>();
+        }
+        catch (ConfigException ex)
+        {
+            throw new GodexStartupException(ex.Message, ex);
+        }
+        catch (CredentialException ex)
+        {
+            throw new GodexStartupException(ex.Message, ex);
+        }
+    }
+}
