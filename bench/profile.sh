@@ -2,7 +2,7 @@
 # Where godex spends its CPU under load: the canned nginx upstream, godex pinned to CPU 0, wrk (c=64) on the other
 # CPUs, and `perf record -g` on the godex process for a few seconds; prints the top of `perf report` (symbols from
 # the publish's godex.dbg, loaded through a private build-id cache). Loopback only, bounded in time.
-#   bench/profile.sh [a|b|e|f] [SECONDS]      (default: a 8)
+#   bench/profile.sh [a|b|c|d|e|f] [SECONDS]      (default: a 8)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -26,14 +26,17 @@ HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$GODEX" proxy --listen "127.0
   --anthropic-base-url "http://127.0.0.1:$SSE" --base-url "http://127.0.0.1:$SSE/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
 GPID=$!; PIDS+=("$GPID")
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
+PATH_=/v1/chat/completions
 case "$SCENARIO" in
   a) BODY="$HERE/fixtures/chat-anthropic.json" ;;
   b) BODY="$HERE/fixtures/chat-anthropic-stream.json" ;;
+  c) BODY="$HERE/fixtures/responses-request-stream.json"; PATH_=/v1/responses ;;
+  d) BODY="$HERE/fixtures/anthropic-request-stream.json"; PATH_=/v1/messages ;;
   e) BODY="$HERE/fixtures/chat-codex-stream.json" ;;
   f) BODY="$RUN/chat-large.json" ;;
-  *) echo "scenario a, b, e or f" >&2; exit 2 ;;
+  *) echo "scenario a, b, c, d, e or f" >&2; exit 2 ;;
 esac
-URL="http://127.0.0.1:$GP/v1/chat/completions"
+URL="http://127.0.0.1:$GP$PATH_"
 timeout 30 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d3s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" >/dev/null # warm-up
 timeout $((SECONDS_ + 30)) taskset -c "$LOAD_CPU" wrk -t2 -c64 -d"$((SECONDS_ + 2))s" -s "$HERE/lib/post.lua" "$URL" -- "$BODY" | grep BENCH &
 WRK=$!

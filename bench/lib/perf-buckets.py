@@ -7,6 +7,7 @@ BUCKETS = [
     ("kernel: scheduler / wakeups", r"\[k\] .*(task_switch|schedule|spin_unlock|irqentry|futex|wake|select_task|enqueue|dequeue|update_|native_write_msr|ttwu)"),
     ("kernel: TCP / sockets / syscalls", r"\[k\] "),
     ("GC + allocation", r"gc_heap|Rhp(New|Assign|CheckedAssign|ByRef)|WKS::|memset|GCHeap|alloc"),
+    ("SQLite (usage ledger, key store)", r"sqlite3|Sqlite"),
     ("System.Text.Json", r"System_Text_Json"),
     ("SSE parser (System.Net.ServerSentEvents)", r"ServerSentEvents"),
     ("HttpClient (upstream)", r"System_Net_Http|SocketsHttpHandler"),

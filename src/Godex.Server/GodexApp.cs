@@ -70,6 +70,7 @@ public sealed partial class GodexApp : IAsyncDisposable
                 $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
         }
 
+        EnsureThreadPoolHeadroom();
         GodexDatabase? database = null;
         if (!IsOff(options.Proxy.Database))
         {
@@ -180,6 +181,23 @@ public sealed partial class GodexApp : IAsyncDisposable
         godex.LogStartup(options, configWarnings);
         return godex;
     }
+
+    /// <summary>
+    /// At least <see cref="MinWorkerThreads"/> thread-pool workers from the start. On one core (a container limit, or
+    /// <c>taskset</c>) the pool starts with one worker and adds more only after it sees no progress for ~0.5 s, so a
+    /// worker busy with SQLite (the usage ledger's batch, the key store's poll) stalled every request behind it: bench
+    /// (a)/(c) pinned to one CPU showed p99 at c=64 of 0.5–1.4 s in some runs, ~10 ms with this headroom.
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        if (workers < MinWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(MinWorkerThreads, completionPorts);
+        }
+    }
+
+    private const int MinWorkerThreads = 4;
 
     private static bool UseSimulator(GodexOptions options) => options.Proxy.Simulator switch
     {

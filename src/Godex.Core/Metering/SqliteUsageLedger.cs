@@ -17,7 +17,9 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
             return ValueTask.CompletedTask;
         }
 
-        using SqliteConnection connection = database.OpenConnection();
+        // Usage rows are written in many small batches (UsageLedgerWriter.CoalesceWindow); an fsync each would be an
+        // I/O wait per batch. A killed process still keeps every committed batch; only an OS crash can lose the last.
+        using SqliteConnection connection = database.OpenConnection(CommitDurability.ProcessCrash);
         using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
         using (SqliteCommand command = connection.CreateCommand())
         {

@@ -100,15 +100,23 @@ public sealed class GodexDatabase
         }
     }
 
-    /// <summary>An open connection (from the pool) with godex's per-connection settings.</summary>
-    public SqliteConnection OpenConnection()
+    /// <summary>
+    /// An open connection (from the pool) with godex's per-connection settings. Commits are fsynced
+    /// (<c>synchronous = FULL</c>): keys, credits and stored responses survive a power cut once the call returns.
+    /// <paramref name="durability"/> <see cref="CommitDurability.ProcessCrash"/> (<c>synchronous = NORMAL</c>, for the
+    /// usage ledger's batches) skips the fsync per commit: in WAL mode a commit still survives the process being
+    /// killed, and only an OS crash or power cut can lose the last commits before the next checkpoint.
+    /// </summary>
+    public SqliteConnection OpenConnection(CommitDurability durability = CommitDurability.PowerLoss)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+            // Set every time: pooled connections keep their pragmas, and the next user may need the other setting.
+            string synchronous = durability == CommitDurability.PowerLoss ? "FULL" : "NORMAL";
+            command.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};";
             command.ExecuteNonQuery();
             return connection;
         }
@@ -258,4 +266,14 @@ public sealed class GodexDatabase
         ) STRICT;
         """,
     ];
+}
+
+/// <summary>What a committed write must survive (<see cref="GodexDatabase.OpenConnection"/>).</summary>
+public enum CommitDurability
+{
+    /// <summary>Fsync every commit: survives a power cut.</summary>
+    PowerLoss,
+
+    /// <summary>No fsync per commit (WAL, <c>synchronous = NORMAL</c>): survives the process dying, not the OS.</summary>
+    ProcessCrash,
 }

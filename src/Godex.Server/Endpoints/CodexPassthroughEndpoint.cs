@@ -131,7 +131,11 @@ internal static class CodexPassthroughEndpoint
             }
 
             await response.Body.WriteAsync(item.Raw, aborted);
-            await response.Body.FlushAsync(aborted);
+            if (item.EndsRead)
+            {
+                await response.Body.FlushAsync(aborted);
+            }
+
             if (item.Type is "response.completed" or "response.incomplete")
             {
                 ReportUsage(context, route, item);

@@ -12,6 +12,13 @@ namespace Godex.Backends.Codex;
 /// <param name="Error">Set only on the event godex adds when the stream broke before a terminal event.</param>
 public readonly record struct CodexPassthroughEvent(string Type, ReadOnlyMemory<byte> Raw, BackendError? Error = null)
 {
+    /// <summary>
+    /// True when no further whole event is already buffered behind this one: the next event needs another read from
+    /// the upstream. A relay flushes here and only here, so events that arrived together leave together (one send,
+    /// not one per event) and an event that arrived alone is never held back.
+    /// </summary>
+    public bool EndsRead { get; init; } = true;
+
     /// <summary>True for the events that end a Responses stream.</summary>
     public bool IsTerminal => Type is "response.completed" or "response.incomplete" or "response.failed" or "error";
 
@@ -101,10 +108,12 @@ public sealed class CodexPassthroughResponse : IDisposable
 
                 filled += read;
                 int start = 0;
-                while (NextEventEnd(buffer.AsSpan(start, filled - start)) is int length and > 0)
+                int length = NextEventEnd(buffer.AsSpan(0, filled));
+                while (length > 0)
                 {
                     var raw = new ReadOnlyMemory<byte>(buffer.AsSpan(start, length).ToArray());
                     start += length;
+                    length = NextEventEnd(buffer.AsSpan(start, filled - start));
                     string type = TypeOf(raw.Span);
                     if (type.Length == 0 && DataOf(raw.Span).Length == 0)
                     {
@@ -112,7 +121,7 @@ public sealed class CodexPassthroughResponse : IDisposable
                     }
 
                     terminal |= type is "response.completed" or "response.incomplete" or "response.failed" or "error";
-                    yield return new CodexPassthroughEvent(type, raw);
+                    yield return new CodexPassthroughEvent(type, raw) { EndsRead = length <= 0 };
                 }
 
                 buffer.AsSpan(start, filled - start).CopyTo(buffer);
