@@ -163,7 +163,7 @@ if mode:
     start = med(mode, "a", "godex", "startup_ms")
     if start is not None:
         out.append(f"| first request ≤ 100 ms after process start | {start:.0f} ms | {verdict(start <= 100)} |")
-    out.append("| auth + routing + metering ≤ 50 µs p99 on top of (a) | not measured: client keys/metering not merged yet | — |")
+    out.append("| auth + routing + metering ≤ 50 µs p99 on top of (a) | not in this harness: every godex row above already meters each request (anonymous key); the key check + limiter + ledger row alone is `bench/Godex.Benchmarks` KeyMiddlewareBenchmarks (BenchmarkDotNet) | see docs/performance.md |")
     out.append("")
 
 print("\n".join(out))
