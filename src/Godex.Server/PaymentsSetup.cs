@@ -21,7 +21,12 @@ internal static class PaymentsSetup
         services.AddSingleton(payments);
         if (payments.TokenMeterUrl is { } tokenMeter)
         {
-            services.AddSingleton(sp => new TokenMeterGate(new Uri(tokenMeter)));
+            if (!Uri.TryCreate(tokenMeter, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https" or "unix"))
+            {
+                throw new GodexStartupException($"proxy.payments.token_meter_url: expected an http(s):// or unix:///path.sock URL, got '{tokenMeter}'");
+            }
+
+            services.AddSingleton(new TokenMeterGate(url));
             return;
         }
 
