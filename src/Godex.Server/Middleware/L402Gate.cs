@@ -128,25 +128,25 @@ public sealed partial class L402Gate(
         await ClientKeyMiddleware.WriteErrorAsync(context, error);
     }
 
-    // Next event id: 1406.
+    // Next event id: 1806.
     private static partial class Log
     {
-        [LoggerMessage(1400, LogLevel.Information, "L402 credential rejected: {Reason}", EventName = "L402Rejected")]
+        [LoggerMessage(1800, LogLevel.Information, "L402 credential rejected: {Reason}", EventName = "L402Rejected")]
         public static partial void Rejected(ILogger logger, string reason);
 
-        [LoggerMessage(1401, LogLevel.Information, "L402 payment redeemed by {KeyId}: {CreditMsat} msat of credit", EventName = "L402Redeemed")]
+        [LoggerMessage(1801, LogLevel.Information, "L402 payment redeemed by {KeyId}: {CreditMsat} msat of credit", EventName = "L402Redeemed")]
         public static partial void Redeemed(ILogger logger, string keyId, long creditMsat);
 
-        [LoggerMessage(1402, LogLevel.Debug, "L402 {KeyId} charged {CostMsat} msat, {RemainingMsat} msat left", EventName = "L402Charged")]
+        [LoggerMessage(1802, LogLevel.Debug, "L402 {KeyId} charged {CostMsat} msat, {RemainingMsat} msat left", EventName = "L402Charged")]
         public static partial void Charged(ILogger logger, string keyId, long costMsat, long remainingMsat);
 
-        [LoggerMessage(1403, LogLevel.Information, "402 challenge for {Path}: invoice of {Sat} sat", EventName = "L402Challenged")]
+        [LoggerMessage(1803, LogLevel.Information, "402 challenge for {Path}: invoice of {Sat} sat", EventName = "L402Challenged")]
         public static partial void Challenged(ILogger logger, PathString path, long sat);
 
-        [LoggerMessage(1404, LogLevel.Warning, "The Lightning node could not issue an invoice: {Message}", EventName = "L402InvoiceFailed")]
+        [LoggerMessage(1804, LogLevel.Warning, "The Lightning node could not issue an invoice: {Message}", EventName = "L402InvoiceFailed")]
         public static partial void InvoiceFailed(ILogger logger, string message);
 
-        [LoggerMessage(1405, LogLevel.Error, "L402 {KeyId}: a charge of {CostMsat} msat could not be saved", EventName = "L402ChargeNotSaved")]
+        [LoggerMessage(1805, LogLevel.Error, "L402 {KeyId}: a charge of {CostMsat} msat could not be saved", EventName = "L402ChargeNotSaved")]
         public static partial void ChargeNotSaved(ILogger logger, string keyId, long costMsat, Exception exception);
     }
 }
