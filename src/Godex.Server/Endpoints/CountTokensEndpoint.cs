@@ -3,7 +3,6 @@ using System.Text.Json;
 using Godex.Backends.Anthropic;
 using Godex.Configuration;
 using Godex.Conversation;
-using Godex.Protocols.Anthropic;
 using Godex.Routing;
 using Godex.Server.Results;
 using Godex.Tokens;
