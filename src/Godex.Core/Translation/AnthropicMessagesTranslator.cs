@@ -44,6 +44,50 @@ internal static class AnthropicMessagesTranslator
         "compaction",
     };
 
+    /// <summary>
+    /// The top-level <c>model</c> and <c>stream</c> of a Messages body, read without building anything: enough to route
+    /// a request that goes to Anthropic byte for byte (which validates the rest itself). Model null when the body is
+    /// not a JSON object with a string <c>model</c>.
+    /// </summary>
+    public static (string? Model, bool Stream) PeekRouting(ReadOnlySpan<byte> json)
+    {
+        string? model = null;
+        bool stream = false;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (null, false);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isModel = reader.ValueTextEquals("model"u8);
+                bool isStream = !isModel && reader.ValueTextEquals("stream"u8);
+                reader.Read();
+                if (isModel && reader.TokenType == JsonTokenType.String)
+                {
+                    model = reader.GetString();
+                }
+                else if (isStream)
+                {
+                    stream = reader.TokenType == JsonTokenType.True;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return (null, false);
+        }
+
+        return (model, stream);
+    }
+
     /// <summary>Parses a request body.</summary>
     /// <param name="json">The raw body.</param>
     /// <param name="defaultModel">The model used when the body names none (<c>proxy.model</c>).</param>

@@ -33,7 +33,7 @@ internal static class CountTokensEndpoint
             return;
         }
 
-        string? model = ModelOf(body.Span);
+        string? model = AnthropicMessagesTranslator.PeekRouting(body.Span).Model;
         if (model is null)
         {
             await MessagesEndpoints.WriteErrorAsync(context, BackendError.InvalidRequest("model: required, a string", "model"));
@@ -68,32 +68,6 @@ internal static class CountTokensEndpoint
             w.WriteNumber("input_tokens"u8, tokens);
             w.WriteEndObject();
         });
-    }
-
-    private static string? ModelOf(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("model"u8))
-                {
-                    reader.Read();
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
     }
 
     private static byte[] WithPlaceholderMaxTokens(ReadOnlySpan<byte> body)

@@ -77,6 +77,23 @@ public static partial class MessagesEndpoints
                 return;
             }
 
+            // A Claude model goes to Anthropic byte for byte (thinking signatures stay valid): route on the model alone
+            // and let Anthropic validate the rest in its own words; building the canonical request would be wasted.
+            (string? peekedModel, bool peekedStream) = AnthropicMessagesTranslator.PeekRouting(body.Span);
+            if (peekedModel is not null && router.TryResolve(peekedModel, out ModelRoute? direct) && direct.Backend is AnthropicBackend claude)
+            {
+                Log.Routed(logger, peekedModel, direct.Model, claude.Name, peekedStream);
+                if (RequestUsage.CheckModel(context, direct.Model) is { } denied)
+                {
+                    await WriteErrorAsync(context, denied);
+                    return;
+                }
+
+                RequestUsage.Report(context, direct.Model, claude.Name);
+                await MessagesPassthrough.HandleAsync(context, claude, direct.Model, body, "/v1/messages");
+                return;
+            }
+
             if (!AnthropicMessagesTranslator.TryParseRequest(body, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
             {
                 Log.RequestRejected(logger, parseError.Param, parseError.Message);
@@ -102,7 +119,7 @@ public static partial class MessagesEndpoints
 
             RequestUsage.Report(context, route.Model, route.Backend.Name);
 
-            // Same dialect: a Claude model goes to Anthropic byte for byte (thinking signatures stay valid).
+            // Same dialect (a body without a model, routed by proxy.model to a Claude model).
             if (route.Backend is AnthropicBackend anthropic)
             {
                 await MessagesPassthrough.HandleAsync(context, anthropic, route.Model, body, "/v1/messages");

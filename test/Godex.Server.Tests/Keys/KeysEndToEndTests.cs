@@ -201,7 +201,7 @@ public sealed class KeysEndToEndTests
             ? body.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).Last(e => e.TryGetProperty("usage", out JsonElement u) && u.ValueKind == JsonValueKind.Object).GetProperty("usage")
             : JsonDocument.Parse(body).RootElement.GetProperty("usage");
 
-        UsageRecord row = Assert.Single(await RowsAsync(godex, key.Key.Id));
+        UsageRecord row = await SingleRowAsync(godex, key.Key.Id);
         Assert.Equal(200, row.Status);
         Assert.Equal(backend, row.Backend);
         Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), row.InputTokens);
@@ -246,7 +246,7 @@ public sealed class KeysEndToEndTests
         HttpResponseMessage response = await ChatAsync(godex, key.Secret, "no-such-model");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        UsageRecord row = Assert.Single(await RowsAsync(godex, key.Key.Id));
+        UsageRecord row = await SingleRowAsync(godex, key.Key.Id);
         Assert.Equal(404, row.Status);
     }
 
