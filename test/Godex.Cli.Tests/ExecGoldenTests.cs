@@ -40,6 +40,26 @@ public sealed class ExecGoldenTests
         }
     }
 
+    /// <summary>A bool setting from the config file holds when its flag is absent (the flag's implicit false must not win).</summary>
+    [Fact]
+    public async Task MockFromTheConfigFile_NeedsNoFlag()
+    {
+        string home = Path.Combine(Path.GetTempPath(), "godex-nologin-" + Guid.NewGuid().ToString("N"));
+        string config = home + ".yaml";
+        await File.WriteAllTextAsync(config, $"auth:\n  path: {home}/missing/auth.json\nproxy:\n  simulator: \"off\"\nexec:\n  mock: true\n  mock_mode: text\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (int exitCode, string output, string error) = await CliRunner.RunAsync("exec", "--config", config, "--prompt", "hi");
+
+            Assert.True(exitCode == 0, error);
+            Assert.Equal("mock response text", output);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Fact]
     public async Task MockEcho_EchoesTheProtocolRequest()
     {

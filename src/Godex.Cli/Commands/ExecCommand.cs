@@ -194,10 +194,7 @@ internal static class ExecCommand
             options.Proxy.Simulator = ConfigValues.ParseChoice(simulator, "--simulator", "auto", "on", "off");
         }
 
-        if (parse.GetResult(s_allowRefresh) is not null)
-        {
-            exec.AllowRefresh = parse.GetValue(s_allowRefresh);
-        }
+        exec.AllowRefresh = GlobalOptions.Switch(parse, s_allowRefresh, exec.AllowRefresh);
 
         string? inputPath = parse.GetValue(s_inputJson);
         string? prompt = parse.GetValue(s_prompt);
@@ -231,14 +228,14 @@ internal static class ExecCommand
             }
         }
 
-        bool webSearch = parse.GetResult(s_webSearch) is not null ? parse.GetValue(s_webSearch) : exec.WebSearch;
+        bool webSearch = GlobalOptions.Switch(parse, s_webSearch, exec.WebSearch);
         if (webSearch && hosted.Count == 0)
         {
             hosted.Add(new HostedTool(ExecTools.WebSearch));
         }
 
         ToolChoice choice = ExecTools.ParseChoice(parse.GetValue(s_toolChoice) ?? exec.ToolChoice, tools);
-        bool autoTools = parse.GetResult(s_autoTools) is not null ? parse.GetValue(s_autoTools) : exec.AutoTools;
+        bool autoTools = GlobalOptions.Switch(parse, s_autoTools, exec.AutoTools);
         IReadOnlyDictionary<string, string> outputs = ExecTools.ParseOutputs(parse.GetValue(s_toolOutput) ?? []);
         if (autoTools && outputs.Count == 0)
         {
@@ -257,7 +254,7 @@ internal static class ExecCommand
             instructions = parse.GetValue(s_system);
         }
 
-        bool mock = parse.GetResult(s_mock) is not null ? parse.GetValue(s_mock) : exec.Mock;
+        bool mock = GlobalOptions.Switch(parse, s_mock, exec.Mock);
         string mockMode = parse.GetValue(s_mockMode) is { } mode ? ConfigValues.ParseChoice(mode, "--mock-mode", [.. MockScript.Modes]) : exec.MockMode;
         TimeSpan timeout = parse.GetValue(s_timeout) is { } t ? ConfigValues.ParseDuration(t, "--timeout") : exec.Timeout;
         if (timeout <= TimeSpan.Zero)

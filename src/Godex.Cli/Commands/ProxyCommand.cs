@@ -135,20 +135,10 @@ internal static class ProxyCommand
         Apply(parse, s_anthropicCredentials, v => proxy.Backends.Anthropic.CredentialsPath = v);
         Apply(parse, s_macaroonKey, v => proxy.Payments.MacaroonKeyPath = v);
         Apply(parse, s_redeemedPath, v => proxy.Payments.RedeemedPath = v);
-        if (parse.GetResult(s_payments) is not null)
-        {
-            proxy.Payments.Enabled = parse.GetValue(s_payments);
-        }
+        proxy.Payments.Enabled = GlobalOptions.Switch(parse, s_payments, proxy.Payments.Enabled);
 
-        if (parse.GetResult(s_allowAnyKey) is not null)
-        {
-            proxy.AllowAnyKey = parse.GetValue(s_allowAnyKey);
-        }
-
-        if (parse.GetResult(s_logRequests) is not null)
-        {
-            proxy.LogRequests = parse.GetValue(s_logRequests);
-        }
+        proxy.AllowAnyKey = GlobalOptions.Switch(parse, s_allowAnyKey, proxy.AllowAnyKey);
+        proxy.LogRequests = GlobalOptions.Switch(parse, s_logRequests, proxy.LogRequests);
     }
 
     private static void Apply(ParseResult parse, Option<string?> option, Action<string> apply)
