@@ -121,7 +121,9 @@ public sealed class L402CreditLedger
 
         if (_database is not null && msat > 0)
         {
-            using SqliteConnection connection = _database.OpenConnection();
+            // Per request, like a usage row: not fsynced (a power cut can only lose the last charges, in the payer's
+            // favour). Redemptions, the double-spend guard, are.
+            using SqliteConnection connection = _database.OpenConnection(CommitDurability.ProcessCrash);
             using SqliteCommand command = connection.CreateCommand();
             command.CommandText = "UPDATE l402_credits SET spent_msat = max(spent_msat, $spent) WHERE payment_hash = $hash;";
             command.Parameters.AddWithValue("$spent", spent);

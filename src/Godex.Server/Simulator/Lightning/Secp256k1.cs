@@ -18,7 +18,7 @@ internal static class Secp256k1
         Hex("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798"),
         Hex("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8"));
 
-    /// <summary>A point on the curve; null stands for the point at infinity.</summary>
+    /// <summary>An affine point on the curve. The point at infinity is a null <c>Point?</c>.</summary>
     public sealed record Point(BigInteger X, BigInteger Y);
 
     /// <summary>The 33-byte compressed public key of a 32-byte private key.</summary>
