@@ -44,6 +44,7 @@ sleep 1
 export PERF_BUILDID_DIR="$RUN/buildid"
 perf buildid-cache -a "$(dirname "$GODEX")/godex.dbg" 2>/dev/null
 timeout $((SECONDS_ + 20)) perf record -F 999 -g -p "$GPID" -o "$RUN/perf.data" -- sleep "$SECONDS_" 2>&1 | grep -v '^\[' >&2
+[[ -n ${KEEP_PERF:-} ]] && cp "$RUN/perf.data" "$KEEP_PERF"
 wait "$WRK"
 echo "== godex, scenario ($SCENARIO), self time by symbol =="
 perf report -i "$RUN/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +- +- *$//' | head -40

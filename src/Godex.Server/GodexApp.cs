@@ -107,6 +107,10 @@ public sealed partial class GodexApp : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts an Activity and a log scope for every request whenever this category is enabled at any level:
+        // ~2 % of the CPU in bench (a), for request-start/finish lines that are Information (filtered anyway). Failures
+        // are logged by Kestrel's own category.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
 

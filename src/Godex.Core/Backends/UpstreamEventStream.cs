@@ -6,7 +6,7 @@ namespace Godex.Backends;
 
 /// <summary>
 /// Reads an upstream's SSE body through a dialect parser into canonical events, the same way for every provider:
-/// an idle timeout re-armed on each event (not a total timeout: YARP's ActivityCancellationTokenSource idea), a
+/// an idle timeout counted from the last event (<see cref="IdleTimeout"/>; not a total timeout: YARP's ActivityCancellationTokenSource idea), a
 /// broken connection as a 502 and a silent one as a 504, both as a terminal <see cref="StreamErrorEvent"/>.
 /// Disposing the enumerator disposes nothing it does not own: the caller disposes the response.
 /// </summary>
@@ -20,21 +20,21 @@ internal static class UpstreamEventStream
         TimeProvider time,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var idle = new IdleTimeout(idleTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
         var pending = new List<StreamEvent>(4);
         await using IAsyncEnumerator<SseEvent> events = SseEventReader.ReadAsync(body, linked.Token).GetAsyncEnumerator(linked.Token);
         while (true)
         {
-            idle.CancelAfter(idleTimeout);
+            idle.Touch();
             bool hasEvent;
             BackendError? broken = null;
             try
             {
                 hasEvent = await events.MoveNextAsync();
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.HasFired && !cancellationToken.IsCancellationRequested)
             {
                 broken = new BackendError(504, BackendErrorTypes.Timeout, $"{upstream} sent nothing for {idleTimeout.TotalSeconds:0.#} s; stream cut");
                 hasEvent = false;

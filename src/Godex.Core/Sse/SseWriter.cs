@@ -1,11 +1,21 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 
 namespace Godex.Sse;
 
 /// <summary>
-/// Writes server-sent events to a response body, one flush per event so that clients see each token as it comes.
-/// JSON is written with one reused <see cref="Utf8JsonWriter"/> into one reused buffer: no string per event.
+/// Writes server-sent events. JSON is written with one reused <see cref="Utf8JsonWriter"/> into one reused buffer: no
+/// string per event. Two ways to send:
+/// <list type="bullet">
+/// <item>Over a <see cref="Stream"/>: one flush per event, so that a reader sees each event as it is written (the
+/// simulator's paced streams, files, tests).</item>
+/// <item>Over a <see cref="PipeWriter"/> (a response's <c>BodyWriter</c>): events are buffered in the pipe and sent by
+/// <see cref="FlushAsync"/>. A relay flushes when its upstream has nothing more buffered
+/// (<see cref="SseFlushing.MoveNextFlushingAsync{T}"/>): events that arrived in one read leave in one send, and an event
+/// that arrived alone is never held back. Writing to Kestrel's response <see cref="Stream"/> sends every write at
+/// once, which cost bench (b) and (e) one <c>send</c> per token.</item>
+/// </list>
 /// </summary>
 public sealed class SseWriter : IDisposable
 {
@@ -13,20 +23,35 @@ public sealed class SseWriter : IDisposable
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
     private static ReadOnlySpan<byte> Done => "data: [DONE]\n\n"u8;
 
-    private readonly Stream _body;
+    private readonly Stream? _stream;
+    private readonly PipeWriter? _pipe;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly ArrayBufferWriter<byte> _json = new(4096);
     private readonly Utf8JsonWriter _writer;
 
+    /// <summary>Events go to <paramref name="body"/>, each flushed as it is written.</summary>
     public SseWriter(Stream body)
+        : this()
     {
-        _body = body;
-        _writer = new Utf8JsonWriter(_json, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        ArgumentNullException.ThrowIfNull(body);
+        _stream = body;
     }
 
-    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c>, then flushes.</summary>
+    /// <summary>Events are buffered in <paramref name="body"/> until <see cref="FlushAsync"/>.</summary>
+    public SseWriter(PipeWriter body)
+        : this()
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        _pipe = body;
+    }
+
+    private SseWriter() =>
+        _writer = new Utf8JsonWriter(_json, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c>.</summary>
     public ValueTask WriteAsync(string? eventName, Action<Utf8JsonWriter> writeJson, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(writeJson);
         _json.ResetWrittenCount();
         _writer.Reset(_json);
         writeJson(_writer);
@@ -34,8 +59,8 @@ public sealed class SseWriter : IDisposable
         return WriteAsync(eventName, _json.WrittenMemory, cancellationToken);
     }
 
-    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c> from bytes already serialized, then flushes.</summary>
-    public async ValueTask WriteAsync(string? eventName, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c> from bytes already serialized.</summary>
+    public ValueTask WriteAsync(string? eventName, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
         _buffer.ResetWrittenCount();
         if (eventName is not null)
@@ -48,28 +73,46 @@ public sealed class SseWriter : IDisposable
         _buffer.Write(DataPrefix);
         _buffer.Write(json.Span);
         _buffer.Write("\n\n"u8);
-        await _body.WriteAsync(_buffer.WrittenMemory, cancellationToken);
-        await _body.FlushAsync(cancellationToken);
+        return SendAsync(cancellationToken);
     }
 
-    /// <summary>Writes OpenAI's <c>data: [DONE]</c> terminator and flushes.</summary>
-    public async ValueTask WriteDoneAsync(CancellationToken cancellationToken)
+    /// <summary>Writes OpenAI's <c>data: [DONE]</c> terminator.</summary>
+    public ValueTask WriteDoneAsync(CancellationToken cancellationToken)
     {
         _buffer.ResetWrittenCount();
         _buffer.Write(Done);
-        await _body.WriteAsync(_buffer.WrittenMemory, cancellationToken);
-        await _body.FlushAsync(cancellationToken);
+        return SendAsync(cancellationToken);
     }
 
     /// <summary>Writes an SSE comment (<c>: text</c>), used as a keep-alive.</summary>
-    public async ValueTask WriteCommentAsync(string text, CancellationToken cancellationToken)
+    public ValueTask WriteCommentAsync(string text, CancellationToken cancellationToken)
     {
         _buffer.ResetWrittenCount();
         _buffer.Write(": "u8);
         WriteAscii(text);
         _buffer.Write("\n\n"u8);
-        await _body.WriteAsync(_buffer.WrittenMemory, cancellationToken);
-        await _body.FlushAsync(cancellationToken);
+        return SendAsync(cancellationToken);
+    }
+
+    /// <summary>Sends what is buffered (a pipe); nothing to do over a stream, where every event is already sent.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_pipe is not null)
+        {
+            await _pipe.FlushAsync(cancellationToken);
+        }
+    }
+
+    private async ValueTask SendAsync(CancellationToken cancellationToken)
+    {
+        if (_pipe is not null)
+        {
+            _pipe.Write(_buffer.WrittenSpan);
+            return;
+        }
+
+        await _stream!.WriteAsync(_buffer.WrittenMemory, cancellationToken);
+        await _stream.FlushAsync(cancellationToken);
     }
 
     private void WriteAscii(string text)

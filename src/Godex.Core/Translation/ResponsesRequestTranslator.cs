@@ -25,6 +25,70 @@ internal static class ResponsesRequestTranslator
         "mcp_approval_response", "tool_search_call", "tool_search_output", "compaction", "compaction_summary",
     };
 
+    /// <summary>
+    /// The model of a body that can go to a Responses upstream as it is, read without building anything: a JSON object
+    /// with <c>store: false</c> and no <c>previous_response_id</c> or <c>conversation</c> (nothing for godex to keep or
+    /// expand). Its <c>model</c> (or <paramref name="defaultModel"/> when it names none) and <c>stream</c>; null for any
+    /// other body, which then takes the full parse (and gets its 400 there when it is wrong).
+    /// </summary>
+    public static (string Model, bool Stream)? PeekStateless(ReadOnlySpan<byte> json, string defaultModel)
+    {
+        string? model = null;
+        bool storeFalse = false;
+        bool stream = false;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = s_documentOptions.MaxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isModel = reader.ValueTextEquals("model"u8);
+                bool isStore = !isModel && reader.ValueTextEquals("store"u8);
+                bool isStream = !isModel && !isStore && reader.ValueTextEquals("stream"u8);
+                bool isState = !isModel && !isStore && !isStream && (reader.ValueTextEquals("previous_response_id"u8) || reader.ValueTextEquals("conversation"u8));
+                reader.Read();
+                if (isModel)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return null;
+                    }
+
+                    model = reader.GetString();
+                }
+                else if (isStore)
+                {
+                    storeFalse = reader.TokenType == JsonTokenType.False;
+                }
+                else if (isStream)
+                {
+                    stream = reader.TokenType == JsonTokenType.True;
+                }
+                else if (isState && reader.TokenType != JsonTokenType.Null)
+                {
+                    return null;
+                }
+
+                reader.Skip();
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return null; // trailing content: the full parse says what is wrong
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return storeFalse ? (string.IsNullOrEmpty(model) ? defaultModel : model, stream) : null;
+    }
+
     /// <summary>Parses and validates a request body.</summary>
     public static bool TryParseRequest(
         ReadOnlyMemory<byte> json,

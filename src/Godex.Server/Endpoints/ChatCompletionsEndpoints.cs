@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Godex.Configuration;
 using Godex.Conversation;
@@ -20,8 +19,6 @@ namespace Godex.Server.Endpoints;
 /// <summary>The OpenAI Chat Completions front door: <c>POST /v1/chat/completions</c>, streaming and not.</summary>
 public static partial class ChatCompletionsEndpoints
 {
-    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
     /// <summary>
     /// Maps <c>POST /v1/chat/completions</c>. Needs <see cref="ModelRouter"/>, <see cref="GodexOptions"/> and
     /// <see cref="TimeProvider"/> in DI.
@@ -138,30 +135,34 @@ public static partial class ChatCompletionsEndpoints
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(aborted);
 
-        using var sse = new SseWriter(response.Body);
+        using var sse = new SseWriter(response.BodyWriter);
         var renderer = new ChatCompletionStreamRenderer(sse, header, includeUsage);
         try
         {
             if (await renderer.WriteAsync(first, aborted))
             {
+                await sse.FlushAsync(aborted);
                 return;
             }
 
-            while (await enumerator.MoveNextAsync())
+            while (await enumerator.MoveNextFlushingAsync(sse, aborted))
             {
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
+                    await sse.FlushAsync(aborted);
                     return;
                 }
             }
 
             await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
+            await sse.FlushAsync(aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
             // A backend bug after the first byte: still end the stream the way clients understand, never hang.
             Log.StreamFailed(logger, ex);
             await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
+            await sse.FlushAsync(aborted);
         }
     }
 
@@ -216,7 +217,7 @@ public static partial class ChatCompletionsEndpoints
         };
     }
 
-    private static string NewId() => "chatcmpl-" + RandomNumberGenerator.GetString(IdAlphabet, 29);
+    private static string NewId() => RandomIds.Create("chatcmpl-", RandomIds.Alphanumeric, 29);
 
     // Next event id: 1106.
     private static partial class Log

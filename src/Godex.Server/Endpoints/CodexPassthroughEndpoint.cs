@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Godex.Backends;
 using Godex.Backends.Codex;
@@ -5,6 +6,7 @@ using Godex.Conversation;
 using Godex.Routing;
 using Godex.Server.Middleware;
 using Godex.Server.Results;
+using Godex.Translation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -12,7 +14,7 @@ namespace Godex.Server.Endpoints;
 
 /// <summary>
 /// The Responses front door's same-dialect fast path to the Codex backend (<see cref="CodexPassthrough"/>): one call
-/// from <c>POST /v1/responses</c> after routing. Streams the upstream's events byte for byte, or answers non-stream
+/// from <c>POST /v1/responses</c> once a peek at the body has routed it. Streams the upstream's events byte for byte, or answers non-stream
 /// callers with the aggregated response object; a refusal before the first byte is an OpenAI-shaped error with the
 /// upstream's status.
 /// </summary>
@@ -22,32 +24,21 @@ internal static class CodexPassthroughEndpoint
     // that such an error can still become a real HTTP status.
     private const int MaxHeldEvents = 8;
 
-    /// <summary>The same for a body not parsed yet: parsed only when the route's backend is Codex.</summary>
-    public static async Task<bool> TryHandleAsync(HttpContext context, ModelRoute route, ReadOnlyMemory<byte> body)
-    {
-        ArgumentNullException.ThrowIfNull(route);
-        if (!CodexPassthrough.TryCreate(route.Backend, out _))
-        {
-            return false;
-        }
-
-        using JsonDocument document = JsonDocument.Parse(body);
-        return await TryHandleAsync(context, route, document.RootElement);
-    }
-
     /// <summary>
-    /// Handles the request when it can be passed through (the route's backend is Codex and the request needs no
-    /// godex-side state) and returns true; returns false, having written nothing, otherwise.
+    /// Passes a request through to the route's Codex backend: the caller has checked that the body needs no
+    /// godex-side state (<see cref="ResponsesRequestTranslator.PeekStateless"/>) and that the backend is Codex.
     /// </summary>
-    public static async Task<bool> TryHandleAsync(HttpContext context, ModelRoute route, JsonElement body)
+    public static async Task HandleAsync(HttpContext context, ModelRoute route, ReadOnlyMemory<byte> body)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(route);
-        if (!CodexPassthrough.TryCreate(route.Backend, out CodexPassthrough? passthrough) || CodexPassthrough.RequiresGodexState(body))
+        if (!CodexPassthrough.TryCreate(route.Backend, out CodexPassthrough? passthrough))
         {
-            return false;
+            throw new ArgumentException($"route {route.Model} is not served by the Codex backend", nameof(route));
         }
 
+        using JsonDocument document = JsonDocument.Parse(body);
+        JsonElement request = document.RootElement;
         CancellationToken aborted = context.RequestAborted;
         var headers = new List<KeyValuePair<string, string>>();
         foreach (string name in CodexPassthrough.ForwardedHeaders)
@@ -58,22 +49,21 @@ internal static class CodexPassthroughEndpoint
             }
         }
 
-        RequestUsage.Report(context, route.Model, route.Backend.Name);
-        using CodexPassthroughResponse upstream = await passthrough.SendAsync(body, route.Model, headers, aborted);
+        using CodexPassthroughResponse upstream = await passthrough.SendAsync(request, route.Model, headers, aborted);
         if (upstream.Error is { } refused)
         {
             await OpenAIErrorResult.WriteAsync(context, refused);
-            return true;
+            return;
         }
 
-        bool stream = body.TryGetProperty("stream", out JsonElement flag) && flag.ValueKind == JsonValueKind.True;
+        bool stream = request.TryGetProperty("stream", out JsonElement flag) && flag.ValueKind == JsonValueKind.True;
         if (!stream)
         {
             (byte[]? json, BackendError? error) = await upstream.AggregateAsync(aborted);
             if (error is not null)
             {
                 await OpenAIErrorResult.WriteAsync(context, error);
-                return true;
+                return;
             }
 
             using (JsonDocument aggregated = JsonDocument.Parse(json!))
@@ -85,11 +75,10 @@ internal static class CodexPassthroughEndpoint
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = json!.Length;
             await context.Response.Body.WriteAsync(json, aborted);
-            return true;
+            return;
         }
 
         await StreamAsync(context, route, upstream, aborted);
-        return true;
     }
 
     private static async Task StreamAsync(HttpContext context, ModelRoute route, CodexPassthroughResponse upstream, CancellationToken aborted)
@@ -126,14 +115,15 @@ internal static class CodexPassthroughEndpoint
                 await response.StartAsync(aborted);
                 foreach (CodexPassthroughEvent early in held)
                 {
-                    await response.Body.WriteAsync(early.Raw, aborted);
+                    response.BodyWriter.Write(early.Raw.Span);
                 }
             }
 
-            await response.Body.WriteAsync(item.Raw, aborted);
+            // Into the pipe without a send (a write to the response Stream sends at once); sent when the read is used up.
+            response.BodyWriter.Write(item.Raw.Span);
             if (item.EndsRead)
             {
-                await response.Body.FlushAsync(aborted);
+                await response.BodyWriter.FlushAsync(aborted);
             }
 
             if (item.Type is "response.completed" or "response.incomplete")

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Godex.Configuration;
 using Godex.Backends.Anthropic;
 using Godex.Conversation;
@@ -28,8 +27,6 @@ namespace Godex.Server.Endpoints;
 /// </summary>
 public static partial class MessagesEndpoints
 {
-    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
     /// <summary>How long a stream may stay silent before godex sends a <c>ping</c> keep-alive.</summary>
     internal static TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -203,37 +200,46 @@ public static partial class MessagesEndpoints
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(aborted);
 
-        using var sse = new SseWriter(response.Body);
+        using var sse = new SseWriter(response.BodyWriter);
         var renderer = new AnthropicMessagesStreamRenderer(sse, header);
         try
         {
             if (await renderer.WriteAsync(first, aborted))
             {
+                await sse.FlushAsync(aborted);
                 return;
             }
 
-            while (await NextWithKeepAliveAsync(enumerator, renderer, time, aborted))
+            while (await NextWithKeepAliveAsync(enumerator, renderer, sse, time, aborted))
             {
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
+                    await sse.FlushAsync(aborted);
                     return;
                 }
             }
 
             await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
+            await sse.FlushAsync(aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
             // A backend bug after the first byte: still end the stream the way clients understand, never hang.
             Log.StreamFailed(logger, ex);
             await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
+            await sse.FlushAsync(aborted);
         }
     }
 
-    /// <summary>The next upstream event; while the upstream is silent, a <c>ping</c> every <see cref="KeepAliveInterval"/>.</summary>
+    /// <summary>
+    /// The next upstream event; when it is not ready at once, what is buffered is sent (one send per upstream read, as
+    /// <see cref="SseFlushing.MoveNextFlushingAsync{T}"/>), and while the upstream stays silent, a <c>ping</c> every
+    /// <see cref="KeepAliveInterval"/>.
+    /// </summary>
     private static async ValueTask<bool> NextWithKeepAliveAsync(
         IAsyncEnumerator<StreamEvent> enumerator,
         AnthropicMessagesStreamRenderer renderer,
+        SseWriter sse,
         TimeProvider time,
         CancellationToken aborted)
     {
@@ -244,6 +250,17 @@ public static partial class MessagesEndpoints
         }
 
         Task<bool> pending = next.AsTask();
+        try
+        {
+            await sse.FlushAsync(aborted);
+        }
+        catch
+        {
+            // The client is gone: let the pending move finish (the same token cancels it) before the enumerator is disposed.
+            await Task.WhenAny(pending);
+            throw;
+        }
+
         while (true)
         {
             using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -257,6 +274,7 @@ public static partial class MessagesEndpoints
 
             aborted.ThrowIfCancellationRequested();
             await renderer.WritePingAsync(aborted);
+            await sse.FlushAsync(aborted);
         }
     }
 
@@ -285,7 +303,7 @@ public static partial class MessagesEndpoints
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => AnthropicMessagesJson.WriteMessage(w, header, result));
     }
 
-    private static string NewId() => "msg_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
+    private static string NewId() => RandomIds.Create("msg_", RandomIds.Alphanumeric, 24);
 
     // Next event id: 1606.
     private static partial class Log

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Godex.Backends.Anthropic;
 using Godex.Conversation;
@@ -41,7 +42,7 @@ internal static class MessagesPassthrough
             response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
             foreach ((string name, IEnumerable<string> values) in upstream.Headers)
             {
-                if (Array.IndexOf(s_relayedHeaders, name.ToLowerInvariant()) >= 0 || name.StartsWith("anthropic-ratelimit-", StringComparison.OrdinalIgnoreCase))
+                if (IsRelayed(name))
                 {
                     response.Headers[name] = values.ToArray();
                 }
@@ -56,7 +57,8 @@ internal static class MessagesPassthrough
 
             var usage = new UsageScanner();
             await using Stream source = await upstream.Content.ReadAsStreamAsync(aborted);
-            byte[] buffer = new byte[16 * 1024];
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            using var returnBuffer = new ReturnToPool(buffer);
             var whole = stream ? null : new MemoryStream();
             int read;
             byte last = 0;
@@ -88,11 +90,29 @@ internal static class MessagesPassthrough
 
             if (whole is not null && upstream.IsSuccessStatusCode)
             {
-                usage.ScanJson(whole.ToArray());
+                usage.ScanJson(whole.GetBuffer().AsSpan(0, (int)whole.Length));
             }
 
             RequestUsage.Report(context, model, backend.Name, usage.Usage);
         }
+    }
+
+    private static bool IsRelayed(string name)
+    {
+        foreach (string relayed in s_relayedHeaders)
+        {
+            if (name.Equals(relayed, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return name.StartsWith("anthropic-ratelimit-", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private readonly struct ReturnToPool(byte[] buffer) : IDisposable
+    {
+        public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
     }
 
     /// <summary>Finds usage in an Anthropic SSE byte stream by parsing only the lines that carry it.</summary>
@@ -114,31 +134,50 @@ internal static class MessagesPassthrough
 
         public void Scan(ReadOnlySpan<byte> bytes)
         {
-            foreach (byte b in bytes)
+            while (!bytes.IsEmpty)
             {
-                if (b != (byte)'\n')
+                int newline = bytes.IndexOf((byte)'\n');
+                if (newline < 0)
                 {
-                    _line.Add(b);
+                    _line.AddRange(bytes);
+                    return;
+                }
+
+                ReadOnlySpan<byte> piece = bytes[..newline];
+                bytes = bytes[(newline + 1)..];
+                if (_line.Count == 0)
+                {
+                    ScanLine(piece);
                     continue;
                 }
 
-                ReadOnlySpan<byte> line = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_line);
-                if (line.StartsWith("data:"u8) && line.IndexOf("\"usage\""u8) >= 0)
-                {
-                    ScanJson(line[5..].ToArray());
-                }
-
+                _line.AddRange(piece);
+                ScanLine(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_line));
                 _line.Clear();
             }
         }
 
-        public void ScanJson(byte[] json)
+        private void ScanLine(ReadOnlySpan<byte> line)
+        {
+            if (line.StartsWith("data:"u8) && line.IndexOf("\"usage\""u8) >= 0)
+            {
+                ScanJson(line[5..]);
+            }
+        }
+
+        public void ScanJson(ReadOnlySpan<byte> json)
         {
             try
             {
-                using JsonDocument document = JsonDocument.Parse(json);
+                var reader = new Utf8JsonReader(json);
+                using JsonDocument document = JsonDocument.ParseValue(ref reader);
                 JsonElement root = document.RootElement;
-                if (root.TryGetProperty("message", out JsonElement message) && message.TryGetProperty("usage", out JsonElement startUsage))
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return;
+                }
+
+                if (root.TryGetProperty("message", out JsonElement message) && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("usage", out JsonElement startUsage))
                 {
                     Read(startUsage);
                 }
@@ -155,6 +194,11 @@ internal static class MessagesPassthrough
 
         private void Read(JsonElement usage)
         {
+            if (usage.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
             _input = Number(usage, "input_tokens") ?? _input;
             _cacheRead = Number(usage, "cache_read_input_tokens") ?? _cacheRead;
             _cacheCreation = Number(usage, "cache_creation_input_tokens") ?? _cacheCreation;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Godex.Backends.Codex;
 using Godex.Configuration;
 using Godex.Conversation;
 using Godex.Protocols.OpenAI;
@@ -112,6 +113,21 @@ public static partial class ResponsesEndpoints
                 return;
             }
 
+            // Codex passthrough first: a request with nothing for godex to keep or expand, routed to the Codex backend,
+            // goes there nearly verbatim and its events come back byte for byte; the backend validates it in its own
+            // words, so the canonical request is never built.
+            if (ResponsesRequestTranslator.PeekStateless(body.Span, options.Proxy.Model) is { } peeked
+                && router.TryResolve(peeked.Model, out ModelRoute? direct)
+                && CodexPassthrough.TryCreate(direct.Backend, out _))
+            {
+                if (await AdmitAsync(context, logger, peeked.Model, direct, peeked.Stream))
+                {
+                    await CodexPassthroughEndpoint.HandleAsync(context, direct, body);
+                }
+
+                return;
+            }
+
             if (!ResponsesRequestTranslator.TryParseRequest(body, options.Proxy.Model, out ResponsesRequest? parsed, out BackendError? parseError))
             {
                 Log.RequestRejected(logger, parseError.Param, parseError.Message);
@@ -143,19 +159,7 @@ public static partial class ResponsesEndpoints
                 return;
             }
 
-            Log.Routed(logger, request.Model, route.Model, route.Backend.Name, parsed.Stream);
-
-            if (RequestUsage.CheckModel(context, route.Model) is { } notAllowed)
-            {
-                await OpenAIErrorResult.WriteAsync(context, notAllowed);
-                return;
-            }
-
-            RequestUsage.Report(context, route.Model, route.Backend.Name);
-
-            // Codex passthrough (the one call site): a same-dialect request that needs no godex-side state goes to the
-            // Codex backend nearly verbatim and its events come back byte for byte.
-            if (await CodexPassthroughEndpoint.TryHandleAsync(context, route, body))
+            if (!await AdmitAsync(context, logger, request.Model, route, parsed.Stream))
             {
                 return;
             }
@@ -209,6 +213,21 @@ public static partial class ResponsesEndpoints
             Log.RequestFailed(logger, ex);
             await OpenAIErrorResult.WriteAsync(context, new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while handling the request"));
         }
+    }
+
+    /// <summary>A routed request: logged, checked against the key's model allow-list (false, with the 403 written, when
+    /// the key may not use the model) and reported to the usage ledger.</summary>
+    private static async ValueTask<bool> AdmitAsync(HttpContext context, ILogger logger, string requested, ModelRoute route, bool stream)
+    {
+        Log.Routed(logger, requested, route.Model, route.Backend.Name, stream);
+        if (RequestUsage.CheckModel(context, route.Model) is { } notAllowed)
+        {
+            await OpenAIErrorResult.WriteAsync(context, notAllowed);
+            return false;
+        }
+
+        RequestUsage.Report(context, route.Model, route.Backend.Name);
+        return true;
     }
 
     /// <summary>Loads the chain ending at <paramref name="responseId"/>, oldest turn first; false when that response is unknown.</summary>
@@ -285,31 +304,35 @@ public static partial class ResponsesEndpoints
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(aborted);
 
-        using var sse = new SseWriter(response.Body);
+        using var sse = new SseWriter(response.BodyWriter);
         var renderer = new ResponsesStreamRenderer(sse, request, responseId, createdAt, model) { BeforeTerminal = save };
         try
         {
             await renderer.StartAsync(aborted);
             if (await renderer.WriteAsync(first, aborted))
             {
+                await sse.FlushAsync(aborted);
                 return;
             }
 
-            while (await enumerator.MoveNextAsync())
+            while (await enumerator.MoveNextFlushingAsync(sse, aborted))
             {
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
+                    await sse.FlushAsync(aborted);
                     return;
                 }
             }
 
             await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
+            await sse.FlushAsync(aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
             // A backend bug after the first byte: still end the stream the way clients understand, never hang.
             Log.StreamFailed(logger, ex);
             await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
+            await sse.FlushAsync(aborted);
         }
     }
 

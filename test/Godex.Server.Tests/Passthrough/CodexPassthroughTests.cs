@@ -9,6 +9,7 @@ using Godex.Routing;
 using Godex.Server.Endpoints;
 using Godex.Server.Tests.EndToEnd;
 using Godex.TestUtilities;
+using Godex.Translation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -48,11 +49,13 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            using JsonDocument document = JsonDocument.Parse(body.ToArray());
-            if (!await CodexPassthroughEndpoint.TryHandleAsync(context, route, document.RootElement))
+            if (ResponsesRequestTranslator.PeekStateless(body.ToArray(), route.Model) is null)
             {
                 context.Response.StatusCode = StatusCodes.Status501NotImplemented;
+                return;
             }
+
+            await CodexPassthroughEndpoint.HandleAsync(context, route, body.ToArray());
         }), TestContext.Current.CancellationToken);
     }
 
@@ -219,21 +222,6 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         string tail = text[head.Length..];
         Assert.StartsWith("event: error\ndata: ", tail, StringComparison.Ordinal);
         Assert.Contains("before response.completed", tail, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void RequiresGodexState_ForStoredOrChainedRequests()
-    {
-        static bool Requires(string json)
-        {
-            using JsonDocument document = JsonDocument.Parse(json);
-            return CodexPassthrough.RequiresGodexState(document.RootElement);
-        }
-
-        Assert.False(Requires("""{"store":false,"input":[]}"""));
-        Assert.True(Requires("""{"input":[]}""")); // the Responses API stores by default
-        Assert.True(Requires("""{"store":false,"previous_response_id":"resp_1","input":[]}"""));
-        Assert.False(Requires("""{"store":false,"previous_response_id":null,"input":[]}"""));
     }
 
     [Fact]

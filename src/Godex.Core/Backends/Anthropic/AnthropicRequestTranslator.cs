@@ -1,7 +1,7 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text;
+using Godex.Buffers;
 using Godex.Configuration;
 using Godex.Conversation;
 
@@ -48,13 +48,13 @@ internal static class AnthropicRequestTranslator
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
 
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             Write(writer, request, options, oauth);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     private static void Write(Utf8JsonWriter writer, ChatRequest request, AnthropicBackendOptions options, bool oauth)

@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using Godex.Buffers;
 using Godex.Conversation;
 
 namespace Godex.Backends.Codex;
@@ -44,17 +45,6 @@ public sealed class CodexPassthrough
     }
 
     /// <summary>
-    /// True when answering the request needs godex-side state and so cannot be passed through as it is: a
-    /// <c>previous_response_id</c> or <c>conversation</c> to expand, or a response to store (<c>store</c> is not false;
-    /// the Responses API stores by default).
-    /// </summary>
-    public static bool RequiresGodexState(JsonElement body) =>
-        body.ValueKind != JsonValueKind.Object
-        || IsSet(body, "previous_response_id")
-        || IsSet(body, "conversation")
-        || !body.TryGetProperty("store", out JsonElement store) || store.ValueKind != JsonValueKind.False;
-
-    /// <summary>
     /// The body the Codex backend accepts, from a Responses API body: every field kept byte for byte except
     /// <c>model</c> (the routed id), <c>store</c> (false), <c>stream</c> (true), <c>include</c> (gains
     /// <c>reasoning.encrypted_content</c>), <c>instructions</c> (required: "" when developer or system messages carry
@@ -64,7 +54,7 @@ public sealed class CodexPassthrough
     public static byte[] RewriteBody(JsonElement body, string model, string defaultInstructions)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -127,7 +117,7 @@ public sealed class CodexPassthrough
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     /// <summary>
@@ -162,11 +152,8 @@ public sealed class CodexPassthrough
     private static void WriteVerbatim(Utf8JsonWriter writer, JsonProperty property)
     {
         writer.WritePropertyName(property.Name);
-        writer.WriteRawValue(property.Value.GetRawText(), skipInputValidation: true);
+        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
     }
-
-    private static bool IsSet(JsonElement body, string name) =>
-        body.TryGetProperty(name, out JsonElement value) && value.ValueKind is not JsonValueKind.Null;
 
     private static void WriteInclude(Utf8JsonWriter writer, JsonElement include)
     {
@@ -195,7 +182,7 @@ public sealed class CodexPassthrough
         if (input.ValueKind != JsonValueKind.String)
         {
             // Byte for byte: echoed reasoning (encrypted_content) and tool calls must reach the backend as they left it.
-            writer.WriteRawValue(input.GetRawText(), skipInputValidation: true);
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(input), skipInputValidation: true);
             return;
         }
 

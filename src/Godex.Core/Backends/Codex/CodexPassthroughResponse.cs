@@ -70,7 +70,7 @@ public sealed class CodexPassthroughResponse : IDisposable
             yield break;
         }
 
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var idle = new IdleTimeout(_idleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         Stream body = await _response.Content.ReadAsStreamAsync(cancellationToken);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -90,12 +90,12 @@ public sealed class CodexPassthroughResponse : IDisposable
 
                 int read;
                 BackendError? broken = null;
-                idle.CancelAfter(_idleTimeout);
+                idle.Touch();
                 try
                 {
                     read = await body.ReadAsync(buffer.AsMemory(filled), linked.Token);
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is OperationCanceledException or IOException && idle.HasFired && !cancellationToken.IsCancellationRequested)
                 {
                     broken = new BackendError(504, BackendErrorTypes.Timeout, $"{Upstream} sent nothing for {_idleTimeout.TotalSeconds:0.#} s; stream cut");
                     read = 0;
@@ -109,13 +109,18 @@ public sealed class CodexPassthroughResponse : IDisposable
                 filled += read;
                 int start = 0;
                 int length = NextEventEnd(buffer.AsSpan(0, filled));
+
+                // The whole events of this read get one array of their own (held events outlive the buffer), sliced
+                // per event: one copy per read, not one per event.
+                int whole = WholeEventsLength(buffer.AsSpan(0, filled), length);
+                ReadOnlyMemory<byte> events = whole > 0 ? buffer.AsSpan(0, whole).ToArray() : default;
                 while (length > 0)
                 {
-                    var raw = new ReadOnlyMemory<byte>(buffer.AsSpan(start, length).ToArray());
+                    ReadOnlyMemory<byte> raw = events.Slice(start, length);
                     start += length;
                     length = NextEventEnd(buffer.AsSpan(start, filled - start));
                     string type = TypeOf(raw.Span);
-                    if (type.Length == 0 && DataOf(raw.Span).Length == 0)
+                    if (type.Length == 0 && !HasData(raw.Span))
                     {
                         continue; // a comment or keep-alive: nothing a client needs
                     }
@@ -255,12 +260,24 @@ public sealed class CodexPassthroughResponse : IDisposable
         return 0;
     }
 
+    /// <summary>The length of the whole events at the start of <paramref name="data"/>, given the first one's length.</summary>
+    private static int WholeEventsLength(ReadOnlySpan<byte> data, int first)
+    {
+        int total = 0;
+        for (int length = first; length > 0; length = NextEventEnd(data[total..]))
+        {
+            total += length;
+        }
+
+        return total;
+    }
+
     /// <summary>The data of one event: its <c>data:</c> lines (one optional space after the colon removed) joined with LF.</summary>
     internal static byte[] DataOf(ReadOnlySpan<byte> raw)
     {
         var data = new ArrayBufferWriter<byte>(raw.Length);
         bool first = true;
-        foreach (ReadOnlySpan<byte> line in Lines(raw))
+        foreach (ReadOnlySpan<byte> line in new LineEnumerator(raw))
         {
             if (!line.StartsWith("data:"u8))
             {
@@ -285,13 +302,36 @@ public sealed class CodexPassthroughResponse : IDisposable
         return data.WrittenSpan.ToArray();
     }
 
+    /// <summary>True when <see cref="DataOf"/> would not be empty: two data lines (joined by LF), or one with a value.</summary>
+    private static bool HasData(ReadOnlySpan<byte> raw)
+    {
+        bool seen = false;
+        foreach (ReadOnlySpan<byte> line in new LineEnumerator(raw))
+        {
+            if (!line.StartsWith("data:"u8))
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> value = line[5..];
+            if (seen || value.Length > (value.IsEmpty || value[0] != (byte)' ' ? 0 : 1))
+            {
+                return true;
+            }
+
+            seen = true;
+        }
+
+        return false;
+    }
+
     private static string TypeOf(ReadOnlySpan<byte> raw)
     {
-        foreach (ReadOnlySpan<byte> line in Lines(raw))
+        foreach (ReadOnlySpan<byte> line in new LineEnumerator(raw))
         {
             if (line.StartsWith("event:"u8))
             {
-                return Encoding.UTF8.GetString(line[6..].Trim((byte)' '));
+                return EventTypeName(line[6..].Trim((byte)' '));
             }
         }
 
@@ -312,29 +352,66 @@ public sealed class CodexPassthroughResponse : IDisposable
         }
     }
 
-    private static List<byte[]> Lines(ReadOnlySpan<byte> raw)
+    // The event types a Responses stream carries, so that naming an event allocates nothing.
+    private static readonly string[] s_knownTypes =
+    [
+        "response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+        "response.content_part.added", "response.content_part.done", "response.output_text.delta", "response.output_text.done",
+        "response.reasoning_summary_part.added", "response.reasoning_summary_part.done", "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done", "response.reasoning_text.delta", "response.reasoning_text.done",
+        "response.function_call_arguments.delta", "response.function_call_arguments.done", "response.custom_tool_call_input.delta",
+        "response.custom_tool_call_input.done", "response.completed", "response.incomplete", "response.failed", "error",
+    ];
+
+    private static readonly byte[][] s_knownTypesUtf8 = Array.ConvertAll(s_knownTypes, Encoding.UTF8.GetBytes);
+
+    private static string EventTypeName(ReadOnlySpan<byte> name)
     {
-        var lines = new List<byte[]>(4);
-        while (!raw.IsEmpty)
+        for (int i = 0; i < s_knownTypesUtf8.Length; i++)
         {
-            int end = raw.IndexOfAny((byte)'\r', (byte)'\n');
-            if (end < 0)
+            if (name.SequenceEqual(s_knownTypesUtf8[i]))
             {
-                lines.Add(raw.ToArray());
-                break;
+                return s_knownTypes[i];
+            }
+        }
+
+        return Encoding.UTF8.GetString(name);
+    }
+
+    /// <summary>The lines of one event (CR, LF or CRLF ends), as slices: nothing allocated.</summary>
+    private ref struct LineEnumerator(ReadOnlySpan<byte> raw)
+    {
+        private ReadOnlySpan<byte> _rest = raw;
+
+        public ReadOnlySpan<byte> Current { get; private set; }
+
+        public readonly LineEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_rest.IsEmpty)
+            {
+                return false;
             }
 
-            lines.Add(raw[..end].ToArray());
+            int end = _rest.IndexOfAny((byte)'\r', (byte)'\n');
+            if (end < 0)
+            {
+                Current = _rest;
+                _rest = default;
+                return true;
+            }
+
+            Current = _rest[..end];
             int next = end + 1;
-            if (raw[end] == (byte)'\r' && next < raw.Length && raw[next] == (byte)'\n')
+            if (_rest[end] == (byte)'\r' && next < _rest.Length && _rest[next] == (byte)'\n')
             {
                 next++;
             }
 
-            raw = raw[next..];
+            _rest = _rest[next..];
+            return true;
         }
-
-        return lines;
     }
 
     private static byte[] WithOutput(JsonElement response, IEnumerable<byte[]> items)

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Godex.Buffers;
 using Godex.Conversation;
 
 namespace Godex.Backends.Codex;
@@ -25,13 +25,13 @@ internal static class CodexRequestTranslator
     public static byte[] Translate(ChatRequest request, string defaultInstructions)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             Write(writer, request, defaultInstructions);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     private static void Write(Utf8JsonWriter writer, ChatRequest request, string defaultInstructions)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Godex.Conversation;
@@ -811,7 +810,7 @@ internal sealed class ResponsesStreamRenderer
     }
 
     /// <summary>An item id in the API's style: a prefix and 48 hex digits.</summary>
-    internal static string NewId(string prefix) => prefix + RandomNumberGenerator.GetHexString(48, lowercase: true);
+    internal static string NewId(string prefix) => RandomIds.Create(prefix, RandomIds.LowerHex, 48);
 
     private sealed class ReasoningState(int outputIndex, string itemId)
     {

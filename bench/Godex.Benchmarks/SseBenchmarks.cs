@@ -1,0 +1,149 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Godex.Backends;
+using Godex.Backends.Anthropic;
+using Godex.Backends.Codex;
+using Godex.Conversation;
+using Godex.Sse;
+
+namespace Godex.Benchmarks;
+
+/// <summary>
+/// The streaming edges of one turn, without sockets: <see cref="SseEventReader"/> framing the recorded upstream bytes
+/// (<c>bench/fixtures/anthropic-message.sse</c>, 9 events; <c>codex-response.sse</c>, 8 events) from a
+/// <see cref="MemoryStream"/>; the same bytes through the reader and the dialect parser
+/// (<see cref="AnthropicStreamParser"/>, <see cref="ResponsesStreamParser"/>) to canonical events, as
+/// <c>UpstreamEventStream</c> drives them; and <see cref="SseWriter"/> writing one event to <see cref="Stream.Null"/>
+/// (per event: <see cref="WriterEventsPerInvoke"/> writes per call, one reused writer, as an endpoint holds it for a
+/// response). The reader and parser rows are per whole stream. Shows what a streamed turn pays per event before and
+/// after the model, and which side allocates.
+/// </summary>
+[MemoryDiagnoser]
+public class SseBenchmarks : IDisposable
+{
+    private const int WriterEventsPerInvoke = 100;
+
+    private MemoryStream _anthropic = null!;
+    private MemoryStream _codex = null!;
+    private SseWriter _writer = null!;
+    private byte[] _chunkJson = [];
+    private readonly List<StreamEvent> _events = new(32);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _anthropic = new MemoryStream(File.ReadAllBytes(Path.Combine(BenchFixtures.Directory, "anthropic-message.sse")), writable: false);
+        _codex = new MemoryStream(File.ReadAllBytes(Path.Combine(BenchFixtures.Directory, "codex-response.sse")), writable: false);
+        _writer = new SseWriter(Stream.Null);
+        _chunkJson = """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" there"}}"""u8.ToArray();
+
+        // Fail in setup when a fixture stops parsing to a completed turn.
+        foreach (Func<Task<int>> parse in new Func<Task<int>>[] { ParseAnthropicStream, ParseCodexStream })
+        {
+            if (parse().GetAwaiter().GetResult() == 0 || _events[^1] is not ResponseCompletedEvent)
+            {
+                throw new InvalidOperationException("a recorded stream did not end in response completed");
+            }
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Dispose();
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _anthropic?.Dispose();
+        _codex?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frames anthropic-message.sse (1 KB, 9 events).</summary>
+    [Benchmark]
+    public Task<int> ReadAnthropicSse() => CountEvents(_anthropic);
+
+    /// <summary>Frames codex-response.sse (3.6 KB, 8 events).</summary>
+    [Benchmark]
+    public Task<int> ReadCodexSse() => CountEvents(_codex);
+
+    /// <summary>anthropic-message.sse → reader → <see cref="AnthropicStreamParser"/> → canonical events.</summary>
+    [Benchmark]
+    public Task<int> ParseAnthropicStream() => Parse(_anthropic, new AnthropicStreamParser());
+
+    /// <summary>codex-response.sse → reader → <see cref="ResponsesStreamParser"/> → canonical events.</summary>
+    [Benchmark]
+    public Task<int> ParseCodexStream() => Parse(_codex, new ResponsesStreamParser());
+
+    /// <summary>One pre-serialized <c>event: content_block_delta</c> frame (the Anthropic front door's shape).</summary>
+    [Benchmark(OperationsPerInvoke = WriterEventsPerInvoke)]
+    public async Task WriteNamedEvent()
+    {
+        for (int i = 0; i < WriterEventsPerInvoke; i++)
+        {
+            await _writer.WriteAsync("content_block_delta", _chunkJson, CancellationToken.None);
+        }
+    }
+
+    /// <summary>One unnamed frame serialized through the writer's reused <see cref="Utf8JsonWriter"/> (the chat front door's shape).</summary>
+    [Benchmark(OperationsPerInvoke = WriterEventsPerInvoke)]
+    public async Task WriteJsonEvent()
+    {
+        for (int i = 0; i < WriterEventsPerInvoke; i++)
+        {
+            await _writer.WriteAsync(null, static w => WriteChunk(w), CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> CountEvents(MemoryStream body)
+    {
+        body.Position = 0;
+        int count = 0;
+        await foreach (SseEvent _ in SseEventReader.ReadAsync(body, CancellationToken.None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<int> Parse(MemoryStream body, IUpstreamStreamParser parser)
+    {
+        body.Position = 0;
+        _events.Clear();
+        await foreach (SseEvent sse in SseEventReader.ReadAsync(body, CancellationToken.None))
+        {
+            if (sse.IsDone)
+            {
+                continue;
+            }
+
+            parser.Feed(sse, _events);
+            if (parser.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        parser.Complete(_events);
+        return _events.Count;
+    }
+
+    private static void WriteChunk(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("id"u8, "chatcmpl-bench"u8);
+        w.WriteString("object"u8, "chat.completion.chunk"u8);
+        w.WriteNumber("created"u8, 1_741_290_958);
+        w.WriteString("model"u8, "claude-sonnet-4-5"u8);
+        w.WriteStartArray("choices"u8);
+        w.WriteStartObject();
+        w.WriteNumber("index"u8, 0);
+        w.WriteStartObject("delta"u8);
+        w.WriteString("content"u8, " there"u8);
+        w.WriteEndObject();
+        w.WriteNull("finish_reason"u8);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
