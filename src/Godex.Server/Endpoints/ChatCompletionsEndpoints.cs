@@ -26,16 +26,17 @@ public static partial class ChatCompletionsEndpoints
     public static IEndpointConventionBuilder MapChatCompletions(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapPost("/v1/chat/completions", (RequestDelegate)HandleAsync);
+        // Created once here, not per request (CreateLogger(Type) builds the type's display name and takes the factory's lock).
+        ILogger logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsEndpoints));
+        return endpoints.MapPost("/v1/chat/completions", (RequestDelegate)(context => HandleAsync(context, logger)));
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ILogger logger)
     {
         IServiceProvider services = context.RequestServices;
         var router = services.GetRequiredService<ModelRouter>();
         var options = services.GetRequiredService<GodexOptions>();
         TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsEndpoints));
         CancellationToken aborted = context.RequestAborted;
 
         try

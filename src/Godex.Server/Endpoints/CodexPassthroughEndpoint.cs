@@ -91,7 +91,7 @@ internal static class CodexPassthroughEndpoint
             {
                 if (item.Type is "response.created" or "response.in_progress" && held.Count < MaxHeldEvents)
                 {
-                    held.Add(item);
+                    held.Add(item.Detached()); // kept past the next event, which reuses the read buffer
                     continue;
                 }
 

@@ -34,13 +34,15 @@ public static partial class MessagesEndpoints
     public static IEndpointConventionBuilder MapMessages(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        // Created once here, not per request (CreateLogger(Type) builds the type's display name and takes the factory's lock).
+        ILogger logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MessagesEndpoints));
         endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (RequestDelegate)(context =>
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             return Task.CompletedTask;
         }));
         endpoints.MapPost(CountTokensEndpoint.Path, (RequestDelegate)CountTokensEndpoint.HandleAsync);
-        return endpoints.MapPost("/v1/messages", (RequestDelegate)HandleAsync);
+        return endpoints.MapPost("/v1/messages", (RequestDelegate)(context => HandleAsync(context, logger)));
     }
 
     /// <summary>Writes an Anthropic-shaped error response, with <c>retry-after</c> when the upstream gave one.</summary>
@@ -55,13 +57,12 @@ public static partial class MessagesEndpoints
         return JsonResponse.WriteAsync(context, error.Status, w => AnthropicMessagesJson.WriteError(w, error));
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ILogger logger)
     {
         IServiceProvider services = context.RequestServices;
         var router = services.GetRequiredService<ModelRouter>();
         var options = services.GetRequiredService<GodexOptions>();
         TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MessagesEndpoints));
         CancellationToken aborted = context.RequestAborted;
 
         try

@@ -35,7 +35,9 @@ public static partial class ResponsesEndpoints
     public static IEndpointRouteBuilder MapResponses(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPost("/v1/responses", (RequestDelegate)HandleAsync);
+        // Created once here, not per request (CreateLogger(Type) builds the type's display name and takes the factory's lock).
+        ILogger logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ResponsesEndpoints));
+        endpoints.MapPost("/v1/responses", (RequestDelegate)(context => HandleAsync(context, logger)));
         endpoints.MapGet("/v1/responses", (RequestDelegate)RefuseGetAsync);
         endpoints.MapGet("/v1/responses/{id}", (RequestDelegate)GetStoredAsync);
         endpoints.MapDelete("/v1/responses/{id}", (RequestDelegate)DeleteStoredAsync);
@@ -93,14 +95,13 @@ public static partial class ResponsesEndpoints
         });
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ILogger logger)
     {
         IServiceProvider services = context.RequestServices;
         var router = services.GetRequiredService<ModelRouter>();
         var options = services.GetRequiredService<GodexOptions>();
         IResponseStore store = services.GetRequiredService<IResponseStore>();
         TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ResponsesEndpoints));
         CancellationToken aborted = context.RequestAborted;
 
         try

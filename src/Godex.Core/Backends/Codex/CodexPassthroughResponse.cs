@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -8,7 +9,8 @@ namespace Godex.Backends.Codex;
 
 /// <summary>One whole server-sent event as the upstream sent it (terminating blank line included) and its type.</summary>
 /// <param name="Type">The <c>event:</c> name, else the data's <c>type</c>; empty when neither is there.</param>
-/// <param name="Raw">The event's bytes, unchanged.</param>
+/// <param name="Raw">The event's bytes, unchanged. From <see cref="CodexPassthroughResponse.ReadEventsAsync"/> they are a
+/// view of the read buffer, valid until the next event is asked for: copy them (<see cref="Detached"/>) to keep them.</param>
 /// <param name="Error">Set only on the event godex adds when the stream broke before a terminal event.</param>
 public readonly record struct CodexPassthroughEvent(string Type, ReadOnlyMemory<byte> Raw, BackendError? Error = null)
 {
@@ -21,6 +23,9 @@ public readonly record struct CodexPassthroughEvent(string Type, ReadOnlyMemory<
 
     /// <summary>True for the events that end a Responses stream.</summary>
     public bool IsTerminal => Type is "response.completed" or "response.incomplete" or "response.failed" or "error";
+
+    /// <summary>The same event with bytes of its own, for a consumer that keeps it past the next one.</summary>
+    public CodexPassthroughEvent Detached() => this with { Raw = Raw.ToArray() };
 
     /// <summary>The event's data (its <c>data:</c> lines joined with LF).</summary>
     public byte[] Data() => CodexPassthroughResponse.DataOf(Raw.Span);
@@ -56,7 +61,8 @@ public sealed class CodexPassthroughResponse : IDisposable
     public BackendError? Error { get; }
 
     /// <summary>The upstream's content type (<c>text/event-stream</c>, with its parameters as sent).</summary>
-    public string ContentType => _response?.Content.Headers.ContentType?.ToString() ?? "text/event-stream";
+    public string ContentType =>
+        _response?.Content.Headers.NonValidated.TryGetValues("Content-Type", out HeaderStringValues type) == true ? type.ToString() : "text/event-stream";
 
     /// <summary>
     /// The upstream's events, each whole and byte for byte as sent. A silence longer than the idle timeout or a broken
@@ -109,14 +115,10 @@ public sealed class CodexPassthroughResponse : IDisposable
                 filled += read;
                 int start = 0;
                 int length = NextEventEnd(buffer.AsSpan(0, filled));
-
-                // The whole events of this read get one array of their own (held events outlive the buffer), sliced
-                // per event: one copy per read, not one per event.
-                int whole = WholeEventsLength(buffer.AsSpan(0, filled), length);
-                ReadOnlyMemory<byte> events = whole > 0 ? buffer.AsSpan(0, whole).ToArray() : default;
                 while (length > 0)
                 {
-                    ReadOnlyMemory<byte> raw = events.Slice(start, length);
+                    // A slice of the read buffer, valid until the consumer asks for the next event (see Raw).
+                    ReadOnlyMemory<byte> raw = buffer.AsMemory(start, length);
                     start += length;
                     length = NextEventEnd(buffer.AsSpan(start, filled - start));
                     string type = TypeOf(raw.Span);
@@ -236,40 +238,42 @@ public sealed class CodexPassthroughResponse : IDisposable
     /// <summary>Length of the first whole event in <paramref name="data"/> (through its blank line), 0 when none is whole yet.</summary>
     internal static int NextEventEnd(ReadOnlySpan<byte> data)
     {
-        for (int i = 0; i < data.Length - 1; i++)
+        // Jump from line end to line end (vectorized search); an event ends at an empty line: LF LF, LF CR LF or CR CR.
+        int offset = 0;
+        while (true)
         {
-            byte b = data[i];
-            if (b == (byte)'\n')
+            int found = data[offset..].IndexOfAny((byte)'\n', (byte)'\r');
+            if (found < 0)
             {
-                if (data[i + 1] == (byte)'\n')
+                return 0;
+            }
+
+            int i = offset + found;
+            if (i + 1 >= data.Length)
+            {
+                return 0;
+            }
+
+            byte next = data[i + 1];
+            if (data[i] == (byte)'\n')
+            {
+                if (next == (byte)'\n')
                 {
                     return i + 2;
                 }
 
-                if (data[i + 1] == (byte)'\r' && i + 2 < data.Length && data[i + 2] == (byte)'\n')
+                if (next == (byte)'\r' && i + 2 < data.Length && data[i + 2] == (byte)'\n')
                 {
                     return i + 3;
                 }
             }
-            else if (b == (byte)'\r' && data[i + 1] == (byte)'\r')
+            else if (next == (byte)'\r')
             {
                 return i + 2;
             }
+
+            offset = i + 1;
         }
-
-        return 0;
-    }
-
-    /// <summary>The length of the whole events at the start of <paramref name="data"/>, given the first one's length.</summary>
-    private static int WholeEventsLength(ReadOnlySpan<byte> data, int first)
-    {
-        int total = 0;
-        for (int length = first; length > 0; length = NextEventEnd(data[total..]))
-        {
-            total += length;
-        }
-
-        return total;
     }
 
     /// <summary>The data of one event: its <c>data:</c> lines (one optional space after the colon removed) joined with LF.</summary>

@@ -47,11 +47,25 @@ public sealed class CodexPassthroughResponseTests
         var events = new List<CodexPassthroughEvent>();
         await foreach (CodexPassthroughEvent item in response.ReadEventsAsync(TestContext.Current.CancellationToken))
         {
-            events.Add(item);
+            events.Add(item.Detached()); // Raw is a view of the read buffer until the next event
         }
 
         Assert.Equal(["response.created", "response.output_text.delta", "response.output_text.delta", "response.completed"], events.Select(e => e.Type));
         Assert.Equal([false, true, true, true], events.Select(e => e.EndsRead));
         Assert.Equal(Created + Delta + Delta + Completed, string.Concat(events.Select(e => Encoding.UTF8.GetString(e.Raw.Span))));
+    }
+
+    [Theory]
+    [InlineData("data: a\n\ndata: b\n\n", 9)]
+    [InlineData("event: x\r\ndata: a\r\n\r\nrest", 21)]
+    [InlineData("data: a\r\rdata: b", 9)]
+    [InlineData("data: a\n\r\n", 10)]
+    [InlineData("data: a\ndata: b\n", 0)] // no blank line yet
+    [InlineData("data: a\n", 0)]
+    [InlineData("data: a\n\r", 0)] // CR LF not complete yet
+    [InlineData("", 0)]
+    public void NextEventEnd_FindsTheBlankLine_InEveryLineEnding(string data, int expected)
+    {
+        Assert.Equal(expected, CodexPassthroughResponse.NextEventEnd(Encoding.UTF8.GetBytes(data)));
     }
 }
