@@ -25,7 +25,7 @@ internal sealed class IdleTimeout : IDisposable
         Timeout = timeout;
         _time = time;
         _rearmAfter = timeout / 8;
-        _source = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, time);
+        _source = TimeoutSources.Create(System.Threading.Timeout.InfiniteTimeSpan, time);
     }
 
     /// <summary>The silence after which the stream is cut.</summary>

@@ -32,9 +32,8 @@ public sealed partial class AnthropicBackend
         byte[] body = AnthropicPassthrough.PrepareBody(clientBody.Span, model, identity);
         var uri = new Uri(_messagesUri.GetLeftPart(UriPartial.Authority) + BasePath + pathAndQuery);
 
-        using var headersTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var headersTimeout = TimeoutSources.Create(_options.ConnectTimeout, _time);
         using var sendCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token);
-        headersTimeout.CancelAfter(_options.ConnectTimeout);
         ClaudeCredential current = credential;
         (HttpResponseMessage? response, BackendError? sendError) = await SendAsync(() => CreateForwardRequest(uri, current, body, clientVersion, clientBetas), headersTimeout, sendCancellation.Token, cancellationToken);
         if (response is { StatusCode: HttpStatusCode.Unauthorized } && !credential.IsApiKey)

@@ -86,9 +86,8 @@ public sealed partial class AnthropicBackend : IChatBackend
 
         // The connect timeout bounds everything before the response headers (retries included); it is disarmed once
         // they arrive and the idle timeout takes over. The source lives as long as the response.
-        using var headersTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var headersTimeout = TimeoutSources.Create(_options.ConnectTimeout, _time);
         using var sendCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token);
-        headersTimeout.CancelAfter(_options.ConnectTimeout);
 
         // 3./4. Send; on a 401 with OAuth, refresh once and send again.
         (HttpResponseMessage? response, BackendError? sendError) = await SendAsync(body, credential, headersTimeout, sendCancellation.Token, cancellationToken);
