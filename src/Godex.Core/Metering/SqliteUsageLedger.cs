@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Text;
 using Godex.Keys;
 using Godex.Storage;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Godex.Metering;
 
@@ -21,41 +24,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         // I/O wait per batch. A killed process still keeps every committed batch; only an OS crash can lose the last.
         using SqliteConnection connection = database.OpenConnection(CommitDurability.ProcessCrash);
         using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-        using (SqliteCommand command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO usage ({RowColumns}) VALUES ($ts, $key, $model, $backend, $account, $in, $out, $cached, $reasoning, $latency, $status, $rid, $path);";
-            SqliteParameter ts = command.Parameters.Add("$ts", SqliteType.Integer);
-            SqliteParameter key = command.Parameters.Add("$key", SqliteType.Text);
-            SqliteParameter model = command.Parameters.Add("$model", SqliteType.Text);
-            SqliteParameter backend = command.Parameters.Add("$backend", SqliteType.Text);
-            SqliteParameter account = command.Parameters.Add("$account", SqliteType.Text);
-            SqliteParameter input = command.Parameters.Add("$in", SqliteType.Integer);
-            SqliteParameter output = command.Parameters.Add("$out", SqliteType.Integer);
-            SqliteParameter cached = command.Parameters.Add("$cached", SqliteType.Integer);
-            SqliteParameter reasoning = command.Parameters.Add("$reasoning", SqliteType.Integer);
-            SqliteParameter latency = command.Parameters.Add("$latency", SqliteType.Integer);
-            SqliteParameter status = command.Parameters.Add("$status", SqliteType.Integer);
-            SqliteParameter requestId = command.Parameters.Add("$rid", SqliteType.Text);
-            SqliteParameter path = command.Parameters.Add("$path", SqliteType.Text);
-            foreach (UsageRecord record in records)
-            {
-                ts.Value = record.Timestamp.ToUnixTimeMilliseconds();
-                key.Value = record.KeyId;
-                model.Value = record.Model;
-                backend.Value = record.Backend;
-                account.Value = (object?)record.Account ?? DBNull.Value;
-                input.Value = record.InputTokens;
-                output.Value = record.OutputTokens;
-                cached.Value = record.CachedTokens;
-                reasoning.Value = record.ReasoningTokens;
-                latency.Value = (long)record.Latency.TotalMilliseconds;
-                status.Value = record.Status;
-                requestId.Value = record.RequestId;
-                path.Value = record.Path;
-                command.ExecuteNonQuery();
-            }
-        }
+        InsertRows(connection, records);
 
         var spent = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (UsageRecord record in records)
@@ -69,6 +38,79 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         SqliteKeyStore.Debit(connection, transaction, spent);
         transaction.Commit();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The rows, through one statement prepared for the batch and bound by position, on the connection's open
+    /// transaction. Microsoft.Data.Sqlite's command costs ~16 µs and 1.7 KB a row (a reader per execution, every
+    /// parameter looked up by name and boxed; bench UsageLedgerBenchmarks), taken from the core that serves requests.
+    /// </summary>
+    private static void InsertRows(SqliteConnection connection, IReadOnlyList<UsageRecord> records)
+    {
+        sqlite3 db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+        Check(db, raw.sqlite3_prepare_v2(db, InsertSql, out sqlite3_stmt statement));
+        using (statement)
+        {
+            foreach (UsageRecord record in records)
+            {
+                Check(db, raw.sqlite3_bind_int64(statement, 1, record.Timestamp.ToUnixTimeMilliseconds()));
+                BindText(db, statement, 2, record.KeyId);
+                BindText(db, statement, 3, record.Model);
+                BindText(db, statement, 4, record.Backend);
+                BindText(db, statement, 5, record.Account);
+                Check(db, raw.sqlite3_bind_int64(statement, 6, record.InputTokens));
+                Check(db, raw.sqlite3_bind_int64(statement, 7, record.OutputTokens));
+                Check(db, raw.sqlite3_bind_int64(statement, 8, record.CachedTokens));
+                Check(db, raw.sqlite3_bind_int64(statement, 9, record.ReasoningTokens));
+                Check(db, raw.sqlite3_bind_int64(statement, 10, (long)record.Latency.TotalMilliseconds));
+                Check(db, raw.sqlite3_bind_int64(statement, 11, record.Status));
+                BindText(db, statement, 12, record.RequestId);
+                BindText(db, statement, 13, record.Path);
+                int done = raw.sqlite3_step(statement);
+                if (done != raw.SQLITE_DONE)
+                {
+                    Check(db, done);
+                }
+
+                Check(db, raw.sqlite3_reset(statement));
+            }
+        }
+    }
+
+    private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);";
+
+    private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, string? value)
+    {
+        if (value is null)
+        {
+            Check(db, raw.sqlite3_bind_null(statement, index));
+            return;
+        }
+
+        // UTF-8 on the stack for the short strings a row holds (SQLite copies them: SQLITE_TRANSIENT).
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        byte[]? rented = max > 512 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[512];
+        try
+        {
+            int length = Encoding.UTF8.GetBytes(value, utf8);
+            Check(db, raw.sqlite3_bind_text(statement, index, utf8[..length]));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void Check(sqlite3 db, int result)
+    {
+        if (result is not (raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW))
+        {
+            throw new SqliteException($"SQLite Error {result}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", result);
+        }
     }
 
     public ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken)
