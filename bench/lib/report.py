@@ -151,7 +151,7 @@ if mode:
         if gr and fr:
             out.append(f"| ({s}) passthrough ≥ 0.8× pass-through floor | {gr / fr:.2f}× | {verdict(gr >= 0.8 * fr)} |")
         else:
-            out.append(f"| ({s}) passthrough ≥ 0.8× pass-through floor | not yet implemented in godex | — |")
+            out.append(f"| ({s}) passthrough ≥ 0.8× pass-through floor | not measured in this run | — |")
     gs = med(mode, "g", "godex", "streams_ok")
     if gs is not None:
         grss = med(mode, "g", "godex", "rss_at_best_mb")
@@ -163,7 +163,7 @@ if mode:
     start = med(mode, "a", "godex", "startup_ms")
     if start is not None:
         out.append(f"| first request ≤ 100 ms after process start | {start:.0f} ms | {verdict(start <= 100)} |")
-    out.append("| auth + routing + metering ≤ 50 µs p99 on top of (a) | not in this harness: every godex row above already meters each request (anonymous key); the key check + limiter + ledger row alone is `bench/Godex.Benchmarks` KeyMiddlewareBenchmarks (BenchmarkDotNet) | see docs/performance.md |")
+    out.append("| auth + routing + metering ≤ 50 µs p99 on top of (a) | not in this harness: every godex row above already meters each request (anonymous key); the key check + limiter + queueing the row is `bench/Godex.Benchmarks` KeyMiddlewareBenchmarks, the SQLite write of the row UsageLedgerBenchmarks (BenchmarkDotNet) | see docs/performance.md |")
     out.append("")
 
 print("\n".join(out))

@@ -48,8 +48,12 @@ internal sealed class IdleTimeout : IDisposable
 
         _armed = true;
         _armedAt = now;
-        _source.CancelAfter(Timeout + _rearmAfter);
+        TimeSpan delay = Timeout + _rearmAfter;
+        _source.CancelAfter(delay < MaxDelay ? delay : MaxDelay);
     }
+
+    // The longest delay a timer takes (~49.7 days); a longer idle timeout is as good as none.
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     public void Dispose() => _source.Dispose();
 }

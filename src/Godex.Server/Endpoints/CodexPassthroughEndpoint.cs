@@ -14,9 +14,9 @@ namespace Godex.Server.Endpoints;
 
 /// <summary>
 /// The Responses front door's same-dialect fast path to the Codex backend (<see cref="CodexPassthrough"/>): one call
-/// from <c>POST /v1/responses</c> once a peek at the body has routed it. Streams the upstream's events byte for byte, or answers non-stream
-/// callers with the aggregated response object; a refusal before the first byte is an OpenAI-shaped error with the
-/// upstream's status.
+/// from <c>POST /v1/responses</c> once a peek at the body has routed it. Streams the upstream's events byte for byte,
+/// or answers non-stream callers with the aggregated response object; a refusal before the first byte is an
+/// OpenAI-shaped error with the upstream's status.
 /// </summary>
 internal static class CodexPassthroughEndpoint
 {

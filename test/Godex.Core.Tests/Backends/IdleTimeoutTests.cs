@@ -38,4 +38,15 @@ public sealed class IdleTimeoutTests
         time.Advance(Timeout / 4);
         Assert.True(idle.HasFired);
     }
+
+    [Fact]
+    public void TimeoutBeyondWhatATimerTakes_ArmsWithoutThrowing()
+    {
+        var time = new FakeTimeProvider();
+        using var idle = new IdleTimeout(TimeSpan.FromDays(365), time);
+        idle.Touch();
+
+        time.Advance(TimeSpan.FromDays(30));
+        Assert.False(idle.HasFired);
+    }
 }
