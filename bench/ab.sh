@@ -14,29 +14,9 @@ BIN=${BIN:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
 RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-LOAD_CPU="1-$(( $(nproc) - 1 ))"
-JSON=$(port) SSE=$(port) GP=$(port)
-python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$JSON" "$SSE" >"$RUN/nginx.conf"
-python3 "$HERE/lib/gen-large.py" "$RUN"
-taskset -c "$LOAD_CPU" "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
-PIDS+=($!)
-echo '{"auth_mode":"api_key","OPENAI_API_KEY":"x"}' >"$RUN/auth.json"; mkdir -p "$RUN/home"
-env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$BIN" proxy --listen "127.0.0.1:$GP" --simulator off \
-  --anthropic-base-url "http://127.0.0.1:$SSE" --base-url "http://127.0.0.1:$SSE/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
-PATH_=/v1/chat/completions
-case "$SCENARIO" in
-  a) BODY="$HERE/fixtures/chat-anthropic.json" ;;
-  b) BODY="$HERE/fixtures/chat-anthropic-stream.json" ;;
-  c) BODY="$HERE/fixtures/responses-request-stream.json"; PATH_=/v1/responses ;;
-  d) BODY="$HERE/fixtures/anthropic-request-stream.json"; PATH_=/v1/messages ;;
-  e) BODY="$HERE/fixtures/chat-codex-stream.json" ;;
-  f) BODY="$RUN/chat-large.json" ;;
-  *) echo "scenario a, b, c, d, e or f" >&2; exit 2 ;;
-esac
-URL="http://127.0.0.1:$GP$PATH_"
+source "$HERE/lib/godex-under-load.sh"
+start_godex_under_load "$BIN" "$@"
+scenario_request "$SCENARIO"
 summary() { grep BENCH | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()[6:]); print(*(d[k] for k in sys.argv[1:]))' "$@"; }
 timeout 20 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d2s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" >/dev/null
 THROUGHPUT=$(timeout 20 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d5s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" | summary rps status_errors)

@@ -1,0 +1,35 @@
+# Sourced by bench/profile.sh and bench/ab.sh: the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
+# in front of it, loopback only. Needs HERE (bench/), RUN (a temp dir) and PIDS (the caller stops them on exit).
+#   start_godex_under_load BINARY [NAME=VALUE]...   sets GP (godex's port) and GPID; the assignments go to godex alone
+#   scenario_request a|b|c|d|e|f                   sets BODY and URL for the scenario (bench/run.sh's letters)
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+LOAD_CPU="1-$(( $(nproc) - 1 ))"
+
+start_godex_under_load() {
+  local bin=$1; shift
+  local json sse
+  json=$(port) sse=$(port) GP=$(port)
+  python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$sse" >"$RUN/nginx.conf"
+  python3 "$HERE/lib/gen-large.py" "$RUN"
+  taskset -c "$LOAD_CPU" "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
+  PIDS+=($!)
+  echo '{"auth_mode":"api_key","OPENAI_API_KEY":"x"}' >"$RUN/auth.json"; mkdir -p "$RUN/home"
+  env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$bin" proxy --listen "127.0.0.1:$GP" --simulator off \
+    --anthropic-base-url "http://127.0.0.1:$sse" --base-url "http://127.0.0.1:$sse/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
+  GPID=$!; PIDS+=("$GPID")
+  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+
+scenario_request() {
+  local path=/v1/chat/completions
+  case "$1" in
+    a) BODY="$HERE/fixtures/chat-anthropic.json" ;;
+    b) BODY="$HERE/fixtures/chat-anthropic-stream.json" ;;
+    c) BODY="$HERE/fixtures/responses-request-stream.json"; path=/v1/responses ;;
+    d) BODY="$HERE/fixtures/anthropic-request-stream.json"; path=/v1/messages ;;
+    e) BODY="$HERE/fixtures/chat-codex-stream.json" ;;
+    f) BODY="$RUN/chat-large.json" ;;
+    *) echo "scenario a, b, c, d, e or f" >&2; exit 2 ;;
+  esac
+  URL="http://127.0.0.1:$GP$path"
+}
