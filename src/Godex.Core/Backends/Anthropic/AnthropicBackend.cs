@@ -124,25 +124,17 @@ public sealed partial class AnthropicBackend : IChatBackend
                 yield break;
             }
 
-            // 6. Stream.
-            await foreach (StreamEvent streamEvent in ReadStreamAsync(response, cancellationToken))
+            // 6. Stream (read here, not through another iterator: every layer is paid once per event).
+            string upstream = "upstream " + _messagesUri.Host;
+            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new AnthropicStreamParser(), upstream, _options.IdleTimeout, _time, cancellationToken))
             {
+                if (streamEvent is StreamErrorEvent error)
+                {
+                    Log.StreamCut(_logger, error.Error.Message);
+                }
+
                 yield return streamEvent;
             }
-        }
-    }
-
-    private async IAsyncEnumerable<StreamEvent> ReadStreamAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string upstream = "upstream " + _messagesUri.Host;
-        await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new AnthropicStreamParser(), upstream, _options.IdleTimeout, _time, cancellationToken))
-        {
-            if (streamEvent is StreamErrorEvent error)
-            {
-                Log.StreamCut(_logger, error.Error.Message);
-            }
-
-            yield return streamEvent;
         }
     }
 
