@@ -4,8 +4,8 @@ namespace Godex.Buffers;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> of bytes over arrays rented from <see cref="ArrayPool{T}.Shared"/>: what
-/// <see cref="ArrayBufferWriter{T}"/> does, without a fresh zeroed array per request (and per doubling). Request bodies,
-/// upstream requests and JSON answers are built in one; <see cref="Dispose"/> returns the array, after which the
+/// <see cref="ArrayBufferWriter{T}"/> does, without a fresh zeroed array per request (and per doubling). Upstream request
+/// bodies and JSON answers are built in one; <see cref="Dispose"/> returns the array, after which the
 /// written memory must not be used.
 /// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
@@ -42,14 +42,6 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
         Ensure(sizeHint);
         return _buffer.AsSpan(_written);
-    }
-
-    /// <summary>Appends <paramref name="bytes"/>.</summary>
-    public void Write(ReadOnlySpan<byte> bytes)
-    {
-        Ensure(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_written));
-        _written += bytes.Length;
     }
 
     public void Dispose()

@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Godex.Sse;
 
 /// <summary>
-/// Writes server-sent events. JSON is written with one reused <see cref="Utf8JsonWriter"/> into one reused buffer: no
-/// string per event. Two ways to send:
+/// Writes server-sent events. JSON is written by one reused <see cref="Utf8JsonWriter"/> straight into the frame: no
+/// string and no intermediate copy per event. Two ways to send:
 /// <list type="bullet">
 /// <item>Over a <see cref="Stream"/>: one flush per event, so that a reader sees each event as it is written (the
 /// simulator's paced streams, files, tests).</item>
@@ -26,7 +26,6 @@ public sealed class SseWriter : IDisposable
     private readonly Stream? _stream;
     private readonly PipeWriter? _pipe;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
-    private readonly ArrayBufferWriter<byte> _json = new(4096);
     private readonly Utf8JsonWriter _writer;
 
     /// <summary>Events go to <paramref name="body"/>, each flushed as it is written.</summary>
@@ -46,55 +45,47 @@ public sealed class SseWriter : IDisposable
     }
 
     private SseWriter() =>
-        _writer = new Utf8JsonWriter(_json, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c>.</summary>
+    /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c>; the JSON goes straight into the frame.</summary>
     public ValueTask WriteAsync(string? eventName, Action<Utf8JsonWriter> writeJson, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writeJson);
-        _json.ResetWrittenCount();
-        _writer.Reset(_json);
+        IBufferWriter<byte> frame = StartFrame(eventName);
+        _writer.Reset(frame);
         writeJson(_writer);
         _writer.Flush();
-        return WriteAsync(eventName, _json.WrittenMemory, cancellationToken);
+        return EndFrameAsync(cancellationToken);
     }
 
     /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c> from bytes already serialized.</summary>
     public ValueTask WriteAsync(string? eventName, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
-        _buffer.ResetWrittenCount();
-        if (eventName is not null)
-        {
-            _buffer.Write(EventPrefix);
-            WriteAscii(eventName);
-            _buffer.Write("\n"u8);
-        }
-
-        _buffer.Write(DataPrefix);
-        _buffer.Write(json.Span);
-        _buffer.Write("\n\n"u8);
-        return SendAsync(cancellationToken);
+        StartFrame(eventName).Write(json.Span);
+        return EndFrameAsync(cancellationToken);
     }
 
     /// <summary>Writes OpenAI's <c>data: [DONE]</c> terminator.</summary>
     public ValueTask WriteDoneAsync(CancellationToken cancellationToken)
     {
-        _buffer.ResetWrittenCount();
-        _buffer.Write(Done);
+        Frame().Write(Done);
         return SendAsync(cancellationToken);
     }
 
     /// <summary>Writes an SSE comment (<c>: text</c>), used as a keep-alive.</summary>
     public ValueTask WriteCommentAsync(string text, CancellationToken cancellationToken)
     {
-        _buffer.ResetWrittenCount();
-        _buffer.Write(": "u8);
-        WriteAscii(text);
-        _buffer.Write("\n\n"u8);
+        IBufferWriter<byte> frame = Frame();
+        frame.Write(": "u8);
+        WriteUtf8(frame, text);
+        frame.Write("\n\n"u8);
         return SendAsync(cancellationToken);
     }
 
-    /// <summary>Sends what is buffered (a pipe); nothing to do over a stream, where every event is already sent.</summary>
+    /// <summary>
+    /// Sends what is buffered (a pipe); nothing to do over a stream, where every event is already sent. Whatever is
+    /// still buffered when the response ends is sent with its end, in the same write.
+    /// </summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_pipe is not null)
@@ -103,11 +94,42 @@ public sealed class SseWriter : IDisposable
         }
     }
 
+    /// <summary>Where a frame is written: straight into the pipe, or into the buffer a stream write sends.</summary>
+    private IBufferWriter<byte> Frame()
+    {
+        if (_pipe is not null)
+        {
+            return _pipe;
+        }
+
+        _buffer.ResetWrittenCount();
+        return _buffer;
+    }
+
+    private IBufferWriter<byte> StartFrame(string? eventName)
+    {
+        IBufferWriter<byte> frame = Frame();
+        if (eventName is not null)
+        {
+            frame.Write(EventPrefix);
+            WriteUtf8(frame, eventName);
+            frame.Write("\n"u8);
+        }
+
+        frame.Write(DataPrefix);
+        return frame;
+    }
+
+    private ValueTask EndFrameAsync(CancellationToken cancellationToken)
+    {
+        (_pipe ?? (IBufferWriter<byte>)_buffer).Write("\n\n"u8);
+        return SendAsync(cancellationToken);
+    }
+
     private async ValueTask SendAsync(CancellationToken cancellationToken)
     {
         if (_pipe is not null)
         {
-            _pipe.Write(_buffer.WrittenSpan);
             return;
         }
 
@@ -115,11 +137,11 @@ public sealed class SseWriter : IDisposable
         await _stream.FlushAsync(cancellationToken);
     }
 
-    private void WriteAscii(string text)
+    private static void WriteUtf8(IBufferWriter<byte> frame, string text)
     {
-        Span<byte> span = _buffer.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        Span<byte> span = frame.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
         int written = System.Text.Encoding.UTF8.GetBytes(text, span);
-        _buffer.Advance(written);
+        frame.Advance(written);
     }
 
     public void Dispose() => _writer.Dispose();

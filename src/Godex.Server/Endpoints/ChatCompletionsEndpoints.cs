@@ -142,7 +142,6 @@ public static partial class ChatCompletionsEndpoints
         {
             if (await renderer.WriteAsync(first, aborted))
             {
-                await sse.FlushAsync(aborted);
                 return;
             }
 
@@ -150,20 +149,17 @@ public static partial class ChatCompletionsEndpoints
             {
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
-                    await sse.FlushAsync(aborted);
                     return;
                 }
             }
 
             await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
-            await sse.FlushAsync(aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
             // A backend bug after the first byte: still end the stream the way clients understand, never hang.
             Log.StreamFailed(logger, ex);
             await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
-            await sse.FlushAsync(aborted);
         }
     }
 

@@ -25,18 +25,14 @@ internal static class CodexPassthroughEndpoint
     private const int MaxHeldEvents = 8;
 
     /// <summary>
-    /// Passes a request through to the route's Codex backend: the caller has checked that the body needs no
-    /// godex-side state (<see cref="ResponsesRequestTranslator.PeekStateless"/>) and that the backend is Codex.
+    /// Passes a request through to the route's Codex backend (<paramref name="passthrough"/>); the caller has checked
+    /// that the body needs no godex-side state (<see cref="ResponsesRequestTranslator.PeekStateless"/>).
     /// </summary>
-    public static async Task HandleAsync(HttpContext context, ModelRoute route, ReadOnlyMemory<byte> body)
+    public static async Task HandleAsync(HttpContext context, CodexPassthrough passthrough, ModelRoute route, ReadOnlyMemory<byte> body)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(passthrough);
         ArgumentNullException.ThrowIfNull(route);
-        if (!CodexPassthrough.TryCreate(route.Backend, out CodexPassthrough? passthrough))
-        {
-            throw new ArgumentException($"route {route.Model} is not served by the Codex backend", nameof(route));
-        }
-
         using JsonDocument document = JsonDocument.Parse(body);
         JsonElement request = document.RootElement;
         CancellationToken aborted = context.RequestAborted;

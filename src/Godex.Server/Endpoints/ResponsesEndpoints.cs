@@ -119,11 +119,11 @@ public static partial class ResponsesEndpoints
             // words, so the canonical request is never built.
             if (ResponsesRequestTranslator.PeekStateless(body.Span, options.Proxy.Model) is { } peeked
                 && router.TryResolve(peeked.Model, out ModelRoute? direct)
-                && CodexPassthrough.TryCreate(direct.Backend, out _))
+                && CodexPassthrough.TryCreate(direct.Backend, out CodexPassthrough? passthrough))
             {
                 if (await AdmitAsync(context, logger, peeked.Model, direct, peeked.Stream))
                 {
-                    await CodexPassthroughEndpoint.HandleAsync(context, direct, body);
+                    await CodexPassthroughEndpoint.HandleAsync(context, passthrough, direct, body);
                 }
 
                 return;
@@ -312,7 +312,6 @@ public static partial class ResponsesEndpoints
             await renderer.StartAsync(aborted);
             if (await renderer.WriteAsync(first, aborted))
             {
-                await sse.FlushAsync(aborted);
                 return;
             }
 
@@ -320,20 +319,17 @@ public static partial class ResponsesEndpoints
             {
                 if (await renderer.WriteAsync(enumerator.Current, aborted))
                 {
-                    await sse.FlushAsync(aborted);
                     return;
                 }
             }
 
             await renderer.WriteErrorAsync(BackendTurn.EndedEarly, aborted);
-            await sse.FlushAsync(aborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested && !renderer.IsCompleted)
         {
             // A backend bug after the first byte: still end the stream the way clients understand, never hang.
             Log.StreamFailed(logger, ex);
             await renderer.WriteErrorAsync(new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while streaming the response"), aborted);
-            await sse.FlushAsync(aborted);
         }
     }
 

@@ -45,6 +45,7 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         _upstreamHttp = UpstreamHttp.CreateClient(options);
         var backend = new CodexBackend(options, _upstreamHttp, new CodexCredentialStore(options, _upstreamHttp, TimeProvider.System), TimeProvider.System, NullLogger<CodexBackend>.Instance);
         var route = new ModelRoute(backend, "gpt-5.2-codex", "codex");
+        Assert.True(CodexPassthrough.TryCreate(backend, out CodexPassthrough? passthrough));
         _front = await KestrelTestHost.StartAsync(_ => { }, app => app.MapPost("/v1/responses", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
@@ -55,7 +56,7 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
                 return;
             }
 
-            await CodexPassthroughEndpoint.HandleAsync(context, route, body.ToArray());
+            await CodexPassthroughEndpoint.HandleAsync(context, passthrough, route, body.ToArray());
         }), TestContext.Current.CancellationToken);
     }
 
