@@ -1,10 +1,10 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Godex.Backends;
-using Godex.Backends.Anthropic;
-using Godex.Backends.Codex;
-using Godex.Conversation;
-using Godex.Sse;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects;
+using Godex.Core.Dialects.Messages;
+using Godex.Core.Dialects.Responses;
+using Godex.Core.Sse;
 
 namespace Godex.Benchmarks;
 
@@ -12,7 +12,7 @@ namespace Godex.Benchmarks;
 /// The streaming edges of one turn, without sockets: <see cref="SseEventReader"/> framing the recorded upstream bytes
 /// (<c>bench/fixtures/anthropic-message.sse</c>, 9 events; <c>codex-response.sse</c>, 8 events) from a
 /// <see cref="MemoryStream"/>; the same bytes through the reader and the dialect parser
-/// (<see cref="AnthropicStreamParser"/>, <see cref="ResponsesStreamParser"/>) to canonical events, as
+/// (<see cref="MessagesStreamReader"/>, <see cref="ResponsesStreamReader"/>) to canonical events, as
 /// <c>UpstreamEventStream</c> drives them; and <see cref="SseWriter"/> writing one event to <see cref="Stream.Null"/>
 /// (per event: <see cref="WriterEventsPerInvoke"/> writes per call, one reused writer, as an endpoint holds it for a
 /// response). The reader and parser rows are per whole stream. Shows what a streamed turn pays per event before and
@@ -66,13 +66,13 @@ public class SseBenchmarks : IDisposable
     [Benchmark]
     public Task<int> ReadCodexSse() => CountEvents(_codex);
 
-    /// <summary>anthropic-message.sse → reader → <see cref="AnthropicStreamParser"/> → canonical events.</summary>
+    /// <summary>anthropic-message.sse → reader → <see cref="MessagesStreamReader"/> → canonical events.</summary>
     [Benchmark]
-    public Task<int> ParseAnthropicStream() => Parse(_anthropic, new AnthropicStreamParser());
+    public Task<int> ParseAnthropicStream() => Parse(_anthropic, new MessagesStreamReader());
 
-    /// <summary>codex-response.sse → reader → <see cref="ResponsesStreamParser"/> → canonical events.</summary>
+    /// <summary>codex-response.sse → reader → <see cref="ResponsesStreamReader"/> → canonical events.</summary>
     [Benchmark]
-    public Task<int> ParseCodexStream() => Parse(_codex, new ResponsesStreamParser());
+    public Task<int> ParseCodexStream() => Parse(_codex, new ResponsesStreamReader());
 
     /// <summary>One pre-serialized <c>event: content_block_delta</c> frame (the Anthropic front door's shape).</summary>
     [Benchmark(OperationsPerInvoke = WriterEventsPerInvoke)]
@@ -106,7 +106,7 @@ public class SseBenchmarks : IDisposable
         return count;
     }
 
-    private async Task<int> Parse(MemoryStream body, IUpstreamStreamParser parser)
+    private async Task<int> Parse(MemoryStream body, IUpstreamStreamReader parser)
     {
         body.Position = 0;
         _events.Clear();

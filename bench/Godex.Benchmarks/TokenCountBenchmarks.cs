@@ -1,7 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Godex.Conversation;
-using Godex.Tokens;
+using Godex.Core.Conversation;
+using Godex.Core.Tokens;
 
 namespace Godex.Benchmarks;
 

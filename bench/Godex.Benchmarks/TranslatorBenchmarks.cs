@@ -1,13 +1,12 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Godex.Backends.Anthropic;
-using Godex.Backends.Codex;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Protocols.OpenAI;
-using Godex.Sse;
-using Godex.Translation;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.ChatCompletions;
+using Godex.Core.Dialects.Messages;
+using Godex.Core.Dialects.Responses;
+using Godex.Core.Sse;
 
 namespace Godex.Benchmarks;
 
@@ -43,8 +42,8 @@ public class TranslatorBenchmarks
 
         // Fail in setup, not in a measured call, when a fixture stops translating.
         _ = Parse(_largeBody);
-        if (AnthropicRequestTranslator.Translate(_request, _anthropic, oauth: false).Length == 0
-            || CodexRequestTranslator.Translate(_request, _codexInstructions).Length == 0)
+        if (MessagesRequestWriter.Translate(_request, _anthropic, oauth: false).Length == 0
+            || ResponsesRequestWriter.Translate(_request, _codexInstructions).Length == 0)
         {
             throw new InvalidOperationException("a translator wrote an empty body");
         }
@@ -56,22 +55,22 @@ public class TranslatorBenchmarks
 
     /// <summary>Canonical request → Anthropic Messages body (API key, no OAuth identity block).</summary>
     [Benchmark]
-    public byte[] AnthropicBody() => AnthropicRequestTranslator.Translate(_request, _anthropic, oauth: false);
+    public byte[] AnthropicBody() => MessagesRequestWriter.Translate(_request, _anthropic, oauth: false);
 
     /// <summary>Canonical request → Codex (Responses API) body.</summary>
     [Benchmark]
-    public byte[] CodexBody() => CodexRequestTranslator.Translate(_request, _codexInstructions);
+    public byte[] CodexBody() => ResponsesRequestWriter.Translate(_request, _codexInstructions);
 
     /// <summary>The 71.7 KB chat body (40 turns with tool calls, 24 tools) → canonical → Anthropic body.</summary>
     [Benchmark]
-    public byte[] LargeParseAndAnthropicBody() => AnthropicRequestTranslator.Translate(Parse(_largeBody), _anthropic, oauth: false);
+    public byte[] LargeParseAndAnthropicBody() => MessagesRequestWriter.Translate(Parse(_largeBody), _anthropic, oauth: false);
 
     /// <summary>One turn (~120 canonical events) → chat completion chunks, with the per-request writer and renderer.</summary>
     [Benchmark]
     public async Task<bool> RenderChatChunks()
     {
         using var sse = new SseWriter(Stream.Null);
-        var renderer = new ChatCompletionStreamRenderer(sse, _header, includeUsage: true);
+        var renderer = new ChatCompletionsStreamWriter(sse, _header, includeUsage: true);
         foreach (StreamEvent streamEvent in _turn)
         {
             if (await renderer.WriteAsync(streamEvent, CancellationToken.None))
@@ -84,7 +83,7 @@ public class TranslatorBenchmarks
     }
 
     private static ChatRequest Parse(byte[] body) =>
-        OpenAIChatTranslator.TryParseRequest(body, DefaultModel, out OpenAIChatRequest? parsed, out BackendError? error)
+        ChatCompletionsRequestReader.TryParseRequest(body, DefaultModel, out ChatCompletionsRequest? parsed, out BackendError? error)
             ? parsed.Request
             : throw new InvalidOperationException(error.Message);
 

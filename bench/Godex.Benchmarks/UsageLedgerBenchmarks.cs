@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Godex.Metering;
-using Godex.Storage;
+using Godex.Core.Metering;
+using Godex.Core.Storage;
 
 namespace Godex.Benchmarks;
 

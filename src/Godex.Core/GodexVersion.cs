@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Godex;
+namespace Godex.Core;
 
 /// <summary>The product version, one source for <c>godex --version</c>, <c>/health</c> and the startup log.</summary>
 public static class GodexVersion

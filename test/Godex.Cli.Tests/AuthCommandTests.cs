@@ -1,6 +1,6 @@
 using System.Text;
 using Godex.Cli.Commands;
-using Godex.Configuration;
+using Godex.Core.Configuration;
 
 namespace Godex.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Godex.Server.Simulator;
+using Godex.Simulator;
 
 namespace Godex.Cli.Tests;
 

@@ -116,8 +116,8 @@ public sealed class KeysCommandTests : IDisposable
         (_, string b, _) = await RunAsync("keys", "add", "--label", "b", "--json");
         string idA = Json(a).GetProperty("key_id").GetString()!;
         string idB = Json(b).GetProperty("key_id").GetString()!;
-        var db = Godex.Storage.GodexDatabase.Open(Db, TimeProvider.System);
-        var ledger = new Godex.Metering.SqliteUsageLedger(db);
+        var db = Godex.Core.Storage.GodexDatabase.Open(Db, TimeProvider.System);
+        var ledger = new Godex.Core.Metering.SqliteUsageLedger(db);
         DateTimeOffset earlier = TimeProvider.System.GetUtcNow().AddMinutes(-1);
         await ledger.AppendAsync(
             [

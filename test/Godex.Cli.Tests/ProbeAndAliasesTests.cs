@@ -1,5 +1,5 @@
 using Godex.Cli.Commands;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
 namespace Godex.Cli.Tests;
 
@@ -26,8 +26,8 @@ public sealed class ProbeAndAliasesTests
     [Fact]
     public async Task Probe_Url_AsksTheRunningProxy()
     {
-        await using Godex.Server.GodexApp app = await Godex.Server.GodexApp.StartAsync(
-            new Godex.Configuration.GodexOptions { Proxy = { Listen = "127.0.0.1:0", Simulator = "on" } }, [], TestContext.Current.CancellationToken);
+        await using Godex.Server.Hosting.GodexApp app = await Godex.Server.Hosting.GodexApp.StartAsync(
+            new Godex.Core.Configuration.GodexOptions { Proxy = { Listen = "127.0.0.1:0", Simulator = "on" } }, [], TestContext.Current.CancellationToken);
 
         (int exitCode, string output, string error) = await CliRunner.RunAsync("probe", "opus", "--url", app.BaseUrl.ToString());
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Godex.Backends;
-using Godex.Conversation;
+using Godex.Core.Backends;
+using Godex.Core.Conversation;
 
 namespace Godex.TestUtilities;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Godex.Backends;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Routing;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
 namespace Godex.Cli.Commands;
 

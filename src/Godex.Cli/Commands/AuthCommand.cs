@@ -3,8 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Godex.Auth;
-using Godex.Configuration;
+using Godex.Core.Auth;
+using Godex.Core.Backends.Anthropic;
+using Godex.Core.Backends.Codex;
+using Godex.Core.Configuration;
 
 namespace Godex.Cli.Commands;
 

@@ -1,8 +1,7 @@
-using Godex.Backends;
-using Godex.Configuration;
-using Godex.Routing;
-using Godex.Server;
-using Godex.Server.Simulator;
+using Godex.Composition;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
+using Godex.Core.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,16 +14,14 @@ namespace Godex.Cli.Commands;
 internal sealed class ExecBackends : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
-    private readonly SimulatorHost? _simulator;
-    private readonly string? _simulatorHome;
+    private readonly SimulatedUpstream? _simulator;
 
-    private ExecBackends(ServiceProvider services, ModelRouter router, RequestRecorder recorder, SimulatorHost? simulator, string? simulatorHome)
+    private ExecBackends(ServiceProvider services, ModelRouter router, RequestRecorder recorder, SimulatedUpstream? simulator)
     {
         _services = services;
         Router = router;
         Recorder = recorder;
         _simulator = simulator;
-        _simulatorHome = simulatorHome;
     }
 
     public ModelRouter Router { get; }
@@ -36,18 +33,9 @@ internal sealed class ExecBackends : IAsyncDisposable
 
     public static async Task<ExecBackends> CreateAsync(GodexOptions options, TextWriter error, LogLevel logLevel, CancellationToken cancellationToken)
     {
-        SimulatorHost? simulator = null;
-        string? home = null;
-        bool useSimulator = options.Proxy.Simulator switch
+        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken);
+        if (simulator is not null)
         {
-            "on" => true,
-            "off" => false,
-            _ => !SimulatorMode.AnyLoginExists(options),
-        };
-        if (useSimulator)
-        {
-            simulator = await SimulatorHost.StartAsync(new SimulatorOptions(), cancellationToken);
-            home = SimulatorMode.PointBackendsAt(options, simulator.BaseUrl);
             if (options.Proxy.Simulator != "on")
             {
                 await error.WriteLineAsync("godex: no Codex or Claude login found: answering from the built-in simulator (simulated answers). Run `godex auth setup` to use real backends.");
@@ -65,7 +53,7 @@ internal sealed class ExecBackends : IAsyncDisposable
             })
             .BuildServiceProvider();
         IReadOnlyList<IChatBackend> backends = BackendFactory.Create(options, services, inner => new RecordingHandler(recorder, inner));
-        return new ExecBackends(services, new ModelRouter(backends, options.Routing), recorder, simulator, home);
+        return new ExecBackends(services, new ModelRouter(backends, options.Routing), recorder, simulator);
     }
 
     public async ValueTask DisposeAsync()
@@ -79,11 +67,6 @@ internal sealed class ExecBackends : IAsyncDisposable
         if (_simulator is not null)
         {
             await _simulator.DisposeAsync();
-        }
-
-        if (_simulatorHome is not null)
-        {
-            Directory.Delete(_simulatorHome, recursive: true);
         }
     }
 

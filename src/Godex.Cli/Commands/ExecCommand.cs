@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Exec;
-using Godex.Routing;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Exec;
+using Godex.Core.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Cli.Commands;

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Godex.Configuration;
-using Godex.Keys;
-using Godex.Limits;
-using Godex.Storage;
+using Godex.Core.Configuration;
+using Godex.Core.Keys;
+using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using Godex.Auth;
-using Godex.Configuration;
-using Godex.Payments.L402;
-using Godex.Server;
-using Godex.Storage;
+using Godex.Core.Auth;
+using Godex.Core.Configuration;
+using Godex.Core.Payments.L402;
+using Godex.Core.Storage;
+using Godex.Server.Hosting;
 
 namespace Godex.Cli.Commands;
 

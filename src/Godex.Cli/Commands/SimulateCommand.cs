@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Godex.Configuration;
-using Godex.Server.Simulator;
-using Godex.Server.Simulator.Lightning;
+using Godex.Core.Configuration;
+using Godex.Simulator;
+using Godex.Simulator.Lightning;
 
 namespace Godex.Cli.Commands;
 

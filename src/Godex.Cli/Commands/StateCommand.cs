@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using Godex.Configuration;
-using Godex.Storage;
+using Godex.Core.Configuration;
+using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
 

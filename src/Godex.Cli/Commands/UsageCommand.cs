@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Godex.Keys;
-using Godex.Metering;
-using Godex.Storage;
+using Godex.Core.Keys;
+using Godex.Core.Metering;
+using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
 

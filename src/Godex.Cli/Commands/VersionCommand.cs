@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Godex.Core;
 
 namespace Godex.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Godex.Auth;
+namespace Godex.Core.Auth;
 
 /// <summary>
 /// Reads and rewrites the vendor CLIs' credential files (<c>~/.codex/auth.json</c>, <c>~/.claude/.credentials.json</c>)

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Godex.Auth;
+namespace Godex.Core.Auth;
 
 /// <summary>
 /// Reads the payload of a JWT without checking its signature. godex only uses the claims as hints (expiry, account

@@ -1,6 +1,6 @@
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Backends;
+namespace Godex.Core.Backends;
 
 /// <summary>
 /// A provider ("back door"): turns a canonical <see cref="ChatRequest"/> into an upstream call and the upstream's

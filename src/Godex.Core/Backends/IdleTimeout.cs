@@ -1,4 +1,4 @@
-namespace Godex.Backends;
+namespace Godex.Core.Backends;
 
 /// <summary>
 /// The idle timeout of one upstream stream: <see cref="Token"/> fires once nothing has arrived for

@@ -1,4 +1,4 @@
-namespace Godex.Backends;
+namespace Godex.Core.Backends;
 
 /// <summary>Cancellation sources for timeouts, cheap on the system clock.</summary>
 internal static class TimeoutSources

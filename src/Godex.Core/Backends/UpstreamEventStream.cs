@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
-using Godex.Conversation;
-using Godex.Sse;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects;
+using Godex.Core.Sse;
 
-namespace Godex.Backends;
+namespace Godex.Core.Backends;
 
 /// <summary>
 /// Reads an upstream's SSE body through a dialect parser into canonical events, the same way for every provider:
@@ -14,7 +15,7 @@ internal static class UpstreamEventStream
 {
     public static async IAsyncEnumerable<StreamEvent> ReadAsync(
         HttpResponseMessage response,
-        IUpstreamStreamParser parser,
+        IUpstreamStreamReader parser,
         string upstream,
         TimeSpan idleTimeout,
         TimeProvider time,

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Godex.Buffers;
+namespace Godex.Core.Buffers;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> of bytes over arrays rented from <see cref="ArrayPool{T}.Shared"/>: what

@@ -1,4 +1,4 @@
-namespace Godex.Configuration;
+namespace Godex.Core.Configuration;
 
 /// <summary>A configuration value is missing, malformed or of the wrong type. The message names the key and the source.</summary>
 public sealed class ConfigException : Exception

@@ -1,4 +1,4 @@
-namespace Godex.Configuration;
+namespace Godex.Core.Configuration;
 
 /// <summary>
 /// Every scalar and list key godex reads, with its environment variable. One table drives the YAML file, the

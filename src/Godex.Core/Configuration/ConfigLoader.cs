@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Godex.Configuration;
+namespace Godex.Core.Configuration;
 
 /// <summary>
 /// Builds <see cref="GodexOptions"/> from defaults &lt; the YAML file &lt; <c>GODEX_*</c> environment variables

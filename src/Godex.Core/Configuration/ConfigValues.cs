@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Godex.Configuration;
+namespace Godex.Core.Configuration;
 
 /// <summary>Parses config scalars the same way from YAML, environment variables and flags.</summary>
 public static partial class ConfigValues
@@ -97,7 +97,7 @@ public static partial class ConfigValues
             return null;
         }
 
-        return Godex.Limits.RateSpec.TryParse(text, out _, out string? error) ? text.Trim() : throw new ConfigException($"{key}: {error}");
+        return Godex.Core.Keys.RateSpec.TryParse(text, out _, out string? error) ? text.Trim() : throw new ConfigException($"{key}: {error}");
     }
 
     public static string ParseChoice(string text, string key, params string[] choices)

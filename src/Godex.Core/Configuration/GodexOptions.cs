@@ -1,4 +1,4 @@
-namespace Godex.Configuration;
+namespace Godex.Core.Configuration;
 
 /// <summary>
 /// Everything godex can be configured with. Layered: these defaults &lt; the YAML file &lt; <c>GODEX_*</c>

@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// An expected upstream or routing failure, as a value (YARP's <c>ForwarderError</c> idea): exceptions are for bugs.

@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>One message of a conversation: a role and typed parts, in the order the client gave them.</summary>
 public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Parts)

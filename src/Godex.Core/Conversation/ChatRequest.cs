@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// The protocol-neutral request every front door produces and every provider consumes. Instruction messages

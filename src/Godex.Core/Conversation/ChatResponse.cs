@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>A whole model turn, aggregated from the canonical stream for non-streaming clients.</summary>
 public sealed record ChatResponse

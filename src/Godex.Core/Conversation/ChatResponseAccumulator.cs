@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// Folds a canonical event stream into a <see cref="ChatResponse"/>. Feed every event to <see cref="Add"/>;

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>The author of a <see cref="ChatMessage"/>. An extensible enum: unknown roles round-trip.</summary>
 public readonly struct ChatRole : IEquatable<ChatRole>

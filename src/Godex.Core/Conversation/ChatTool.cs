@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>A tool the model may call.</summary>
 public sealed record ChatTool(string Name)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>One typed piece of a <see cref="ChatMessage"/>.</summary>
 public abstract record ContentPart;

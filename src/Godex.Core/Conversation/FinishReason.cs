@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// Why the model stopped, in the OpenAI chat vocabulary (the canonical one). Each provider maps its upstream stop

@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>A model a backend offers.</summary>
 public sealed record ModelInfo(string Id, string Backend)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// Unguessable ids for responses, messages and completions (<c>resp_…</c>, <c>msg_…</c>, <c>chatcmpl-…</c>): characters

@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// One event of the canonical stream a provider produces for a model turn. Order: optional

@@ -1,4 +1,4 @@
-namespace Godex.Conversation;
+namespace Godex.Core.Conversation;
 
 /// <summary>
 /// Token counts of one model turn. <see cref="InputTokens"/> is the whole prompt, cached parts included (the OpenAI

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Godex.Configuration;
-using Godex.Conversation;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>
 /// <c>--input-json FILE</c>: a JSON array of Responses-API input items (messages, <c>function_call</c>,

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>What <c>godex exec</c> was asked, after flag and config resolution.</summary>
 public sealed record ExecSettings

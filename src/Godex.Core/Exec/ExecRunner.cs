@@ -1,6 +1,6 @@
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>
 /// Runs one <c>godex exec</c>: a model turn, or with auto tools a whole tool loop, written as Wire v0.

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Godex.Configuration;
-using Godex.Conversation;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>
 /// Parses the tool flags of <c>godex exec</c>: <c>--tool</c> specs, <c>--tool-choice</c> and <c>--tool-output</c>.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>
 /// <c>--mock --mock-mode</c>: synthetic streams with no credentials and no network (reference §5.3, byte for byte).

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Exec;
+namespace Godex.Core.Exec;
 
 /// <summary>
 /// Writes Wire v0 (docs/wire.md): one JSON object per line, the same shapes whichever provider answered.

@@ -1,4 +1,4 @@
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>
 /// One client key as stored. The secret itself is never stored: <see cref="Hash"/> is

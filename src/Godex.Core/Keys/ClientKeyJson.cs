@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>The JSON shape of a key in <c>keys list --json</c> and the admin API (never the hash or the secret).</summary>
 public static class ClientKeyJson

@@ -1,4 +1,4 @@
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>
 /// Where client keys live. <see cref="SqliteKeyStore"/> is the default; a PostgreSQL one can implement the same

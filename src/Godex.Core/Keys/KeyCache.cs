@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>What <see cref="KeyCache.Authenticate"/> found.</summary>
 public enum KeyStatus

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>
 /// Client-key secrets: generation (<c>gxk_</c> + base64url of 32 random bytes), ids (<c>key_</c> + 12 hex) and

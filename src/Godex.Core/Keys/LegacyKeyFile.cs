@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Godex.Limits;
 
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary>
 /// Reads the original godex's key file (<c>~/.codex/proxy-keys.json</c>:

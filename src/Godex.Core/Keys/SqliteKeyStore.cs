@@ -1,7 +1,7 @@
-using Godex.Storage;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace Godex.Keys;
+namespace Godex.Core.Keys;
 
 /// <summary><see cref="IKeyStore"/> on the godex SQLite database (table <c>keys</c>).</summary>
 public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : IKeyStore

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Godex.Keys;
+using Godex.Core.Keys;
 
-namespace Godex.Limits;
+namespace Godex.Core.Limits;
 
 /// <summary>
 /// Per-key limits in memory, read from the key on every call (so a changed limit applies at once, no restart):

@@ -1,4 +1,6 @@
-namespace Godex.Limits;
+using Godex.Core.Keys;
+
+namespace Godex.Core.Limits;
 
 /// <summary>Why a request was refused, or <see cref="Allowed"/>.</summary>
 public enum LimitVerdict

@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Text;
-using Godex.Keys;
-using Godex.Storage;
+using Godex.Core.Keys;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Godex.Metering;
+namespace Godex.Core.Metering;
 
 /// <summary><see cref="IUsageLedger"/> on the godex SQLite database (table <c>usage</c>).</summary>
 public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Godex.Metering;
+namespace Godex.Core.Metering;
 
 /// <summary>The JSON shapes of usage in <c>usage ... --json</c> and the admin API.</summary>
 public static class UsageJson

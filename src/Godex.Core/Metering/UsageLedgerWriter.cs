@@ -1,9 +1,9 @@
 using System.Threading.Channels;
-using Godex.Limits;
+using Godex.Core.Limits;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Godex.Metering;
+namespace Godex.Core.Metering;
 
 /// <summary>
 /// The <see cref="IUsageRecorder"/> the proxy uses: <see cref="Record"/> counts the tokens against the key's limits in

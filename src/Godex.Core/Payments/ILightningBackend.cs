@@ -1,4 +1,4 @@
-namespace Godex.Payments;
+namespace Godex.Core.Payments;
 
 /// <summary>
 /// A Lightning node as L402 needs it: issue an invoice, look one up. The real implementation speaks LND's REST API;

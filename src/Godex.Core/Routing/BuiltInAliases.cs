@@ -1,4 +1,4 @@
-namespace Godex.Routing;
+namespace Godex.Core.Routing;
 
 /// <summary>The aliases godex knows without configuration; <c>routing.aliases</c> entries win over these.</summary>
 internal static class BuiltInAliases

@@ -1,6 +1,6 @@
-using Godex.Backends;
+using Godex.Core.Backends;
 
-namespace Godex.Routing;
+namespace Godex.Core.Routing;
 
 /// <summary>Where a model name goes: the backend and the model id it receives.</summary>
 /// <param name="Backend">The backend that serves the model.</param>

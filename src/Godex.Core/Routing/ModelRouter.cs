@@ -1,8 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using Godex.Backends;
-using Godex.Configuration;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
 
-namespace Godex.Routing;
+namespace Godex.Core.Routing;
 
 /// <summary>
 /// Model name → alias expansion (user aliases, then built-ins, one level) → backend by prefix pattern (in config

@@ -1,4 +1,4 @@
-namespace Godex.Sse;
+namespace Godex.Core.Sse;
 
 /// <summary>One dispatched server-sent event: its <c>event:</c> type (<c>message</c> when absent) and its data.</summary>
 public readonly record struct SseEvent(string EventType, ReadOnlyMemory<byte> Data)

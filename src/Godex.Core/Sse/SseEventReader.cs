@@ -1,7 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 
-namespace Godex.Sse;
+namespace Godex.Core.Sse;
 
 /// <summary>
 /// Reads server-sent events from an upstream body. Framing follows the HTML spec via the runtime's

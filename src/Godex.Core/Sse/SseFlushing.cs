@@ -1,4 +1,4 @@
-namespace Godex.Sse;
+namespace Godex.Core.Sse;
 
 /// <summary>The flush rule of a relay that writes an upstream's events through a buffered <see cref="SseWriter"/>.</summary>
 public static class SseFlushing

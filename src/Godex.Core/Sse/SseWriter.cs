@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 
-namespace Godex.Sse;
+namespace Godex.Core.Sse;
 
 /// <summary>
 /// Writes server-sent events. JSON is written by one reused <see cref="Utf8JsonWriter"/> straight into the frame: no

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
-namespace Godex.Storage;
+namespace Godex.Core.Storage;
 
 /// <summary>
 /// godex's state in one SQLite file (WAL): client keys, the usage ledger, stored responses. Opening it applies the

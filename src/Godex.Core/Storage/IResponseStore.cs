@@ -1,4 +1,4 @@
-namespace Godex.Storage;
+namespace Godex.Core.Storage;
 
 /// <summary>
 /// Stored Responses-API responses, so that <c>previous_response_id</c> works on every backend (the Codex HTTP backend

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Godex.Storage;
+namespace Godex.Core.Storage;
 
 /// <summary>A process-local <see cref="IResponseStore"/> with the same expiry semantics as the database one.</summary>
 public sealed class InMemoryResponseStore(TimeProvider time) : IResponseStore

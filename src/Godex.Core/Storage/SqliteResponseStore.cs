@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Godex.Storage;
+namespace Godex.Core.Storage;
 
 /// <summary>
 /// <see cref="IResponseStore"/> in the godex database, so <c>previous_response_id</c> survives restarts. Expired rows

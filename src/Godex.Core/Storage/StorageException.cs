@@ -1,4 +1,4 @@
-namespace Godex.Storage;
+namespace Godex.Core.Storage;
 
 /// <summary>
 /// The database could not be opened or used: corrupt, locked by another program, unreadable, or from a newer godex.

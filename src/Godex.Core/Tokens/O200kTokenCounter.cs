@@ -1,6 +1,6 @@
 using Microsoft.ML.Tokenizers;
 
-namespace Godex.Tokens;
+namespace Godex.Core.Tokens;
 
 /// <summary>
 /// Counts tokens with <c>o200k_base</c>, the BPE encoding of the GPT-4o, GPT-5 and Codex models (Microsoft.ML.Tokenizers

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Tokens;
+namespace Godex.Core.Tokens;
 
 /// <summary>
 /// The prompt size of a request as a GPT/Codex model will see it, counted with the real <c>o200k_base</c> tokenizer

@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Text.Json;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Keys;
-using Godex.Limits;
-using Godex.Metering;
-using Godex.Server.Middleware;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Keys;
+using Godex.Core.Metering;
+using Godex.Server.Access;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Godex.Buffers;
+using Godex.Core.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace Godex.Server.Results;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Godex.Conversation;
-using Godex.Protocols.OpenAI;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.ChatCompletions;
 using Microsoft.AspNetCore.Http;
 
 namespace Godex.Server.Results;
@@ -25,6 +25,6 @@ internal sealed class OpenAIErrorResult : IResult
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        return JsonResponse.WriteAsync(context, error.Status, w => ChatCompletionJson.WriteError(w, error));
+        return JsonResponse.WriteAsync(context, error.Status, w => ChatCompletionsJsonWriter.WriteError(w, error));
     }
 }

@@ -1,7 +1,7 @@
-using Godex.Backends;
+using Godex.Core.Backends;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Tests.Backends;
+namespace Godex.Core.Tests.Backends;
 
 /// <summary>An upstream stream is cut after its idle timeout of silence, never before, and at most an eighth after.</summary>
 public sealed class IdleTimeoutTests

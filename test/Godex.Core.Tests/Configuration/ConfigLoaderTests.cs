@@ -1,6 +1,6 @@
-using Godex.Configuration;
+using Godex.Core.Configuration;
 
-namespace Godex.Tests.Configuration;
+namespace Godex.Core.Tests.Configuration;
 
 public sealed class ConfigLoaderTests
 {

@@ -1,6 +1,6 @@
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Tests.Conversation;
+namespace Godex.Core.Tests.Conversation;
 
 public sealed class RandomIdsTests
 {

@@ -1,9 +1,9 @@
-using Godex.Keys;
-using Godex.Storage;
+using Godex.Core.Keys;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Tests.Keys;
+namespace Godex.Core.Tests.Keys;
 
 public sealed class KeyStoreTests : IDisposable
 {

@@ -1,8 +1,8 @@
-using Godex.Keys;
-using Godex.Limits;
+using Godex.Core.Keys;
+using Godex.Core.Limits;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Tests.Limits;
+namespace Godex.Core.Tests.Limits;
 
 public sealed class KeyLimiterTests
 {

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
-using Godex.Payments.L402;
-using Godex.Payments.Macaroons;
+using Godex.Core.Payments.L402;
+using Godex.Core.Payments.Macaroons;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Tests.Payments;
+namespace Godex.Core.Tests.Payments;
 
 /// <summary>Minting and checking L402 tokens: every way a credential can be wrong is refused with its reason.</summary>
 public sealed class L402AuthorityTests : IDisposable

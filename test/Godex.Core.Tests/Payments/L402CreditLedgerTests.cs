@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using Godex.Payments.L402;
-using Godex.Storage;
+using Godex.Core.Payments.L402;
+using Godex.Core.Storage;
 
-namespace Godex.Tests.Payments;
+namespace Godex.Core.Tests.Payments;
 
 /// <summary>The double-spend guard: a payment is redeemed once, its credit is spent once, across restarts too.</summary>
 public sealed class L402CreditLedgerTests : IDisposable

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using Godex.Backends;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Routing;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Routing;
 
-namespace Godex.Tests.Routing;
+namespace Godex.Core.Tests.Routing;
 
 public sealed class ModelRouterTests
 {

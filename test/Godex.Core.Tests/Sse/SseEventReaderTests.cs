@@ -1,8 +1,8 @@
 using System.Text;
-using Godex.Sse;
+using Godex.Core.Sse;
 using Godex.TestUtilities;
 
-namespace Godex.Tests.Sse;
+namespace Godex.Core.Tests.Sse;
 
 public sealed class SseEventReaderTests
 {

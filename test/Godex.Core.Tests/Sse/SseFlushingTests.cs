@@ -1,9 +1,9 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Godex.Sse;
+using Godex.Core.Sse;
 
-namespace Godex.Tests.Sse;
+namespace Godex.Core.Tests.Sse;
 
 /// <summary>A buffered <see cref="SseWriter"/> sends once per upstream read: events that are ready together leave together.</summary>
 public sealed class SseFlushingTests

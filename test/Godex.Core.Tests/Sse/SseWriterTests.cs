@@ -1,7 +1,7 @@
 using System.Text;
-using Godex.Sse;
+using Godex.Core.Sse;
 
-namespace Godex.Tests.Sse;
+namespace Godex.Core.Tests.Sse;
 
 public sealed class SseWriterTests
 {

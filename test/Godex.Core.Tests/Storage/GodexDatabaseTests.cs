@@ -1,8 +1,8 @@
-using Godex.Storage;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Tests.Storage;
+namespace Godex.Core.Tests.Storage;
 
 public sealed class GodexDatabaseTests : IDisposable
 {

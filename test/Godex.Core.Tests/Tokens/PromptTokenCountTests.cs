@@ -1,11 +1,10 @@
 using System.Text;
-using Godex.Conversation;
-using Godex.Protocols.OpenAI;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.ChatCompletions;
+using Godex.Core.Tokens;
 using Godex.TestUtilities;
-using Godex.Tokens;
-using Godex.Translation;
 
-namespace Godex.Tests.Tokens;
+namespace Godex.Core.Tests.Tokens;
 
 public sealed class PromptTokenCountTests(ITestOutputHelper output)
 {
@@ -60,7 +59,7 @@ public sealed class PromptTokenCountTests(ITestOutputHelper output)
         int start = curl.IndexOf("-d '", StringComparison.Ordinal) + 4;
         int end = curl.LastIndexOf('\'');
         byte[] body = Encoding.UTF8.GetBytes(curl[start..end]);
-        Assert.True(OpenAIChatTranslator.TryParseRequest(body, "gpt-5.4", out OpenAIChatRequest? parsed, out BackendError? error), error?.Message);
+        Assert.True(ChatCompletionsRequestReader.TryParseRequest(body, "gpt-5.4", out ChatCompletionsRequest? parsed, out BackendError? error), error?.Message);
         return parsed.Request;
     }
 }

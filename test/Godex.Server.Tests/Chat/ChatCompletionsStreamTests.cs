@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 using Godex.TestUtilities;
 
 namespace Godex.Server.Tests.Chat;

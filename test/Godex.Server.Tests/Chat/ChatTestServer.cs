@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using Godex.Backends;
-using Godex.Configuration;
-using Godex.Routing;
-using Godex.Server.Endpoints;
-using Godex.Server.Middleware;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
+using Godex.Core.Routing;
+using Godex.Server.Access;
+using Godex.Server.FrontDoors.ChatCompletions;
+using Godex.Server.FrontDoors.Models;
+using Godex.Server.Hosting;
 using Godex.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.ClientModel;
 using System.Text;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 using Godex.TestUtilities;
 using OpenAI;
 using OpenAI.Chat;

@@ -1,4 +1,5 @@
-using Godex.Configuration;
+using Godex.Core.Configuration;
+using Godex.Server.Hosting;
 
 namespace Godex.Server.Tests.EndToEnd;
 

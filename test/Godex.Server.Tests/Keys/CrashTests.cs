@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
-using Godex.Keys;
-using Godex.Metering;
-using Godex.Storage;
+using Godex.Core.Keys;
+using Godex.Core.Metering;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Godex.Server.Tests.Keys;

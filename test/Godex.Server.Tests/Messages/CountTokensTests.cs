@@ -37,7 +37,7 @@ public sealed class CountTokensTests
         using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         // 3 to prime the reply, 3 per message (system + user), and the exact o200k tokens of each text.
-        long expected = 3 + 3 + Godex.Tokens.O200kTokenCounter.Count("Be terse.") + 3 + Godex.Tokens.O200kTokenCounter.Count("How many tokens is this sentence, roughly?");
+        long expected = 3 + 3 + Godex.Core.Tokens.O200kTokenCounter.Count("Be terse.") + 3 + Godex.Core.Tokens.O200kTokenCounter.Count("How many tokens is this sentence, roughly?");
         Assert.Equal(expected, json.RootElement.GetProperty("input_tokens").GetInt64());
     }
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Godex.Server.Tests.EndToEnd;
-using Godex.Server.Tests.Simulator;
 using Godex.TestUtilities;
 
 namespace Godex.Server.Tests.Messages;
@@ -369,8 +368,8 @@ public sealed class MessagesSimulatorTests
     [Fact]
     public async Task SilentUpstream_GetsPingKeepAlives()
     {
-        TimeSpan saved = Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval;
-        Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval = TimeSpan.FromMilliseconds(40);
+        TimeSpan saved = Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval;
+        Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval = TimeSpan.FromMilliseconds(40);
         try
         {
             await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
@@ -382,7 +381,7 @@ public sealed class MessagesSimulatorTests
         }
         finally
         {
-            Godex.Server.Endpoints.MessagesEndpoints.KeepAliveInterval = saved;
+            Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval = saved;
         }
     }
 

@@ -1,15 +1,14 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Godex.Auth;
-using Godex.Backends.Codex;
-using Godex.Configuration;
-using Godex.Http;
-using Godex.Routing;
-using Godex.Server.Endpoints;
+using Godex.Core.Backends;
+using Godex.Core.Backends.Codex;
+using Godex.Core.Configuration;
+using Godex.Core.Dialects.Responses;
+using Godex.Core.Routing;
+using Godex.Server.FrontDoors.Responses;
 using Godex.Server.Tests.EndToEnd;
 using Godex.TestUtilities;
-using Godex.Translation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -50,7 +49,7 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            if (ResponsesRequestTranslator.PeekStateless(body.ToArray(), route.Model) is null)
+            if (ResponsesRequestReader.PeekStateless(body.ToArray(), route.Model) is null)
             {
                 context.Response.StatusCode = StatusCodes.Status501NotImplemented;
                 return;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Godex.Server.Simulator.Lightning;
+using Godex.Simulator.Lightning;
 
 namespace Godex.Server.Tests.Payments;
 

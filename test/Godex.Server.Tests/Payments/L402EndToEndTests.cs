@@ -1,16 +1,15 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Godex.Metering;
-using Godex.Payments;
-using Godex.Payments.L402;
-using Godex.Payments.Lnd;
-using Godex.Payments.Macaroons;
-using Godex.Server.Simulator.Lightning;
+using Godex.Core.Metering;
+using Godex.Core.Payments;
+using Godex.Core.Payments.L402;
+using Godex.Core.Payments.Lnd;
+using Godex.Core.Payments.Macaroons;
 using Godex.Server.Tests.EndToEnd;
+using Godex.Simulator.Lightning;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Godex.Server.Tests.Payments;
@@ -42,7 +41,7 @@ public sealed partial class L402EndToEndTests : IAsyncLifetime
     }
 
     /// <summary>Payments on, against the simulated node, with this test's key ring and redeemed ledger.</summary>
-    private void UseLnd(Godex.Configuration.GodexOptions o)
+    private void UseLnd(Godex.Core.Configuration.GodexOptions o)
     {
         o.Proxy.Payments.Enabled = true;
         o.Proxy.Payments.Lnd.Url = _lnd.BaseUrl.ToString();

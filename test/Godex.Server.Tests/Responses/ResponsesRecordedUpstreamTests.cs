@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Godex.Server.Tests.EndToEnd;
-using Godex.Server.Tests.Simulator;
 using Godex.TestUtilities;
 
 namespace Godex.Server.Tests.Responses;

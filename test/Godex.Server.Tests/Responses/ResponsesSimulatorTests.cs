@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Godex.Server.Tests.EndToEnd;
-using Godex.Server.Tests.Simulator;
+using Godex.TestUtilities;
 
 namespace Godex.Server.Tests.Responses;
 

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Godex.Auth;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Backends.Anthropic;
+namespace Godex.Core.Backends.Anthropic;
 
 public sealed partial class AnthropicBackend
 {

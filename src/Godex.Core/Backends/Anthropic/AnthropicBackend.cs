@@ -4,14 +4,13 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using Godex.Auth;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Http;
-using Godex.Sse;
+using Godex.Core.Auth;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.Messages;
 using Microsoft.Extensions.Logging;
 
-namespace Godex.Backends.Anthropic;
+namespace Godex.Core.Backends.Anthropic;
 
 /// <summary>
 /// The <c>anthropic</c> provider: the Messages API (<c>POST {BaseUrl}/v1/messages</c>, always streaming) with Claude
@@ -80,7 +79,7 @@ public sealed partial class AnthropicBackend : IChatBackend
         }
 
         // 2. Translate once: the body depends only on the credential kind, which a refresh does not change.
-        byte[] body = AnthropicRequestTranslator.Translate(request, _options, oauth: !credential.IsApiKey);
+        byte[] body = MessagesRequestWriter.Translate(request, _options, oauth: !credential.IsApiKey);
         Log.Sending(_logger, request.Model, _messagesUri, credential.IsApiKey ? "api-key" : "oauth");
         Log.RequestBody(_logger, new Utf8Text(body));
 
@@ -126,7 +125,7 @@ public sealed partial class AnthropicBackend : IChatBackend
 
             // 6. Stream (read here, not through another iterator: every layer is paid once per event).
             string upstream = "upstream " + _messagesUri.Host;
-            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new AnthropicStreamParser(), upstream, _options.IdleTimeout, _time, cancellationToken))
+            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response, new MessagesStreamReader(), upstream, _options.IdleTimeout, _time, cancellationToken))
             {
                 if (streamEvent is StreamErrorEvent error)
                 {
@@ -238,7 +237,7 @@ public sealed partial class AnthropicBackend : IChatBackend
         }
 
         message ??= $"upstream {_messagesUri.Host} returned HTTP {status.ToString(CultureInfo.InvariantCulture)} {response.ReasonPhrase}".TrimEnd();
-        return AnthropicStreamParser.MapError(errorType, message, status) with { RetryAfter = retryAfter };
+        return MessagesStreamReader.MapError(errorType, message, status) with { RetryAfter = retryAfter };
     }
 
     private static async Task<byte[]> ReadCappedAsync(HttpContent content, int limit, CancellationToken cancellationToken)

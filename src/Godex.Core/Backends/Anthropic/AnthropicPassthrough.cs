@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Godex.Backends.Anthropic;
+namespace Godex.Core.Backends.Anthropic;
 
 /// <summary>
 /// Same-dialect passthrough: a Messages client's body goes to Anthropic byte for byte, with only what the route and

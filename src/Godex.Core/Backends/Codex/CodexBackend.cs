@@ -2,14 +2,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Godex.Auth;
-using Godex.Configuration;
-using Godex.Conversation;
-using Godex.Http;
-using Godex.Sse;
+using Godex.Core.Auth;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.Responses;
 using Microsoft.Extensions.Logging;
 
-namespace Godex.Backends.Codex;
+namespace Godex.Core.Backends.Codex;
 
 /// <summary>
 /// The ChatGPT Codex backend: <c>POST {base_url}/responses</c>, Responses-API SSE, stream only, authenticated with
@@ -21,7 +20,7 @@ namespace Godex.Backends.Codex;
 /// 2. POST /responses ── 429/5xx before the first byte: retried (Retry-After honoured)
 ///                    ── 401: forced refresh, one more try
 ///                    ── other non-2xx: one StreamErrorEvent with the upstream status and message
-/// 3. SSE → ResponsesStreamParser → canonical events; silence longer than IdleTimeout → 504
+/// 3. SSE → ResponsesStreamReader → canonical events; silence longer than IdleTimeout → 504
 /// </code>
 /// </remarks>
 public sealed partial class CodexBackend : IChatBackend
@@ -57,7 +56,7 @@ public sealed partial class CodexBackend : IChatBackend
     public IAsyncEnumerable<StreamEvent> StreamAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        byte[] body = CodexRequestTranslator.Translate(request, _options.DefaultInstructions);
+        byte[] body = ResponsesRequestWriter.Translate(request, _options.DefaultInstructions);
         return StreamCoreAsync(request, body, cancellationToken);
     }
 
@@ -86,7 +85,7 @@ public sealed partial class CodexBackend : IChatBackend
         using (response)
         {
             // 3. The stream: parsed into canonical events, cut on silence longer than IdleTimeout.
-            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response!, new ResponsesStreamParser(), "the Codex upstream", _options.IdleTimeout, _time, cancellationToken))
+            await foreach (StreamEvent streamEvent in UpstreamEventStream.ReadAsync(response!, new ResponsesStreamReader(), "the Codex upstream", _options.IdleTimeout, _time, cancellationToken))
             {
                 if (streamEvent is StreamErrorEvent { Error.Status: 504 })
                 {

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Godex.Buffers;
-using Godex.Conversation;
+using Godex.Core.Buffers;
+using Godex.Core.Conversation;
 
-namespace Godex.Backends.Codex;
+namespace Godex.Core.Backends.Codex;
 
 /// <summary>
 /// Same-dialect fast path: a Responses API request routed to the Codex backend is forwarded nearly verbatim

@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using Godex.Conversation;
+using Godex.Core.Conversation;
 
-namespace Godex.Backends.Codex;
+namespace Godex.Core.Backends.Codex;
 
 /// <summary>One whole server-sent event as the upstream sent it (terminating blank line included) and its type.</summary>
 /// <param name="Type">The <c>event:</c> name, else the data's <c>type</c>; empty when neither is there.</param>

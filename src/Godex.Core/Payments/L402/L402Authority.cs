@@ -1,9 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
-using Godex.Payments.Macaroons;
+using Godex.Core.Payments.Macaroons;
 
-namespace Godex.Payments.L402;
+namespace Godex.Core.Payments.L402;
 
 /// <summary>
 /// Mints L402 macaroons and checks L402 credentials (<c>Authorization: L402 &lt;macaroon&gt;:&lt;preimage hex&gt;</c>, or

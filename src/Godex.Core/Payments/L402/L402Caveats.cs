@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Godex.Payments.L402;
+namespace Godex.Core.Payments.L402;
 
 /// <summary>
 /// The first-party caveats godex mints and understands, in aperture's <c>name=value</c> style. A macaroon is valid

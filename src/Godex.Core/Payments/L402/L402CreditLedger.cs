@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Godex.Storage;
+using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace Godex.Payments.L402;
+namespace Godex.Core.Payments.L402;
 
 /// <summary>
 /// What each paid invoice bought and how much of it is spent: the double-spend guard of L402. The first request

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Godex.Payments.L402;
+namespace Godex.Core.Payments.L402;
 
 /// <summary>
 /// The identifier of an L402 macaroon, in the layout of Lightning Labs' aperture (and lsat-js): a big-endian uint16

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Godex.Auth;
+using Godex.Core.Auth;
 
-namespace Godex.Payments.L402;
+namespace Godex.Core.Payments.L402;
 
 /// <summary>
 /// The root keys godex signs macaroons with: the <c>--macaroon-key</c> JSON file (mode 0600, created with one key on

@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Godex.Configuration;
+using Godex.Core.Configuration;
 
-namespace Godex.Payments.Lnd;
+namespace Godex.Core.Payments.Lnd;
 
 /// <summary>
 /// An LND node over its REST API (the grpc-gateway of <c>lnrpc.Lightning</c>): <c>POST /v1/invoices</c> to issue an

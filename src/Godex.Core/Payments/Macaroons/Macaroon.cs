@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Godex.Payments.Macaroons;
+namespace Godex.Core.Payments.Macaroons;
 
 /// <summary>
 /// A macaroon (Birgisson et al., "Macaroons: Cookies with Contextual Caveats"), as libmacaroons, go-macaroon and the

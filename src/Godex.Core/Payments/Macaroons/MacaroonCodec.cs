@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace Godex.Payments.Macaroons;
+namespace Godex.Core.Payments.Macaroons;
 
 /// <summary>
 /// The binary v2 macaroon format (libmacaroons' <c>MACAROON_V2</c>, go-macaroon's and npm <c>macaroon</c>'s default):

@@ -2,14 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Godex.Auth;
-using Godex.Backends.Anthropic;
-using Godex.Configuration;
-using Godex.Conversation;
+using Godex.Core.Backends.Anthropic;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
 using Godex.TestUtilities;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Godex.Tests.Backends.Anthropic;
+namespace Godex.Core.Tests.Backends.Anthropic;
 
 public sealed class AnthropicBackendTests : IDisposable
 {

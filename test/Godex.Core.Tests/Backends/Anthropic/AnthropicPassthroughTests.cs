@@ -1,7 +1,7 @@
 using System.Text;
-using Godex.Backends.Anthropic;
+using Godex.Core.Backends.Anthropic;
 
-namespace Godex.Tests.Backends.Anthropic;
+namespace Godex.Core.Tests.Backends.Anthropic;
 
 public sealed class AnthropicPassthroughTests
 {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 
-namespace Godex.Tests.Backends.Anthropic;
+namespace Godex.Core.Tests.Backends.Anthropic;
 
 /// <summary>
 /// An in-test upstream: records every request (headers and body read eagerly) and answers with a delegate, so the

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Godex.Auth;
-using Godex.Backends.Codex;
-using Godex.Configuration;
-using Godex.Conversation;
+using Godex.Core.Backends.Codex;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Tests.Dialects.Responses;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Godex.Tests.Backends.Codex;
+namespace Godex.Core.Tests.Backends.Codex;
 
 public sealed class CodexBackendTests : IDisposable
 {
@@ -43,7 +43,7 @@ public sealed class CodexBackendTests : IDisposable
 
     private static HttpResponseMessage Stream() => new(HttpStatusCode.OK)
     {
-        Content = new ByteArrayContent(ResponsesStreamParserTests.O3FunctionCall()),
+        Content = new ByteArrayContent(ResponsesStreamReaderTests.O3FunctionCall()),
     };
 
     private static HttpResponseMessage Json(HttpStatusCode status, string body) => new(status)

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
-using Godex.Backends.Codex;
+using Godex.Core.Backends.Codex;
 
-namespace Godex.Tests.Backends.Codex;
+namespace Godex.Core.Tests.Backends.Codex;
 
 /// <summary>How a passed-through stream is cut into events, and where a relay may flush.</summary>
 public sealed class CodexPassthroughResponseTests

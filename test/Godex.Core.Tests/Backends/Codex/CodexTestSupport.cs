@@ -1,9 +1,9 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json.Nodes;
-using Godex.Configuration;
+using Godex.Core.Configuration;
 
-namespace Godex.Tests.Backends.Codex;
+namespace Godex.Core.Tests.Backends.Codex;
 
 /// <summary>Temp auth.json files, unsigned JWTs and a delegate HTTP handler for the Codex tests.</summary>
 internal static class CodexTestSupport

@@ -1,0 +1,293 @@
+using System.Text.Json;
+using Godex.Core.Conversation;
+
+namespace Godex.Core.Dialects.ChatCompletions;
+
+/// <summary>The fields every chunk of one chat completion repeats.</summary>
+internal readonly record struct ChatCompletionHeader(string Id, long Created, string Model);
+
+/// <summary>How the first (role) chunk looks; it depends on what the model says first, as in the recorded streams.</summary>
+internal enum RoleChunkShape
+{
+    /// <summary><c>{"role":"assistant","content":"","refusal":null}</c> (text follows).</summary>
+    Text,
+
+    /// <summary><c>{"role":"assistant","content":null}</c> (a tool call follows).</summary>
+    ToolCall,
+
+    /// <summary><c>{"role":"assistant","content":null,"refusal":""}</c> (a refusal follows).</summary>
+    Refusal,
+}
+
+/// <summary>
+/// Writes OpenAI Chat Completions JSON (chunks, completions, usage, errors) with a <see cref="Utf8JsonWriter"/>. The
+/// shapes copy the recorded gpt-4o streams in <c>wire-fixtures/openai-python-chat-recorded</c> key for key.
+/// </summary>
+internal static class ChatCompletionsJsonWriter
+{
+    public static void WriteRoleChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, RoleChunkShape shape)
+    {
+        WriteChunkStart(writer, header);
+        writer.WriteString("role"u8, "assistant"u8);
+        switch (shape)
+        {
+            case RoleChunkShape.Text:
+                writer.WriteString("content"u8, ""u8);
+                writer.WriteNull("refusal"u8);
+                break;
+            case RoleChunkShape.ToolCall:
+                writer.WriteNull("content"u8);
+                break;
+            case RoleChunkShape.Refusal:
+                writer.WriteNull("content"u8);
+                writer.WriteString("refusal"u8, ""u8);
+                break;
+        }
+
+        WriteChunkEnd(writer, finishReason: null);
+    }
+
+    public static void WriteContentChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text)
+    {
+        WriteChunkStart(writer, header);
+        writer.WriteString("content"u8, text);
+        WriteChunkEnd(writer, finishReason: null);
+    }
+
+    public static void WriteRefusalChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text)
+    {
+        WriteChunkStart(writer, header);
+        writer.WriteString("refusal"u8, text);
+        WriteChunkEnd(writer, finishReason: null);
+    }
+
+    /// <summary>The first delta of a call: <c>{"index":i,"id":"call_…","type":"function","function":{"name":"…","arguments":""}}</c>.</summary>
+    public static void WriteToolCallStartChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, int index, string callId, string name, ToolCallKind kind)
+    {
+        WriteChunkStart(writer, header);
+        writer.WriteStartArray("tool_calls"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("index"u8, index);
+        writer.WriteString("id"u8, callId);
+        if (kind == ToolCallKind.Custom)
+        {
+            writer.WriteString("type"u8, "custom"u8);
+            writer.WriteStartObject("custom"u8);
+            writer.WriteString("name"u8, name);
+            writer.WriteString("input"u8, ""u8);
+        }
+        else
+        {
+            writer.WriteString("type"u8, "function"u8);
+            writer.WriteStartObject("function"u8);
+            writer.WriteString("name"u8, name);
+            writer.WriteString("arguments"u8, ""u8);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        WriteChunkEnd(writer, finishReason: null);
+    }
+
+    /// <summary>A later delta of a call: <c>{"index":i,"function":{"arguments":"…"}}</c>.</summary>
+    public static void WriteToolCallArgumentsChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, int index, string delta, ToolCallKind kind)
+    {
+        WriteChunkStart(writer, header);
+        writer.WriteStartArray("tool_calls"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("index"u8, index);
+        if (kind == ToolCallKind.Custom)
+        {
+            writer.WriteStartObject("custom"u8);
+            writer.WriteString("input"u8, delta);
+        }
+        else
+        {
+            writer.WriteStartObject("function"u8);
+            writer.WriteString("arguments"u8, delta);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        WriteChunkEnd(writer, finishReason: null);
+    }
+
+    public static void WriteFinishChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, FinishReason finishReason)
+    {
+        WriteChunkStart(writer, header);
+        WriteChunkEnd(writer, finishReason.Value);
+    }
+
+    /// <summary>The <c>stream_options.include_usage</c> chunk: <c>choices: []</c> and the usage object.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, Usage usage)
+    {
+        WriteHeader(writer, header, "chat.completion.chunk"u8);
+        writer.WriteStartArray("choices"u8);
+        writer.WriteEndArray();
+        WriteUsage(writer, usage);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A whole non-streaming <c>chat.completion</c>.</summary>
+    public static void WriteCompletion(Utf8JsonWriter writer, in ChatCompletionHeader header, ChatResponse response)
+    {
+        WriteHeader(writer, header, "chat.completion"u8);
+        writer.WriteStartArray("choices"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("index"u8, 0);
+        writer.WriteStartObject("message"u8);
+        writer.WriteString("role"u8, "assistant"u8);
+        if (response.Text.Length > 0 || (response.ToolCalls.Count == 0 && response.Refusal is null))
+        {
+            writer.WriteString("content"u8, response.Text);
+        }
+        else
+        {
+            writer.WriteNull("content"u8);
+        }
+
+        if (response.Refusal is null)
+        {
+            writer.WriteNull("refusal"u8);
+        }
+        else
+        {
+            writer.WriteString("refusal"u8, response.Refusal);
+        }
+
+        if (response.ToolCalls.Count > 0)
+        {
+            writer.WriteStartArray("tool_calls"u8);
+            foreach (ToolCallPart call in response.ToolCalls)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id"u8, call.CallId);
+                if (call.Kind == ToolCallKind.Custom)
+                {
+                    writer.WriteString("type"u8, "custom"u8);
+                    writer.WriteStartObject("custom"u8);
+                    writer.WriteString("name"u8, call.Name);
+                    writer.WriteString("input"u8, call.Arguments);
+                }
+                else
+                {
+                    writer.WriteString("type"u8, "function"u8);
+                    writer.WriteStartObject("function"u8);
+                    writer.WriteString("name"u8, call.Name);
+                    writer.WriteString("arguments"u8, call.Arguments);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteStartArray("annotations"u8);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs"u8);
+        writer.WriteString("finish_reason"u8, response.FinishReason.Value);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        WriteUsage(writer, response.Usage);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>"usage": {...}</c> with the detail objects the current API returns.</summary>
+    public static void WriteUsage(Utf8JsonWriter writer, Usage usage)
+    {
+        writer.WriteStartObject("usage"u8);
+        writer.WriteNumber("prompt_tokens"u8, usage.InputTokens);
+        writer.WriteNumber("completion_tokens"u8, usage.OutputTokens);
+        writer.WriteNumber("total_tokens"u8, usage.TotalTokens);
+        writer.WriteStartObject("prompt_tokens_details"u8);
+        writer.WriteNumber("cached_tokens"u8, usage.CachedInputTokens);
+        writer.WriteNumber("audio_tokens"u8, 0);
+        writer.WriteEndObject();
+        writer.WriteStartObject("completion_tokens_details"u8);
+        writer.WriteNumber("reasoning_tokens"u8, usage.ReasoningTokens);
+        writer.WriteNumber("audio_tokens"u8, 0);
+        writer.WriteNumber("accepted_prediction_tokens"u8, 0);
+        writer.WriteNumber("rejected_prediction_tokens"u8, 0);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The OpenAI error body: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+    public static void WriteError(Utf8JsonWriter writer, BackendError error)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartObject("error"u8);
+        writer.WriteString("message"u8, error.Message);
+        writer.WriteString("type"u8, error.Type);
+        WriteStringOrNull(writer, "param"u8, error.Param);
+        WriteStringOrNull(writer, "code"u8, error.Code);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The in-band error sent once the stream has started: <c>{"error":{"message","type","code"}}</c>.</summary>
+    public static void WriteStreamError(Utf8JsonWriter writer, BackendError error)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartObject("error"u8);
+        writer.WriteString("message"u8, error.Message);
+        writer.WriteString("type"u8, error.Type);
+        WriteStringOrNull(writer, "code"u8, error.Code);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteHeader(Utf8JsonWriter writer, in ChatCompletionHeader header, ReadOnlySpan<byte> objectType)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, header.Id);
+        writer.WriteString("object"u8, objectType);
+        writer.WriteNumber("created"u8, header.Created);
+        writer.WriteString("model"u8, header.Model);
+        writer.WriteNull("system_fingerprint"u8);
+    }
+
+    private static void WriteChunkStart(Utf8JsonWriter writer, in ChatCompletionHeader header)
+    {
+        WriteHeader(writer, header, "chat.completion.chunk"u8);
+        writer.WriteStartArray("choices"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("index"u8, 0);
+        writer.WriteStartObject("delta"u8);
+    }
+
+    private static void WriteChunkEnd(Utf8JsonWriter writer, string? finishReason)
+    {
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs"u8);
+        if (finishReason is null)
+        {
+            writer.WriteNull("finish_reason"u8);
+        }
+        else
+        {
+            writer.WriteString("finish_reason"u8, finishReason);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

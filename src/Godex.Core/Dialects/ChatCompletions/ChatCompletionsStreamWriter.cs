@@ -1,0 +1,157 @@
+using System.Text;
+using Godex.Core.Conversation;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Dialects.ChatCompletions;
+
+/// <summary>
+/// Renders the canonical event stream of one turn as <c>chat.completion.chunk</c> SSE frames: a role chunk first,
+/// then content / refusal / tool-call deltas, a finish chunk, the optional <c>choices: []</c> usage chunk and
+/// <c>data: [DONE]</c>. Reasoning is not part of the Chat Completions API and is not rendered.
+/// </summary>
+internal sealed class ChatCompletionsStreamWriter
+{
+    private readonly SseWriter _sse;
+    private readonly ChatCompletionHeader _header;
+    private readonly bool _includeUsage;
+    private readonly Dictionary<int, ToolCallState> _calls = [];
+    private bool _roleSent;
+    private Usage _usage = Usage.Empty;
+
+    public ChatCompletionsStreamWriter(SseWriter sse, ChatCompletionHeader header, bool includeUsage)
+    {
+        _sse = sse;
+        _header = header;
+        _includeUsage = includeUsage;
+    }
+
+    /// <summary>True once the terminal frames (<c>[DONE]</c>) were written.</summary>
+    public bool IsCompleted { get; private set; }
+
+    /// <summary>Renders one event; returns true when it was terminal and the stream is finished.</summary>
+    public async ValueTask<bool> WriteAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
+    {
+        switch (streamEvent)
+        {
+            case TextDeltaEvent text:
+                await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
+                if (text.Text.Length > 0)
+                {
+                    await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteContentChunk(w, _header, text.Text), cancellationToken);
+                }
+
+                break;
+
+            case RefusalDeltaEvent refusal:
+                await EnsureRoleAsync(RoleChunkShape.Refusal, cancellationToken);
+                if (refusal.Text.Length > 0)
+                {
+                    await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteRefusalChunk(w, _header, refusal.Text), cancellationToken);
+                }
+
+                break;
+
+            case ToolCallStartedEvent started:
+                await StartCallAsync(started.Index, started.CallId, started.Name, started.Kind, cancellationToken);
+                break;
+
+            case ToolCallArgumentsDeltaEvent delta:
+                if (_calls.TryGetValue(delta.Index, out ToolCallState? state) && delta.Delta.Length > 0)
+                {
+                    state.Streamed.Append(delta.Delta);
+                    await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteToolCallArgumentsChunk(w, _header, delta.Index, delta.Delta, state.Kind), cancellationToken);
+                }
+
+                break;
+
+            case ToolCallCompletedEvent completed:
+                await CompleteCallAsync(completed, cancellationToken);
+                break;
+
+            case UsageEvent usage:
+                _usage = usage.Usage;
+                break;
+
+            case ResponseCompletedEvent completed:
+                if (completed.Usage != Usage.Empty)
+                {
+                    _usage = completed.Usage;
+                }
+
+                await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
+                await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteFinishChunk(w, _header, completed.FinishReason), cancellationToken);
+                if (_includeUsage)
+                {
+                    await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteUsageChunk(w, _header, _usage), cancellationToken);
+                }
+
+                await _sse.WriteDoneAsync(cancellationToken);
+                IsCompleted = true;
+                return true;
+
+            case StreamErrorEvent error:
+                await WriteErrorAsync(error.Error, cancellationToken);
+                return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends the stream with an in-band error frame and <c>[DONE]</c> (the status line is long gone).</summary>
+    public async ValueTask WriteErrorAsync(BackendError error, CancellationToken cancellationToken)
+    {
+        await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteStreamError(w, error), cancellationToken);
+        await _sse.WriteDoneAsync(cancellationToken);
+        IsCompleted = true;
+    }
+
+    private async ValueTask EnsureRoleAsync(RoleChunkShape shape, CancellationToken cancellationToken)
+    {
+        if (_roleSent)
+        {
+            return;
+        }
+
+        _roleSent = true;
+        await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteRoleChunk(w, _header, shape), cancellationToken);
+    }
+
+    private async ValueTask<ToolCallState> StartCallAsync(int index, string callId, string name, ToolCallKind kind, CancellationToken cancellationToken)
+    {
+        if (_calls.TryGetValue(index, out ToolCallState? existing))
+        {
+            return existing;
+        }
+
+        await EnsureRoleAsync(RoleChunkShape.ToolCall, cancellationToken);
+        var state = new ToolCallState(kind);
+        _calls[index] = state;
+        await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteToolCallStartChunk(w, _header, index, callId, name, kind), cancellationToken);
+        return state;
+    }
+
+    private async ValueTask CompleteCallAsync(ToolCallCompletedEvent completed, CancellationToken cancellationToken)
+    {
+        ToolCallPart call = completed.Call;
+        ToolCallState state = await StartCallAsync(completed.Index, call.CallId, call.Name, call.Kind, cancellationToken);
+
+        // The done snapshot is authoritative (godex 0.8.14: Codex may stream nothing, or only "{}", and put the real
+        // arguments in the snapshot). Send what the client has not seen yet; a snapshot that contradicts what was
+        // streamed cannot be taken back in this dialect, so it is left as streamed.
+        string streamed = state.Streamed.ToString();
+        string remainder = streamed.Length == 0
+            ? call.Arguments
+            : call.Arguments.StartsWith(streamed, StringComparison.Ordinal) ? call.Arguments[streamed.Length..] : "";
+        if (remainder.Length > 0)
+        {
+            state.Streamed.Append(remainder);
+            await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteToolCallArgumentsChunk(w, _header, completed.Index, remainder, state.Kind), cancellationToken);
+        }
+    }
+
+    private sealed class ToolCallState(ToolCallKind kind)
+    {
+        public ToolCallKind Kind { get; } = kind;
+        public StringBuilder Streamed { get; } = new();
+    }
+}

@@ -1,0 +1,20 @@
+using Godex.Core.Conversation;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Dialects;
+
+/// <summary>
+/// Turns one upstream dialect's SSE events into canonical <see cref="StreamEvent"/>s. A small state machine: feed it
+/// every event, then <see cref="Complete"/> when the body ends.
+/// </summary>
+internal interface IUpstreamStreamReader
+{
+    /// <summary>True once a terminal event (completed or error) has been produced.</summary>
+    bool IsCompleted { get; }
+
+    /// <summary>Adds the canonical events for one upstream event to <paramref name="output"/>.</summary>
+    void Feed(SseEvent sse, List<StreamEvent> output);
+
+    /// <summary>The body ended: adds an error when no terminal event was seen (a cut stream is never a success).</summary>
+    void Complete(List<StreamEvent> output);
+}

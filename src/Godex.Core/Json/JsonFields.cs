@@ -1,0 +1,115 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Godex.Core.Conversation;
+
+namespace Godex.Core.Json;
+
+/// <summary>
+/// Typed reads of request fields shared by the front-door parsers: a present value of the wrong JSON type throws
+/// <see cref="InvalidFieldException"/> with the field's path, which each parser turns into a 400 naming the field.
+/// </summary>
+internal static class JsonFields
+{
+    /// <summary>
+    /// The frame every front-door parser shares: malformed JSON and any <see cref="InvalidFieldException"/> thrown by
+    /// <paramref name="parseRoot"/> become a 400 <see cref="BackendError"/> naming the field.
+    /// </summary>
+    public static bool TryParse<TState, T>(
+        ReadOnlyMemory<byte> json,
+        JsonDocumentOptions options,
+        TState state,
+        Func<JsonElement, TState, T> parseRoot,
+        [NotNullWhen(true)] out T? result,
+        [NotNullWhen(false)] out BackendError? error)
+        where T : class
+    {
+        result = null;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, options);
+        }
+        catch (JsonException ex)
+        {
+            error = BackendError.InvalidRequest("invalid JSON: " + ex.Message);
+            return false;
+        }
+
+        using (document)
+        {
+            try
+            {
+                result = parseRoot(document.RootElement, state);
+                error = null;
+                return true;
+            }
+            catch (InvalidFieldException ex)
+            {
+                error = BackendError.InvalidRequest(ex.Message, ex.Param);
+                return false;
+            }
+        }
+    }
+
+    public static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
+        element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    public static void RequireKind(JsonElement element, JsonValueKind kind, string path, string expected)
+    {
+        if (element.ValueKind != kind)
+        {
+            throw new InvalidFieldException(path, $"{path}: expected {expected}");
+        }
+    }
+
+    public static string? OptionalString(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new InvalidFieldException(path, path + ": expected a string");
+    }
+
+    public static bool? OptionalBool(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new InvalidFieldException(path, path + ": expected a boolean"),
+        };
+    }
+
+    public static int? OptionalInt(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
+            ? result
+            : throw new InvalidFieldException(path, path + ": expected an integer");
+    }
+
+    public static double? OptionalDouble(JsonElement element, string name, string path)
+    {
+        if (!TryGetNonNull(element, name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : throw new InvalidFieldException(path, path + ": expected a number");
+    }
+}

@@ -1,0 +1,359 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.ChatCompletions;
+using Godex.Core.Keys;
+using Godex.Core.Limits;
+using Godex.Core.Metering;
+using Godex.Core.Payments.L402;
+using Godex.Server.Metering;
+using Godex.Server.Payments;
+using Godex.Server.Results;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server.Access;
+
+/// <summary>
+/// Client-key authentication, limits and metering for every <c>/v1/*</c> request (other paths, <c>/health</c>, are
+/// open). The key may come as <c>Authorization: Bearer &lt;key&gt;</c> (OpenAI SDKs) or <c>x-api-key</c> (Anthropic SDKs).
+/// <list type="bullet">
+/// <item>The static <see cref="ProxyOptions.ApiKey"/> is accepted as key id <c>static</c>, without limits.</item>
+/// <item>Keys from the key store (<see cref="KeyCache"/>) are checked in memory; revoked, expired, rotated-away and
+/// unknown keys get 401. A key is required once <c>--api-key</c> is set or the store holds any usable key, unless
+/// <see cref="ProxyOptions.AllowAnyKey"/>.</item>
+/// <item>Store keys pass <see cref="KeyLimiter"/>: a refusal is a 429 with <c>Retry-After</c> from the real refill or
+/// reset time; allowed responses carry <c>x-ratelimit-*</c> headers.</item>
+/// <item>With <c>proxy.payments</c>, a request without a key gets a 402 challenge and <c>Authorization: L402 …</c> pays
+/// (<see cref="L402Gate"/>, natively; <see cref="TokenMeterGate"/>, through the original's token-meter).</item>
+/// <item>Every request that passes authentication gets a <see cref="RequestUsage"/> and leaves exactly one ledger row.</item>
+/// </list>
+/// Errors use the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere. Keys are never logged.
+/// </summary>
+public sealed partial class ClientKeyMiddleware
+{
+    public const string StaticKeyId = "static";
+    public const string AnonymousKeyId = "anonymous";
+
+    private readonly RequestDelegate _next;
+    private readonly GodexOptions _options;
+    private readonly ILogger<ClientKeyMiddleware> _logger;
+    private readonly KeyCache? _keys;
+    private readonly KeyLimiter? _limiter;
+    private readonly IUsageRecorder? _recorder;
+    private readonly TimeProvider _time;
+    private readonly L402Gate? _l402;
+    private readonly TokenMeterGate? _tokenMeter;
+
+    public ClientKeyMiddleware(RequestDelegate next, GodexOptions options, ILogger<ClientKeyMiddleware> logger, IServiceProvider services)
+    {
+        _next = next;
+        _options = options;
+        _logger = logger;
+        _keys = services.GetService<KeyCache>();
+        _limiter = services.GetService<KeyLimiter>();
+        _recorder = services.GetService<IUsageRecorder>();
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _l402 = services.GetService<L402Gate>();
+        _tokenMeter = services.GetService<TokenMeterGate>();
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        PathString path = context.Request.Path;
+        if (path.StartsWithSegments(PricingEndpoints.Path))
+        {
+            // The price list is public (a client reads it before paying); with token-meter it is that service's.
+            return _tokenMeter is not null && HttpMethods.IsGet(context.Request.Method) ? _tokenMeter.PricingAsync(context) : _next(context);
+        }
+
+        if (!path.StartsWithSegments("/v1"))
+        {
+            return _next(context);
+        }
+
+        long started = _time.GetTimestamp();
+        ProxyOptions proxy = _options.Proxy;
+        string? presented = PresentedKey(context.Request);
+        if (_l402 is not null)
+        {
+            string? authorization = context.Request.Headers.Authorization;
+            if (L402Authority.IsL402(authorization))
+            {
+                return PaidAsync(context, authorization!, started);
+            }
+
+            if (presented is null)
+            {
+                return _l402.ChallengeAsync(context, "this proxy sells access over Lightning (L402)");
+            }
+        }
+        else if (_tokenMeter is not null)
+        {
+            if (L402Authority.IsL402(context.Request.Headers.Authorization))
+            {
+                return _tokenMeter.RedeemAsync(context);
+            }
+
+            if (presented is null)
+            {
+                return _tokenMeter.ChallengeAsync(context, "issue_key", null, null);
+            }
+        }
+
+        string keyId = AnonymousKeyId;
+        ClientKey? key = null;
+        if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeyEquals(presented, proxy.ApiKey))
+        {
+            keyId = StaticKeyId;
+        }
+        else
+        {
+            KeyStatus status = presented is not null && _keys is not null ? _keys.Authenticate(presented, out key) : KeyStatus.Unknown;
+            bool required = !proxy.AllowAnyKey && (!string.IsNullOrEmpty(proxy.ApiKey) || (_keys?.HasUsableKeys ?? false));
+            if (status == KeyStatus.Valid)
+            {
+                keyId = key!.Id;
+            }
+            else if (required)
+            {
+                return RejectAsync(context, presented, status);
+            }
+            else
+            {
+                key = null;
+            }
+        }
+
+        if (key is null || _limiter is null)
+        {
+            return RunAsync(context, new RequestUsage(keyId, key, started), acquired: false);
+        }
+
+        key = _keys!.Get(key.Id) ?? key;
+        LimitDecision decision = _limiter.TryAcquire(key);
+        WriteRateHeaders(context.Response, decision);
+        var usage = new RequestUsage(keyId, key, started);
+        if (!decision.IsAllowed)
+        {
+            return RefuseAsync(context, usage, decision);
+        }
+
+        return RunAsync(context, usage, acquired: true);
+    }
+
+    /// <summary>An L402 request: verified and funded → served and charged; used up → a new 402; invalid → 401.</summary>
+    private async Task PaidAsync(HttpContext context, string authorization, long started)
+    {
+        L402Gate.Session? session = _l402!.Authenticate(authorization, out BackendError? error);
+        if (error is not null)
+        {
+            context.Response.Headers.WWWAuthenticate = "L402";
+            await WriteErrorAsync(context, error);
+            return;
+        }
+
+        if (session is null)
+        {
+            await _l402.ChallengeAsync(context, "the credit this token bought is used up; pay a new invoice to top up");
+            return;
+        }
+
+        var usage = new RequestUsage(session.Identifier.KeyId, L402Gate.KeyOf(session), started) { PaidWithL402 = true };
+        try
+        {
+            await RunAsync(context, usage, acquired: false);
+        }
+        finally
+        {
+            _l402.Charge(session, usage);
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
+    {
+        context.Features.Set(usage);
+        try
+        {
+            await _next(context);
+        }
+        finally
+        {
+            if (acquired)
+            {
+                _limiter!.Release(usage.KeyId);
+            }
+
+            Record(context, usage);
+        }
+    }
+
+    private async Task RefuseAsync(HttpContext context, RequestUsage usage, LimitDecision decision)
+    {
+        if (_tokenMeter is not null && decision.Verdict == LimitVerdict.Balance)
+        {
+            // The original's top-up: the key's paid balance is spent, token-meter sells more.
+            try
+            {
+                await _tokenMeter.ChallengeAsync(context, "topup", usage.KeyId, null);
+            }
+            finally
+            {
+                Record(context, usage);
+            }
+
+            return;
+        }
+
+        long seconds = Math.Max(1, (long)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        (string message, string code) = decision.Verdict switch
+        {
+            LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestLimit}). Retry after {seconds} s.", "rate_limit_exceeded"),
+            LimitVerdict.Concurrency => ($"Too many concurrent requests for this API key (limit {usage.Key!.MaxConcurrent}). Retry after {seconds} s.", "concurrency_limit_exceeded"),
+            LimitVerdict.Quota => ($"Token quota of this API key used up ({usage.Key!.QuotaTokens} tokens per window). It resets in {seconds} s.", "quota_exceeded"),
+            _ => ($"Token balance of this API key used up. It is topped up in {seconds} s.", "insufficient_quota"),
+        };
+        Log.Refused(_logger, usage.KeyId, decision.Verdict, seconds);
+        var error = new BackendError(StatusCodes.Status429TooManyRequests, BackendErrorTypes.RateLimit, message) { Code = code };
+        try
+        {
+            await WriteErrorAsync(context, error);
+        }
+        finally
+        {
+            Record(context, usage);
+        }
+    }
+
+    private void Record(HttpContext context, RequestUsage usage)
+    {
+        if (_recorder is null)
+        {
+            return;
+        }
+
+        Usage tokens = usage.Final;
+        int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+        _recorder.Record(new UsageRecord(
+            _time.GetUtcNow(),
+            usage.KeyId,
+            usage.Model,
+            usage.Backend,
+            usage.Account,
+            tokens.InputTokens,
+            tokens.OutputTokens,
+            tokens.CachedInputTokens,
+            tokens.ReasoningTokens,
+            _time.GetElapsedTime(usage.StartTimestamp),
+            status,
+            context.TraceIdentifier,
+            context.Request.Path.Value ?? ""));
+    }
+
+    private Task RejectAsync(HttpContext context, string? presented, KeyStatus status)
+    {
+        string reason = presented is null ? "missing" : status switch
+        {
+            KeyStatus.Revoked => "revoked",
+            KeyStatus.Expired => "expired",
+            _ => "invalid",
+        };
+        Log.Rejected(_logger, context.Request.Path, reason);
+        string message = reason switch
+        {
+            "missing" => "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
+            "revoked" => "This API key has been revoked.",
+            "expired" => "This API key has expired.",
+            _ => "Incorrect API key provided.",
+        };
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        var error = new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, message) { Code = "invalid_api_key" };
+        return WriteErrorAsync(context, error);
+    }
+
+    /// <summary>An error in the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere.</summary>
+    internal static Task WriteErrorAsync(HttpContext context, BackendError error)
+    {
+        if (context.Request.Path.StartsWithSegments("/v1/messages"))
+        {
+            return JsonResponse.WriteAsync(context, error.Status, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "error"u8);
+                writer.WriteStartObject("error"u8);
+                writer.WriteString("type"u8, error.Type);
+                writer.WriteString("message"u8, error.Message);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            });
+        }
+
+        return JsonResponse.WriteAsync(context, error.Status, writer => ChatCompletionsJsonWriter.WriteError(writer, error));
+    }
+
+    private static void WriteRateHeaders(HttpResponse response, LimitDecision decision)
+    {
+        IHeaderDictionary headers = response.Headers;
+        if (decision.RequestLimit is { } limit)
+        {
+            headers["x-ratelimit-limit-requests"] = limit.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-requests"] = decision.RequestsRemaining.GetValueOrDefault().ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-reset-requests"] = Duration(decision.RequestsReset.GetValueOrDefault());
+        }
+
+        if (decision.TokenLimit is { } tokens)
+        {
+            headers["x-ratelimit-limit-tokens"] = tokens.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-tokens"] = decision.TokensRemaining.GetValueOrDefault().ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-reset-tokens"] = Duration(decision.TokensReset.GetValueOrDefault());
+        }
+    }
+
+    /// <summary>OpenAI's format: seconds with up to three decimals and an <c>s</c> (<c>0.5s</c>, <c>86400s</c>).</summary>
+    private static string Duration(TimeSpan value) =>
+        Math.Round(Math.Max(0, value.TotalSeconds), 3).ToString("0.###", CultureInfo.InvariantCulture) + "s";
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        string? authorization = request.Headers.Authorization;
+        if (!string.IsNullOrEmpty(authorization) && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            string token = authorization["Bearer ".Length..].Trim();
+            if (token.Length > 0)
+            {
+                return token;
+            }
+        }
+
+        string? apiKey = request.Headers["x-api-key"];
+        return string.IsNullOrEmpty(apiKey) ? null : apiKey.Trim();
+    }
+
+    /// <summary>
+    /// Constant-time comparison. Both sides are hashed first so that the comparison length (and its time) says
+    /// nothing about the configured key's length.
+    /// </summary>
+    internal static bool KeyEquals(string presented, string expected)
+    {
+        Span<byte> presentedHash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> expectedHash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedHash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(expected), expectedHash);
+        return CryptographicOperations.FixedTimeEquals(presentedHash, expectedHash);
+    }
+
+    // Next event id: 1302.
+    private static partial class Log
+    {
+        [LoggerMessage(1300, LogLevel.Information, "Rejected {Path}: {Reason} client key", EventName = "ClientKeyRejected")]
+        public static partial void Rejected(ILogger logger, PathString path, string reason);
+
+        [LoggerMessage(1301, LogLevel.Information, "Refused a request of key {KeyId}: {Verdict} limit, retry after {Seconds} s", EventName = "ClientKeyLimited")]
+        public static partial void Refused(ILogger logger, string keyId, LimitVerdict verdict, long seconds);
+    }
+}

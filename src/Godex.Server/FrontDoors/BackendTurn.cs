@@ -1,0 +1,70 @@
+using Godex.Core.Conversation;
+using Godex.Core.Routing;
+using Godex.Server.Metering;
+using Microsoft.AspNetCore.Http;
+
+namespace Godex.Server.FrontDoors;
+
+/// <summary>
+/// One backend call as every front door starts it: the routed request goes to the backend (its events observed for
+/// the usage ledger) and the stream is read up to the first content event, because until then a front door can still
+/// answer with a real HTTP status instead of an in-band error.
+/// </summary>
+internal sealed class BackendTurn : IAsyncDisposable
+{
+    private BackendTurn(IAsyncEnumerator<StreamEvent> events, StreamEvent? first, string model, string? upstreamId)
+    {
+        Events = events;
+        First = first;
+        Model = model;
+        UpstreamId = upstreamId;
+    }
+
+    /// <summary>The rest of the stream, after <see cref="First"/>. Disposing the turn disposes it (and cancels the upstream).</summary>
+    public IAsyncEnumerator<StreamEvent> Events { get; }
+
+    /// <summary>The first event after the start; a <see cref="StreamErrorEvent"/> when the upstream refused; null when the stream ended first.</summary>
+    public StreamEvent? First { get; }
+
+    /// <summary>The model that answers: the upstream's own name for it when it said, else the routed one.</summary>
+    public string Model { get; }
+
+    /// <summary>The upstream's response id, when it gave one.</summary>
+    public string? UpstreamId { get; }
+
+    public static async Task<BackendTurn> StartAsync(HttpContext context, ModelRoute route, ChatRequest request)
+    {
+        CancellationToken aborted = context.RequestAborted;
+        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
+        IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
+        try
+        {
+            string model = route.Model;
+            string? upstreamId = null;
+            while (await enumerator.MoveNextAsync())
+            {
+                if (enumerator.Current is ResponseStartedEvent started)
+                {
+                    model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
+                    upstreamId = started.ResponseId;
+                    continue;
+                }
+
+                return new BackendTurn(enumerator, enumerator.Current, model, upstreamId);
+            }
+
+            return new BackendTurn(enumerator, null, model, upstreamId);
+        }
+        catch
+        {
+            await enumerator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The 502 every front door answers when the backend's stream stopped without a terminal event.</summary>
+    public static BackendError EndedEarly { get; } =
+        new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
+
+    public ValueTask DisposeAsync() => Events.DisposeAsync();
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using Godex.Core.Backends.Anthropic;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects.Messages;
+using Godex.Core.Routing;
+using Godex.Core.Tokens;
+using Godex.Server.FrontDoors.ChatCompletions;
+using Godex.Server.Results;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godex.Server.FrontDoors.Messages;
+
+/// <summary>
+/// <c>POST /v1/messages/count_tokens</c>: forwarded to Anthropic for Claude models (the exact count); for models of
+/// other backends, the count of the real <c>o200k_base</c> tokenizer with OpenAI's framing rules
+/// (<see cref="PromptTokenCount"/>), the same one <c>message_start</c> reports before the upstream has.
+/// </summary>
+internal static class CountTokensEndpoint
+{
+    public const string Path = "/v1/messages/count_tokens";
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        IServiceProvider services = context.RequestServices;
+        var router = services.GetRequiredService<ModelRouter>();
+        var options = services.GetRequiredService<GodexOptions>();
+        (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);
+        if (bodyError is not null)
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, bodyError);
+            return;
+        }
+
+        string? model = MessagesRequestReader.PeekRouting(body.Span).Model;
+        if (model is null)
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, BackendError.InvalidRequest("model: required, a string", "model"));
+            return;
+        }
+
+        if (!router.TryResolve(model, out ModelRoute? route))
+        {
+            BackendError notFound = ChatCompletionsEndpoints.ModelNotFound(model, router, options);
+            await MessagesEndpoints.WriteErrorAsync(context, notFound with { Type = BackendErrorTypes.NotFound });
+            return;
+        }
+
+        if (route.Backend is AnthropicBackend anthropic)
+        {
+            await MessagesPassthrough.HandleAsync(context, anthropic, route.Model, body, Path);
+            return;
+        }
+
+        // count_tokens bodies carry no max_tokens; the Messages parser requires one, so lend it a placeholder.
+        byte[] parseable = WithPlaceholderMaxTokens(body.Span);
+        if (!MessagesRequestReader.TryParseRequest(parseable, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
+        {
+            await MessagesEndpoints.WriteErrorAsync(context, parseError);
+            return;
+        }
+
+        long tokens = PromptTokenCount.Count(request);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("input_tokens"u8, tokens);
+            w.WriteEndObject();
+        });
+    }
+
+    private static byte[] WithPlaceholderMaxTokens(ReadOnlySpan<byte> body)
+    {
+        int brace = body.IndexOf((byte)'{');
+        if (brace < 0)
+        {
+            return body.ToArray();
+        }
+
+        byte[] insert = Encoding.UTF8.GetBytes("\"max_tokens\":1,");
+        byte[] result = new byte[body.Length + insert.Length];
+        body[..(brace + 1)].CopyTo(result);
+        insert.CopyTo(result.AsSpan(brace + 1));
+        body[(brace + 1)..].CopyTo(result.AsSpan(brace + 1 + insert.Length));
+        return result;
+    }
+}

@@ -1,0 +1,326 @@
+using Godex.Composition;
+using Godex.Core;
+using Godex.Core.Backends;
+using Godex.Core.Configuration;
+using Godex.Core.Keys;
+using Godex.Core.Limits;
+using Godex.Core.Metering;
+using Godex.Core.Routing;
+using Godex.Core.Storage;
+using Godex.Server.Access;
+using Godex.Server.Admin;
+using Godex.Server.FrontDoors.ChatCompletions;
+using Godex.Server.FrontDoors.Messages;
+using Godex.Server.FrontDoors.Models;
+using Godex.Server.FrontDoors.Responses;
+using Godex.Server.Payments;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server.Hosting;
+
+/// <summary>
+/// The composition root of <c>godex proxy</c>: decides between real backends and the built-in simulator, builds
+/// the providers and the router, and hosts the front doors on Kestrel. Tests start the same app on 127.0.0.1:0.
+/// </summary>
+/// <remarks>
+/// <code>
+/// client ─► Kestrel ─► ClientKeyMiddleware ─► endpoint (dialect) ─► ModelRouter ─► IChatBackend ─► upstream
+///                                                                                                 (or the simulator)
+/// </code>
+/// </remarks>
+public sealed partial class GodexApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SimulatedUpstream? _simulator;
+
+    private GodexApp(WebApplication app, Uri baseUrl, SimulatedUpstream? simulator)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        _simulator = simulator;
+    }
+
+    /// <summary>The address the proxy really listens on (the port is resolved when 0 was asked for).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The simulator serving as upstream, when godex runs in simulator mode.</summary>
+    public Uri? SimulatorUrl => _simulator?.BaseUrl;
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Builds and starts the proxy. <paramref name="options"/> is final (defaults, file, environment and flags applied);
+    /// in simulator mode its backend URLs and credentials are pointed at the simulator.
+    /// </summary>
+    public static async Task<GodexApp> StartAsync(
+        GodexOptions options,
+        IReadOnlyCollection<string> configWarnings,
+        CancellationToken cancellationToken,
+        Action<ILoggingBuilder>? configureLogging = null,
+        TimeProvider? timeProvider = null)
+    {
+        ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
+        if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
+        {
+            throw new GodexStartupException(
+                $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
+        }
+
+        EnsureThreadPoolHeadroom();
+        GodexDatabase? database = null;
+        if (!IsOff(options.Proxy.Database))
+        {
+            try
+            {
+                database = GodexDatabase.Open(options.Proxy.Database, timeProvider ?? TimeProvider.System);
+            }
+            catch (StorageException ex)
+            {
+                throw new GodexStartupException(ex.Message, ex);
+            }
+        }
+
+        string? adminSocket = database is not null && !IsOff(options.Proxy.AdminSocket) ? GodexDatabase.ExpandHome(options.Proxy.AdminSocket) : null;
+        if (adminSocket is not null)
+        {
+            PrepareSocket(adminSocket);
+        }
+
+        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken);
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts an Activity and a log scope for every request whenever this category is enabled at any level:
+        // ~2 % of the CPU in bench (a), for request-start/finish lines that are Information (filtered anyway). Failures
+        // are logged by Kestrel's own category.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
+            kestrel.Listen(listen.Address, listen.Port);
+            if (adminSocket is not null)
+            {
+                kestrel.ListenUnixSocket(adminSocket);
+            }
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Proxy);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
+        builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
+        if (database is not null)
+        {
+            AddState(builder.Services, database, options.Proxy);
+        }
+
+        if (options.Proxy.Payments.Enabled)
+        {
+            PaymentsSetup.Add(builder.Services, options.Proxy.Payments, database, timeProvider ?? TimeProvider.System);
+        }
+
+        // Without a database (proxy.database: off) previous_response_id still works within the process.
+        builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
+
+        WebApplication app = builder.Build();
+        ConfigurePipeline(app, options);
+
+        try
+        {
+            if (app.Services.GetService<KeyCache>() is { } keys)
+            {
+                await keys.StartAsync(cancellationToken);
+            }
+
+            await app.StartAsync(cancellationToken);
+            if (adminSocket is not null && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        catch (StorageException ex)
+        {
+            await app.DisposeAsync();
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync();
+            }
+
+            throw new GodexStartupException(ex.Message, ex);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync();
+            }
+
+            throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
+        }
+
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
+        var godex = new GodexApp(app, new Uri(address), simulator);
+        godex.LogStartup(options, configWarnings);
+        return godex;
+    }
+
+    /// <summary>
+    /// At least <see cref="MinWorkerThreads"/> thread-pool workers from the start. On one core (a container limit, or
+    /// <c>taskset</c>) the pool starts with one worker and adds more only after it sees no progress for ~0.5 s, so a
+    /// worker busy with SQLite (the usage ledger's batch, the key store's poll) stalled every request behind it: bench
+    /// (a)/(c) pinned to one CPU showed p99 at c=64 of 0.5–1.4 s in some runs, ~10 ms with this headroom.
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        if (workers < MinWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(MinWorkerThreads, completionPorts);
+        }
+    }
+
+    private const int MinWorkerThreads = 4;
+
+    private static void ConfigurePipeline(WebApplication app, GodexOptions options)
+    {
+        if (options.Proxy.LogRequests)
+        {
+            app.UseMiddleware<RequestLogMiddleware>();
+        }
+
+        app.UseMiddleware<ClientKeyMiddleware>();
+        app.MapHealth();
+        app.MapModels();
+        app.MapChatCompletions();
+        app.MapMessages();
+        app.MapResponses();
+        app.MapPricing(options.Proxy.Payments);
+        app.MapAdmin();
+    }
+
+    private static bool IsOff(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Keys, limits, the usage ledger and stored responses on the database. The ledger writer flushes on shutdown
+    /// (the container disposes it after the server stopped).
+    /// </summary>
+    private static void AddState(IServiceCollection services, GodexDatabase database, ProxyOptions proxy)
+    {
+        services.AddSingleton(database);
+        services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IUsageLedger>(new SqliteUsageLedger(database));
+        services.AddSingleton<IResponseStore>(sp => new SqliteResponseStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new KeyCache(sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyCache>()));
+        services.AddSingleton(sp =>
+        {
+            IUsageLedger ledger = sp.GetRequiredService<IUsageLedger>();
+            RateSpec? rate = proxy.DefaultRate is { } text ? RateSpec.Parse(text) : null;
+            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince);
+        });
+        services.AddSingleton<IUsageRecorder>(sp =>
+        {
+            KeyCache keys = sp.GetRequiredService<KeyCache>();
+            return new UsageLedgerWriter(
+                sp.GetRequiredService<IUsageLedger>(),
+                sp.GetRequiredService<KeyLimiter>(),
+                keys.RefreshIfChanged,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>());
+        });
+    }
+
+    private static void PrepareSocket(string path)
+    {
+        string? directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        if (File.Exists(path))
+        {
+            File.Delete(path); // a stale socket from a previous run; a live proxy on it would fail to listen on its port anyway
+        }
+    }
+
+    private void LogStartup(GodexOptions options, IReadOnlyCollection<string> configWarnings)
+    {
+        ILogger logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("godex");
+        foreach (string warning in configWarnings)
+        {
+            Log.ConfigWarning(logger, warning);
+        }
+
+        Log.Listening(logger, GodexVersion.Current, BaseUrl);
+        if (string.IsNullOrEmpty(options.Proxy.ApiKey))
+        {
+            Log.NoClientKey(logger);
+        }
+
+        if (_simulator is not null)
+        {
+            Log.SimulatorMode(logger, _simulator.BaseUrl);
+            return;
+        }
+
+        foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
+        {
+            string description = BackendFactory.Describe(backend.Name, options);
+            Log.Backend(logger, backend.Name, description);
+        }
+    }
+
+    /// <summary>Runs until the process is asked to stop (Ctrl+C, SIGTERM) or <paramref name="cancellationToken"/> fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+    }
+
+    // EventIds 1-5; next free: 6.
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "Listening", Level = LogLevel.Information, Message = "godex {Version} listening on {Url}")]
+        public static partial void Listening(ILogger logger, string version, Uri url);
+
+        [LoggerMessage(EventId = 2, EventName = "SimulatorMode", Level = LogLevel.Warning, Message = "No Codex or Claude login found: serving every model from the built-in simulator at {Url} (answers are simulated). Log in with `codex login` or `claude`, or set an API key, to use real backends; --simulator off disables this.")]
+        public static partial void SimulatorMode(ILogger logger, Uri url);
+
+        [LoggerMessage(EventId = 3, EventName = "Backend", Level = LogLevel.Information, Message = "backend {Name}: {Description}")]
+        public static partial void Backend(ILogger logger, string name, string description);
+
+        [LoggerMessage(EventId = 4, EventName = "NoClientKey", Level = LogLevel.Information, Message = "no client key configured: any local client is accepted (set --api-key to require one)")]
+        public static partial void NoClientKey(ILogger logger);
+
+        [LoggerMessage(EventId = 5, EventName = "ConfigWarning", Level = LogLevel.Warning, Message = "config: {Warning}")]
+        public static partial void ConfigWarning(ILogger logger, string warning);
+    }
+}

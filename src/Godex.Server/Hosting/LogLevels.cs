@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Server.Hosting;
+
+internal static class LogLevels
+{
+    /// <summary>Maps <c>proxy.log_level</c> (already validated) to a <see cref="LogLevel"/>.</summary>
+    public static LogLevel Parse(string level) => level switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+}

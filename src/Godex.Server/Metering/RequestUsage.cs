@@ -1,0 +1,156 @@
+using Godex.Core.Conversation;
+using Godex.Core.Keys;
+using Godex.Server.Access;
+using Microsoft.AspNetCore.Http;
+
+namespace Godex.Server.Metering;
+
+/// <summary>
+/// <para>
+/// The usage-recording hook for front doors. <see cref="ClientKeyMiddleware"/> attaches one to every <c>/v1</c>
+/// request and, when the request ends (success, error, refusal, client gone), writes exactly one ledger row through
+/// <see cref="Godex.Core.Metering.IUsageRecorder"/> with the key, the status, the latency and the request id. A front door
+/// only reports what it learns, from anywhere in its handler:
+/// </para>
+/// <code>
+/// BackendError? denied = RequestUsage.CheckModel(context, route.Model);   // the key's model allow-list (403)
+/// RequestUsage.Report(context, route.Model, route.Backend.Name);          // once routed
+/// RequestUsage.Report(context, route.Model, route.Backend.Name, usage);   // each time usage arrives (last wins)
+/// </code>
+/// <para>
+/// Report the usage of <see cref="UsageEvent"/> and <see cref="ResponseCompletedEvent"/> as they pass (stream or
+/// not), so a stream the client cuts still records the usage seen so far. Both calls are cheap, never throw and do
+/// nothing when no middleware is in the pipeline.
+/// </para>
+/// </summary>
+public sealed class RequestUsage
+{
+    internal RequestUsage(string keyId, ClientKey? key, long startTimestamp)
+    {
+        KeyId = keyId;
+        Key = key;
+        StartTimestamp = startTimestamp;
+    }
+
+    /// <summary>The key the request authenticated with: <c>key_...</c>, <c>static</c> (<c>--api-key</c>) or <c>anonymous</c>.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The stored key, when the request used one.</summary>
+    public ClientKey? Key { get; }
+
+    /// <summary>True when the request is paid with an L402 token (<see cref="Key"/> then carries its model caveat).</summary>
+    internal bool PaidWithL402 { get; init; }
+
+    internal long StartTimestamp { get; }
+
+    public string Model { get; private set; } = "";
+
+    public string Backend { get; private set; } = "";
+
+    public string? Account { get; private set; }
+
+    public Usage Usage { get; private set; } = Usage.Empty;
+
+    /// <summary>Characters of output streamed so far: the estimate (4 per token) when a cut stream got no usage.</summary>
+    internal long OutputCharacters { get; private set; }
+
+    /// <summary>
+    /// What the ledger records: the upstream's usage when it reported any, else (a stream cut before the upstream's
+    /// final count) an estimate of the output streamed so far.
+    /// </summary>
+    internal Usage Final => Usage != Usage.Empty || OutputCharacters == 0
+        ? Usage
+        : new Usage { OutputTokens = (OutputCharacters + 3) / 4 };
+
+    /// <summary>The request's record, or null outside the middleware.</summary>
+    public static RequestUsage? Of(HttpContext context) => context?.Features.Get<RequestUsage>();
+
+    /// <summary>Records the model and backend (and, when given, the latest usage) of the request.</summary>
+    public static void Report(HttpContext context, string model, string backend, Usage? usage = null, string? account = null)
+    {
+        if (Of(context) is not { } record)
+        {
+            return;
+        }
+
+        record.Model = model ?? record.Model;
+        record.Backend = backend ?? record.Backend;
+        record.Account = account ?? record.Account;
+        if (usage is not null && usage != Usage.Empty)
+        {
+            record.Usage = usage;
+        }
+    }
+
+    /// <summary>Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>); other events are ignored.</summary>
+    public static void Observe(HttpContext context, StreamEvent streamEvent)
+    {
+        if (Of(context) is not { } record)
+        {
+            return;
+        }
+
+        switch (streamEvent)
+        {
+            case UsageEvent { Usage: var usage } when usage != Usage.Empty:
+                record.Usage = usage;
+                break;
+            case ResponseCompletedEvent { Usage: var usage } when usage != Usage.Empty:
+                record.Usage = usage;
+                break;
+            case TextDeltaEvent text:
+                record.OutputCharacters += text.Text.Length;
+                break;
+            case ReasoningDeltaEvent reasoning:
+                record.OutputCharacters += reasoning.Text.Length;
+                break;
+            case ToolCallArgumentsDeltaEvent arguments:
+                record.OutputCharacters += arguments.Delta.Length;
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The backend's events, each observed (<see cref="Observe(HttpContext, StreamEvent)"/>) as it passes: wrap a
+    /// backend stream once, right after routing, and every front door records usage the same way. Disposing the
+    /// wrapper disposes the backend stream.
+    /// </summary>
+    public static async IAsyncEnumerable<StreamEvent> Observe(
+        HttpContext context,
+        IAsyncEnumerable<StreamEvent> events,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (StreamEvent streamEvent in events.WithCancellation(cancellationToken))
+        {
+            Observe(context, streamEvent);
+            yield return streamEvent;
+        }
+    }
+
+    /// <summary>
+    /// Null when the request's key may use <paramref name="model"/>; otherwise a 403 <c>permission_error</c> for the
+    /// front door to send in its dialect.
+    /// </summary>
+    public static BackendError? CheckModel(HttpContext context, string model)
+    {
+        if (Of(context)?.Key is not { } key || key.AllowsModel(model))
+        {
+            return null;
+        }
+
+        if (Of(context)!.PaidWithL402)
+        {
+            return new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, $"L402: this token's godex_models caveat does not allow the model `{model}`.")
+            {
+                Param = "model",
+                Code = "model_not_allowed",
+            };
+        }
+
+        return new BackendError(StatusCodes.Status403Forbidden, BackendErrorTypes.Permission, $"This API key may not use the model `{model}`.")
+        {
+            Param = "model",
+            Code = "model_not_allowed",
+        };
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Godex.Simulator;
+
+/// <summary>
+/// <c>POST /backend-api/codex/responses</c>: the ChatGPT Codex backend. Stream-only Responses API with the backend's
+/// own rules (gateways.md §2.2). Validation errors use the backend's FastAPI shape <c>{"detail":"..."}</c>; the 429
+/// uses its <c>usage_limit_reached</c> error object, other injected faults <c>{"error":{"message","type","code"}}</c>.
+/// </summary>
+internal static class CodexSimulatorEndpoint
+{
+    public const string Path = "/backend-api/codex/responses";
+
+    // The backend rejects these outright instead of ignoring them; clients that send them must strip them.
+    private static readonly string[] s_unsupported = ["max_output_tokens", "temperature", "top_p", "previous_response_id"];
+
+    public static async Task HandleAsync(HttpContext context, SimulatorState state)
+    {
+        state.CountCall(Path);
+        if (SimulatorHttp.BearerToken(context) is null)
+        {
+            await WriteDetailAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized");
+            return;
+        }
+
+        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context, state);
+        using (document)
+        {
+            if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                await WriteDetailAsync(context, StatusCodes.Status400BadRequest, "Invalid JSON body");
+                return;
+            }
+
+            JsonElement body = document.RootElement;
+            if (Validate(body) is string problem)
+            {
+                await WriteDetailAsync(context, StatusCodes.Status400BadRequest, problem);
+                return;
+            }
+
+            var request = SimulatorRequest.FromResponses(body, length);
+            SimulatorFault fault = state.ResolveFault(Path, request.Prompt, out string prompt, out int? status);
+            if (status is int failure)
+            {
+                await WriteFaultAsync(context, state, failure);
+                return;
+            }
+
+            SimulatorPlan plan = SimulatorScript.Plan(request, prompt, fault);
+            var stream = new CodexResponseStream(context, state, body, new SimulatorPacer(context, state, fault));
+            await stream.WriteAsync(plan, fault.Refusal);
+        }
+    }
+
+    /// <summary>The first rule the body breaks, in the backend's words; null when it is acceptable.</summary>
+    public static string? Validate(JsonElement body)
+    {
+        foreach (string name in s_unsupported)
+        {
+            if (body.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null)
+            {
+                return "Unsupported parameter: " + name;
+            }
+        }
+
+        if (!body.TryGetProperty("stream", out JsonElement stream) || stream.ValueKind != JsonValueKind.True)
+        {
+            return "Stream must be set to true";
+        }
+
+        if (body.TryGetProperty("store", out JsonElement store) && store.ValueKind == JsonValueKind.True)
+        {
+            return "Store must be set to false";
+        }
+
+        if (!body.TryGetProperty("input", out JsonElement input) || input.ValueKind != JsonValueKind.Array)
+        {
+            return "Input must be a list";
+        }
+
+        // Recent Codex CLIs (captured-clients/codex-request.json) send no top-level instructions and put them in a
+        // developer message instead; rejecting those would lock the real client out of demo mode.
+        bool hasInstructions = body.TryGetProperty("instructions", out JsonElement instructions) && instructions.ValueKind == JsonValueKind.String;
+        if (!hasInstructions && !HasDeveloperMessage(input))
+        {
+            return "Instructions are required";
+        }
+
+        return null;
+    }
+
+    private static bool HasDeveloperMessage(JsonElement input)
+    {
+        foreach (JsonElement item in input.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("role", out JsonElement role)
+                && (role.ValueEquals("developer") || role.ValueEquals("system")))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Task WriteDetailAsync(HttpContext context, int status, string detail) =>
+        SimulatorHttp.WriteJsonAsync(context, status, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("detail", detail);
+            writer.WriteEndObject();
+        });
+
+    private static Task WriteFaultAsync(HttpContext context, SimulatorState state, int status)
+    {
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            SimulatorHttp.SetRetryAfter(context, state);
+            int seconds = state.Options.RetryAfterSeconds;
+            return SimulatorHttp.WriteJsonAsync(context, status, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("error");
+                writer.WriteString("type", "usage_limit_reached");
+                writer.WriteString("message", "The usage limit has been reached");
+                writer.WriteString("plan_type", "pro");
+                writer.WriteNumber("resets_at", state.UnixNow + seconds);
+                writer.WriteNumber("resets_in_seconds", seconds);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            });
+        }
+
+        (string type, string message) = status switch
+        {
+            529 or 503 => ("server_is_overloaded", "Our servers are currently overloaded. Please try again later."),
+            >= 500 => ("server_error", "An error occurred while processing your request."),
+            _ => ("invalid_request_error", "Simulated failure."),
+        };
+        return SimulatorHttp.WriteJsonAsync(context, status, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteString("message", message);
+            writer.WriteString("type", type);
+            writer.WriteString("code", type);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+    }
+}

@@ -1,0 +1,295 @@
+using System.Text.Json;
+using Godex.Core.Sse;
+using Microsoft.AspNetCore.Http;
+
+namespace Godex.Simulator;
+
+/// <summary>
+/// An OpenAI-compatible chat provider under <c>/openai/v1</c>: <c>chat/completions</c> (JSON or <c>data:</c>-only
+/// chunks ending with the <c>choices: []</c> usage chunk when <c>stream_options.include_usage</c>, then
+/// <c>data: [DONE]</c>, as in wire-fixtures/openai-python-chat-recorded) and <c>models</c>.
+/// Errors use <c>{"error":{"message","type","param","code"}}</c>.
+/// </summary>
+internal static class OpenAIChatSimulatorEndpoint
+{
+    public const string CompletionsPath = "/openai/v1/chat/completions";
+    public const string ModelsPath = "/openai/v1/models";
+
+    private const string Fingerprint = "fp_godexsim01";
+
+    private static readonly string[] s_models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"];
+
+    public static async Task HandleCompletionsAsync(HttpContext context, SimulatorState state)
+    {
+        state.CountCall(CompletionsPath);
+        if (SimulatorHttp.BearerToken(context) is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+            return;
+        }
+
+        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context);
+        using (document)
+        {
+            if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "Missing required parameter: 'messages'.", "invalid_request_error", "missing_required_parameter");
+                return;
+            }
+
+            JsonElement body = document.RootElement;
+            var request = SimulatorRequest.FromChat(body, length);
+            SimulatorFault fault = state.ResolveFault(CompletionsPath, request.Prompt, out string prompt, out int? status);
+            if (status is int failure)
+            {
+                if (failure == StatusCodes.Status429TooManyRequests)
+                {
+                    SimulatorHttp.SetRetryAfter(context, state);
+                    await WriteErrorAsync(context, failure, "Rate limit reached. Please try again in 1s.", "requests", "rate_limit_exceeded");
+                }
+                else
+                {
+                    await WriteErrorAsync(context, failure, "The server had an error while processing your request.", "server_error", null);
+                }
+
+                return;
+            }
+
+            SimulatorPlan plan = SimulatorScript.Plan(request, prompt, fault);
+            var ids = new ChatIds(state.NextId("chatcmpl-", 29), state.NextId("call_", 24), state.UnixNow, request.Model);
+            bool stream = body.TryGetProperty("stream", out JsonElement streamFlag) && streamFlag.ValueKind == JsonValueKind.True;
+            if (!stream)
+            {
+                await SimulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteCompletion(w, ids, plan));
+                return;
+            }
+
+            bool includeUsage = body.TryGetProperty("stream_options", out JsonElement options) && options.ValueKind == JsonValueKind.Object
+                && options.TryGetProperty("include_usage", out JsonElement include) && include.ValueKind == JsonValueKind.True;
+            await StreamAsync(context, new SimulatorPacer(context, state, fault), ids, plan, includeUsage);
+        }
+    }
+
+    public static Task HandleModelsAsync(HttpContext context, SimulatorState state)
+    {
+        state.CountCall(ModelsPath);
+        return SimulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            foreach (string id in s_models)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", id);
+                w.WriteString("object", "model");
+                w.WriteNumber("created", 1715367049);
+                w.WriteString("owned_by", "system");
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task StreamAsync(HttpContext context, SimulatorPacer pacer, ChatIds ids, SimulatorPlan plan, bool includeUsage)
+    {
+        CancellationToken cancellationToken = context.RequestAborted;
+        using SseWriter sse = SimulatorHttp.StartSse(context);
+        bool refusal = plan.Stop == SimulatorStop.Refusal;
+
+        ValueTask ChunkAsync(Action<Utf8JsonWriter> delta, string? finishReason) => sse.WriteAsync(null, w =>
+        {
+            WriteHeader(w, ids, "chat.completion.chunk");
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteStartObject("delta");
+            delta(w);
+            w.WriteEndObject();
+            w.WriteNull("logprobs");
+            WriteNullableString(w, "finish_reason", finishReason);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }, cancellationToken);
+
+        await ChunkAsync(w =>
+        {
+            w.WriteString("role", "assistant");
+            if (plan.ToolCall is { } call)
+            {
+                w.WriteNull("content");
+                w.WriteStartArray("tool_calls");
+                w.WriteStartObject();
+                w.WriteNumber("index", 0);
+                w.WriteString("id", ids.CallId);
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", call.Name);
+                w.WriteString("arguments", string.Empty);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteNull("refusal");
+            }
+            else if (refusal)
+            {
+                w.WriteNull("content");
+                w.WriteString("refusal", string.Empty);
+            }
+            else
+            {
+                w.WriteString("content", string.Empty);
+                w.WriteNull("refusal");
+            }
+        }, finishReason: null);
+
+        IReadOnlyList<string> deltas = plan.ToolCall?.InputDeltas ?? plan.TextDeltas;
+        foreach (string delta in deltas)
+        {
+            if (!await pacer.NextDeltaAsync(cancellationToken))
+            {
+                return;
+            }
+
+            await ChunkAsync(w =>
+            {
+                if (plan.ToolCall is not null)
+                {
+                    w.WriteStartArray("tool_calls");
+                    w.WriteStartObject();
+                    w.WriteNumber("index", 0);
+                    w.WriteStartObject("function");
+                    w.WriteString("arguments", delta);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                }
+                else
+                {
+                    w.WriteString(refusal ? "refusal" : "content", delta);
+                }
+            }, finishReason: null);
+        }
+
+        if (await pacer.CutBeforeEndAsync(cancellationToken))
+        {
+            return;
+        }
+
+        await ChunkAsync(static _ => { }, FinishReason(plan));
+        if (includeUsage)
+        {
+            await sse.WriteAsync(null, w =>
+            {
+                WriteHeader(w, ids, "chat.completion.chunk");
+                w.WriteStartArray("choices");
+                w.WriteEndArray();
+                WriteUsage(w, plan);
+                w.WriteEndObject();
+            }, cancellationToken);
+        }
+
+        await sse.WriteDoneAsync(cancellationToken);
+    }
+
+    private static void WriteCompletion(Utf8JsonWriter w, ChatIds ids, SimulatorPlan plan)
+    {
+        bool refusal = plan.Stop == SimulatorStop.Refusal;
+        WriteHeader(w, ids, "chat.completion");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        if (plan.ToolCall is { } call)
+        {
+            w.WriteNull("content");
+            w.WriteNull("refusal");
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteString("id", ids.CallId);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", call.Name);
+            w.WriteString("arguments", call.Input);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        else
+        {
+            WriteNullableString(w, "content", refusal ? null : plan.Text);
+            WriteNullableString(w, "refusal", refusal ? plan.Text : null);
+        }
+
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", FinishReason(plan));
+        w.WriteEndObject();
+        w.WriteEndArray();
+        WriteUsage(w, plan);
+        w.WriteEndObject();
+    }
+
+    private static string FinishReason(SimulatorPlan plan) => plan.Stop switch
+    {
+        SimulatorStop.ToolUse => "tool_calls",
+        SimulatorStop.MaxTokens => "length",
+        _ => "stop",
+    };
+
+    private static void WriteHeader(Utf8JsonWriter w, ChatIds ids, string objectType)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", ids.CompletionId);
+        w.WriteString("object", objectType);
+        w.WriteNumber("created", ids.Created);
+        w.WriteString("model", ids.Model);
+        w.WriteString("system_fingerprint", Fingerprint);
+    }
+
+    private static void WriteUsage(Utf8JsonWriter w, SimulatorPlan plan)
+    {
+        // Chat deltas carry no reasoning here, so completion tokens exclude the plan's reasoning.
+        int completion = plan.OutputTokens - plan.ReasoningTokens;
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", plan.InputTokens);
+        w.WriteNumber("completion_tokens", completion);
+        w.WriteNumber("total_tokens", plan.InputTokens + completion);
+        w.WriteStartObject("completion_tokens_details");
+        w.WriteNumber("reasoning_tokens", 0);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteNullableString(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message, string type, string? code) =>
+        SimulatorHttp.WriteJsonAsync(context, status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("error");
+            w.WriteString("message", message);
+            w.WriteString("type", type);
+            w.WriteNull("param");
+            WriteNullableString(w, "code", code);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+
+    private readonly record struct ChatIds(string CompletionId, string CallId, long Created, string Model);
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Godex.Simulator;
+
+/// <summary>
+/// What the simulator remembers between requests: calls per route (so tests can assert "refresh was called exactly
+/// once"), prompts that already failed once, and the id counter that keeps ids deterministic. Thread-safe.
+/// </summary>
+internal sealed class SimulatorState
+{
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _failedOnce = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Path, byte[] Body)> _bodies = new();
+    private long _nextId;
+
+    public SimulatorState(SimulatorOptions options)
+    {
+        Options = options;
+        DefaultFault = options.DefaultFault is null ? SimulatorFault.None : SimulatorFault.Parse(options.DefaultFault, out _);
+    }
+
+    public SimulatorOptions Options { get; }
+
+    public SimulatorFault DefaultFault { get; }
+
+    public TimeProvider TimeProvider => Options.TimeProvider;
+
+    /// <summary>How many requests reached <paramref name="path"/> (e.g. <c>/oauth/token</c>), failed ones included.</summary>
+    public int CallCount(string path) => _calls.GetValueOrDefault(path);
+
+    public int TotalCalls => _calls.Values.Sum();
+
+    /// <summary>The request bodies the Codex and Anthropic endpoints received, in arrival order (exec's --log-requests test).</summary>
+    public IReadOnlyList<(string Path, byte[] Body)> Bodies => [.. _bodies];
+
+    public void RecordBody(string path, byte[] body) => _bodies.Enqueue((path, body));
+
+    public void CountCall(string path) => _calls.AddOrUpdate(path, 1, static (_, count) => count + 1);
+
+    /// <summary>
+    /// The faults for one request: the prompt's directives, else <see cref="DefaultFault"/>. <paramref name="status"/>
+    /// is the HTTP status to fail with now, if any; <c>fail-once</c> yields it only the first time this route sees
+    /// this exact prompt.
+    /// </summary>
+    public SimulatorFault ResolveFault(string path, string prompt, out string cleanedPrompt, out int? status)
+    {
+        SimulatorFault fault = SimulatorFault.Parse(prompt, out cleanedPrompt);
+        if (fault.IsNone)
+        {
+            fault = DefaultFault;
+        }
+
+        status = fault.Status;
+        if (status is null && fault.FailOnceStatus is int once && _failedOnce.TryAdd(path + "\n" + prompt, 0))
+        {
+            status = once;
+        }
+
+        return fault;
+    }
+
+    /// <summary>A fresh id such as <c>resp_3f2a…</c>: hex of a hash of a counter, so the same sequence of requests gets the same ids.</summary>
+    public string NextId(string prefix, int hexLength = 40)
+    {
+        long id = Interlocked.Increment(ref _nextId);
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(prefix + id.ToString(CultureInfo.InvariantCulture)));
+        return prefix + Convert.ToHexStringLower(hash)[..Math.Min(hexLength, 64)];
+    }
+
+    public long UnixNow => TimeProvider.GetUtcNow().ToUnixTimeSeconds();
+}
