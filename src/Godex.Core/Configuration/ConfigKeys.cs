@@ -136,8 +136,9 @@ internal static class ConfigKeys
         keys.Add(new(p + "retry_max", null, (o, v) => select(o).RetryMax = NonNegative(ConfigValues.ParseInt(v, p + "retry_max"), p + "retry_max")));
         keys.Add(new(p + "retry_delay", null, (o, v) => select(o).RetryDelay = ConfigValues.ParseDuration(v, p + "retry_delay")));
         keys.Add(new(p + "retry_max_wait", null, (o, v) => select(o).RetryMaxWait = ConfigValues.ParseDuration(v, p + "retry_max_wait")));
-        keys.Add(new(p + "connect_timeout", null, (o, v) => select(o).ConnectTimeout = ConfigValues.ParseDuration(v, p + "connect_timeout")));
-        keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = ConfigValues.ParseDuration(v, p + "idle_timeout")));
+        keys.Add(new(p + "connect_timeout", null, (o, v) => select(o).ConnectTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "connect_timeout"), p + "connect_timeout")));
+        keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "idle_timeout"), p + "idle_timeout")));
+        keys.Add(new(p + "total_timeout", null, (o, v) => select(o).TotalTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "total_timeout"), p + "total_timeout")));
     }
 
     private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

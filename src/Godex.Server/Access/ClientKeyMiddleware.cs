@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
-using Godex.Core.Dialects.ChatCompletions;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
@@ -153,7 +152,7 @@ public sealed partial class ClientKeyMiddleware
         if (error is not null)
         {
             context.Response.Headers.WWWAuthenticate = "L402";
-            await WriteErrorAsync(context, error);
+            await ErrorResponses.WriteForPathAsync(context, error);
             return;
         }
 
@@ -222,7 +221,7 @@ public sealed partial class ClientKeyMiddleware
         var error = new BackendError(StatusCodes.Status429TooManyRequests, BackendErrorTypes.RateLimit, message) { Code = code };
         try
         {
-            await WriteErrorAsync(context, error);
+            await ErrorResponses.WriteForPathAsync(context, error);
         }
         finally
         {
@@ -273,27 +272,7 @@ public sealed partial class ClientKeyMiddleware
         };
         context.Response.Headers.WWWAuthenticate = "Bearer";
         var error = new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, message) { Code = "invalid_api_key" };
-        return WriteErrorAsync(context, error);
-    }
-
-    /// <summary>An error in the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere.</summary>
-    internal static Task WriteErrorAsync(HttpContext context, BackendError error)
-    {
-        if (context.Request.Path.StartsWithSegments("/v1/messages"))
-        {
-            return JsonResponse.WriteAsync(context, error.Status, writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type"u8, "error"u8);
-                writer.WriteStartObject("error"u8);
-                writer.WriteString("type"u8, error.Type);
-                writer.WriteString("message"u8, error.Message);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            });
-        }
-
-        return JsonResponse.WriteAsync(context, error.Status, writer => ChatCompletionsJsonWriter.WriteError(writer, error));
+        return ErrorResponses.WriteForPathAsync(context, error);
     }
 
     private static void WriteRateHeaders(HttpResponse response, LimitDecision decision)

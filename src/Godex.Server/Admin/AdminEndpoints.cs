@@ -292,7 +292,7 @@ public static class AdminEndpoints
     }
 
     private static Task Error(HttpContext context, int status, string type, string message) =>
-        OpenAIErrorResult.WriteAsync(context, new BackendError(status, type, message));
+        ErrorResponses.WriteOpenAIAsync(context, new BackendError(status, type, message));
 
     private sealed class AdminRequestException(string message) : Exception(message);
 }

@@ -6,6 +6,7 @@ using Godex.Core.Payments.L402;
 using Godex.Core.Payments.Macaroons;
 using Godex.Server.Access;
 using Godex.Server.Metering;
+using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -108,7 +109,7 @@ public sealed partial class L402Gate(
             Log.InvoiceFailed(logger, ex.Message);
             var unavailable = new BackendError(StatusCodes.Status503ServiceUnavailable, BackendErrorTypes.Overloaded, "Payments are unavailable: the Lightning node could not issue an invoice. Retry later.");
             context.Response.Headers.RetryAfter = "5";
-            await ClientKeyMiddleware.WriteErrorAsync(context, unavailable);
+            await ErrorResponses.WriteForPathAsync(context, unavailable);
             return;
         }
 
@@ -127,7 +128,7 @@ public sealed partial class L402Gate(
         {
             Code = "payment_required",
         };
-        await ClientKeyMiddleware.WriteErrorAsync(context, error);
+        await ErrorResponses.WriteForPathAsync(context, error);
     }
 
     // Next event id: 1806.
