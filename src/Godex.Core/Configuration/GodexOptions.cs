@@ -204,8 +204,9 @@ public abstract class UpstreamOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Longest silence of an upstream body once its headers arrived (stream or JSON) before it is cut: a 504 before
-    /// the client's first byte, an in-band error after it. <value>The default value is 300 s.</value>
+    /// Longest time an upstream body may go without a whole event (a stream) or without a byte (a JSON answer) before
+    /// it is cut: a 504 before the client's first byte, an in-band error after it. Counting whole events means an
+    /// upstream that trickles bytes without finishing an event is cut too. <value>The default value is 300 s.</value>
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
@@ -214,6 +215,12 @@ public abstract class UpstreamOptions
     /// from the send. <value>The default value is 600 s.</value>
     /// </summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>
+    /// The largest single upstream event (or JSON answer) godex holds; a larger one is a 502. Memory per upstream body
+    /// stays below about twice this. <value>The default value is 16 MiB.</value>
+    /// </summary>
+    public int MaxEventBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Static model list, merged with live discovery.</summary>
     public List<string> Models { get; set; } = [];

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
@@ -106,7 +104,7 @@ public sealed partial class ClientKeyMiddleware
 
         string keyId = AnonymousKeyId;
         ClientKey? key = null;
-        if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeyEquals(presented, proxy.ApiKey))
+        if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeySecrets.SecretEquals(presented, proxy.ApiKey))
         {
             keyId = StaticKeyId;
         }
@@ -311,19 +309,6 @@ public sealed partial class ClientKeyMiddleware
 
         string? apiKey = request.Headers["x-api-key"];
         return string.IsNullOrEmpty(apiKey) ? null : apiKey.Trim();
-    }
-
-    /// <summary>
-    /// Constant-time comparison. Both sides are hashed first so that the comparison length (and its time) says
-    /// nothing about the configured key's length.
-    /// </summary>
-    internal static bool KeyEquals(string presented, string expected)
-    {
-        Span<byte> presentedHash = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> expectedHash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedHash);
-        SHA256.HashData(Encoding.UTF8.GetBytes(expected), expectedHash);
-        return CryptographicOperations.FixedTimeEquals(presentedHash, expectedHash);
     }
 
     // Next event id: 1302.

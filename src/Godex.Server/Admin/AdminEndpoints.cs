@@ -3,7 +3,6 @@ using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
-using Godex.Server.Access;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -52,7 +51,7 @@ public static class AdminEndpoints
         bool onSocket = context.Connection.LocalIpAddress is null;
         string? adminKey = options.Proxy.AdminKey;
         string? bearer = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
-        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !ClientKeyMiddleware.KeyEquals(bearer, adminKey)))
+        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !KeySecrets.SecretEquals(bearer, adminKey)))
         {
             await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
             return;

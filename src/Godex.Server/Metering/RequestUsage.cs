@@ -1,13 +1,12 @@
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
-using Godex.Server.Access;
 using Microsoft.AspNetCore.Http;
 
 namespace Godex.Server.Metering;
 
 /// <summary>
 /// <para>
-/// The usage-recording hook for front doors. <see cref="ClientKeyMiddleware"/> attaches one to every <c>/v1</c>
+/// The usage-recording hook for front doors. <c>Access.ClientKeyMiddleware</c> attaches one to every <c>/v1</c>
 /// request and, when the request ends (success, error, refusal, client gone), writes exactly one ledger row through
 /// <see cref="Godex.Core.Metering.IUsageRecorder"/> with the key, the status, the latency and the request id. A front door
 /// only reports what it learns, from anywhere in its handler:

@@ -97,8 +97,13 @@ public sealed class UpstreamResponse : IDisposable
 
         try
         {
-            _frames ??= new SseFrameReader(await OpenBodyAsync());
-            return await _frames.MoveNextAsync(_readCancellation!.Token);
+            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
+            bool moved = await _frames.MoveNextAsync(_readCancellation!.Token);
+
+            // The idle timeout counts from the last whole event, not the last byte: an upstream that trickles bytes
+            // without ever finishing an event is as stuck as a silent one.
+            _idle!.Touch();
+            return moved;
         }
         catch (Exception ex) when (IsFault(ex))
         {
@@ -109,12 +114,13 @@ public sealed class UpstreamResponse : IDisposable
     }
 
     /// <summary>
-    /// Reads the whole body (a JSON answer). At most <paramref name="maxBytes"/>: a larger body is a 502, as is one
-    /// that breaks, and silence past the idle timeout or the deadline a 504. Throws only when the client's request was
-    /// cancelled.
+    /// Reads the whole body (a JSON answer). At most <see cref="UpstreamOptions.MaxEventBytes"/>: a larger body is a
+    /// 502, as is one that breaks, and silence past the idle timeout or the deadline a 504. Throws only when the
+    /// client's request was cancelled.
     /// </summary>
-    public async ValueTask<(byte[]? Body, BackendError? Fault)> ReadBodyAsync(int maxBytes = SseFrameReader.DefaultMaxFrameBytes)
+    public async ValueTask<(byte[]? Body, BackendError? Fault)> ReadBodyAsync()
     {
+        int maxBytes = _options?.MaxEventBytes ?? SseFrameReader.DefaultMaxFrameBytes;
         if (Error is not null)
         {
             return (null, Error);
@@ -128,6 +134,7 @@ public sealed class UpstreamResponse : IDisposable
             int read;
             while ((read = await body.ReadAsync(chunk, _readCancellation!.Token)) > 0)
             {
+                _idle!.Touch();
                 if (content.Length + read > maxBytes)
                 {
                     Fault = BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"{_upstream} sent an answer larger than {maxBytes} bytes"));
@@ -170,8 +177,7 @@ public sealed class UpstreamResponse : IDisposable
             ? CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token)
             : CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token, _deadline.Token);
         _idle.Touch();
-        Stream stream = await _message!.Content.ReadAsStreamAsync(_readCancellation.Token);
-        _body = new IdleTimedStream(stream, _idle);
+        _body = await _message!.Content.ReadAsStreamAsync(_readCancellation.Token);
         return _body;
     }
 
@@ -205,36 +211,5 @@ public sealed class UpstreamResponse : IDisposable
         _message?.Dispose();
         _readCancellation?.Dispose();
         _idle?.Dispose();
-    }
-
-    /// <summary>The upstream body with the idle timer re-armed at every read.</summary>
-    private sealed class IdleTimedStream(Stream inner, IdleTimeout idle) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            idle.Touch();
-            return inner.ReadAsync(buffer, cancellationToken);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("read asynchronously");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
