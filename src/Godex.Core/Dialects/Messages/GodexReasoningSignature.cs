@@ -19,6 +19,15 @@ internal static class GodexReasoningSignature
     public static string Encode(string? itemId, string encryptedContent) =>
         Prefix + Convert.ToBase64String(Encoding.UTF8.GetBytes((itemId ?? "") + "\n" + encryptedContent));
 
+    /// <summary>
+    /// A thinking block a client sent back: a godex envelope becomes the reasoning it carries for a non-Anthropic
+    /// backend (encrypted content), any other signature is Anthropic's and is kept verbatim.
+    /// </summary>
+    public static ReasoningPart ToReasoningPart(string thinking, string? signature) =>
+        signature is not null && TryDecode(signature, out string? itemId, out string? encrypted)
+            ? new ReasoningPart { Text = thinking, EncryptedContent = encrypted, ItemId = itemId }
+            : new ReasoningPart { Text = thinking, Signature = string.IsNullOrEmpty(signature) ? null : signature };
+
     public static bool TryDecode(string signature, out string? itemId, [NotNullWhen(true)] out string? encryptedContent)
     {
         itemId = null;

@@ -229,8 +229,11 @@ internal static class MessagesJsonWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteReasoningBlock(Utf8JsonWriter writer, ReasoningPart reasoning)
+    /// <summary>A <c>thinking</c> (or <c>redacted_thinking</c>) block; chat's <c>thinking_blocks</c> entries have the same shape.</summary>
+    public static void WriteReasoningBlock(Utf8JsonWriter writer, ReasoningPart reasoning)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(reasoning);
         string? signature = Signature(reasoning);
         if (signature is null && !string.IsNullOrEmpty(reasoning.RedactedData))
         {
