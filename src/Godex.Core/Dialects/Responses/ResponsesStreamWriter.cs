@@ -455,7 +455,9 @@ internal sealed class ResponsesStreamWriter
 
         _reasoning = null;
         await CloseSummaryPartAsync(state, cancellationToken);
-        List<string> parts = state.Done;
+
+        // The item carries the upstream's own parts when it gave them (its done snapshot is authoritative), else what streamed.
+        IReadOnlyList<string> parts = reasoning is { SummaryParts.Count: > 0 } ? reasoning.SummaryParts : state.Done;
         string? encrypted = reasoning is null
             ? null
             : ResponsesReasoningEnvelope.Encode(reasoning with { Text = string.Join("\n\n", parts), SummaryParts = parts.Count > 1 ? parts : [] });
