@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks to build godex: the native toolchain Native AOT links with.
+# Installs what a fresh Debian machine lacks to build and test godex: the native toolchain Native AOT links with,
+# and the PostgreSQL server and nginx the several-instances tests run.
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 missing=()
@@ -8,6 +9,10 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 [[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
 # SQLite is linked statically into the binary (see src/Godex.Cli/Godex.Cli.csproj).
 [[ -e /usr/lib/x86_64-linux-gnu/libsqlite3.a ]] || missing+=(libsqlite3-dev)
+# The PostgreSQL tests and benchmarks start their own throwaway server (scripts/pg-temp.sh) behind nginx.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 if [[ ${#missing[@]} -gt 0 ]]; then
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   echo "installing: ${missing[*]}" >&2
