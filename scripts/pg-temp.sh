@@ -20,7 +20,12 @@ case $cmd in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
     printf '%s\n' "$password" >"$dir/pwfile"
-    if [[ $(id -u) -eq 0 ]]; then chown -R postgres "$dir"; fi
+    if [[ $(id -u) -eq 0 ]]; then
+      chown -R postgres "$dir"
+      # The server runs as "postgres": it must reach DIR through a temp parent that mktemp made root-only.
+      parent=$(dirname "$(realpath "$dir")")
+      runuser -u postgres -- test -x "$parent" || chmod o+x "$parent"
+    fi
     extra=""
     if [[ ${3:-} == --fast ]]; then extra="-c fsync=off -c full_page_writes=off"; fi
     "${as[@]}" "$bindir/initdb" -D "$dir/data" -U godex --pwfile="$dir/pwfile" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \

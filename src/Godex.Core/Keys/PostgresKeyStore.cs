@@ -142,26 +142,30 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
     {
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(
+        if (!await InsertRowAsync(connection, transaction, key, cancellationToken))
+        {
+            return false; // the id or the hash exists already
+        }
+
+        await BumpVersionAsync(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Inserts a key row as it is (hash included) in the caller's transaction; false when its id or hash exists.</summary>
+    internal static async Task<bool> InsertRowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ClientKey key, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO keys ({Columns}) VALUES (@id, @label, @hash, @created, @updated, @revoked, @expires, @rotated, @rate, @burst,
                 @quota, @concurrent, @models, @allowance, @allowanceSeconds, @windowStart, @balance, @reset)
             ON CONFLICT DO NOTHING;
             """,
             connection,
-            transaction))
-        {
-            Bind(command, key);
-            command.Parameters.Add(new NpgsqlParameter<long>("created", key.CreatedAt.ToUnixTimeMilliseconds()));
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return false; // the id or the hash exists already
-            }
-        }
-
-        await BumpVersionAsync(connection, transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+            transaction);
+        Bind(command, key);
+        command.Parameters.Add(new NpgsqlParameter<long>("created", key.CreatedAt.ToUnixTimeMilliseconds()));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private async ValueTask<ClientKey?> ChangeAsync(string idOrSecret, Func<ClientKey, ClientKey> change, CancellationToken cancellationToken)
