@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The PostgreSQL usage ledger's write rate: a throwaway PostgreSQL server (scripts/pg-temp.sh, fsync on, 127.0.0.1)
-# and BenchmarkDotNet's PostgresLedgerBenchmarks against it; prints the time per row and rows per second.
+# and BenchmarkDotNet's PostgresLedgerBenchmarks against it (in process: no generated project to build); prints the
+# time per row and rows per second.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(dirname "$HERE")
 run=$(mktemp -d)
 trap '"$ROOT/scripts/pg-temp.sh" stop "$run/pg"; rm -rf "$run"' EXIT
 url=$("$ROOT/scripts/pg-temp.sh" start "$run/pg")
-GODEX_BENCH_POSTGRES=$url dotnet run -c Release --project "$HERE/Godex.Benchmarks" -- --filter '*PostgresLedger*' --job short \
-  --artifacts "$run/bdn" | tee "$run/out.txt" | grep -E '^\| |Mean|PostgresLedger' || true
+GODEX_BENCH_POSTGRES=$url dotnet run -c Release --project "$HERE/Godex.Benchmarks" -- --filter '*PostgresLedger*' --job short --inProcess \
+  --artifacts "$run/bdn" >"$run/out.txt" 2>&1 || true
+cp "$run/out.txt" "${GODEX_BENCH_LOG:-/dev/null}"
+grep -E "^\| |Exception|error" "$run/out.txt" || true
 python3 - "$run/out.txt" <<'PY'
 import re, sys
 for line in open(sys.argv[1]):

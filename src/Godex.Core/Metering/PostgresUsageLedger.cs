@@ -47,28 +47,30 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
         await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync($"COPY usage ({RowColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (UsageRecord record in records)
         {
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(record.Timestamp.ToUnixTimeMilliseconds(), NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(record.KeyId, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(record.Model, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(record.Backend, NpgsqlDbType.Text, cancellationToken);
+            // Synchronous writes into Npgsql's buffer (it flushes when full): an await per field cost ~2x the row's
+            // server-side insert (bench PostgresLedgerBenchmarks); this runs on the ledger writer's own task.
+            importer.StartRow();
+            importer.Write(record.Timestamp.ToUnixTimeMilliseconds(), NpgsqlDbType.Bigint);
+            importer.Write(record.KeyId, NpgsqlDbType.Text);
+            importer.Write(record.Model, NpgsqlDbType.Text);
+            importer.Write(record.Backend, NpgsqlDbType.Text);
             if (record.Account is null)
             {
-                await importer.WriteNullAsync(cancellationToken);
+                importer.WriteNull();
             }
             else
             {
-                await importer.WriteAsync(record.Account, NpgsqlDbType.Text, cancellationToken);
+                importer.Write(record.Account, NpgsqlDbType.Text);
             }
 
-            await importer.WriteAsync(record.InputTokens, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(record.OutputTokens, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(record.CachedTokens, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(record.ReasoningTokens, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync((long)record.Latency.TotalMilliseconds, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(record.Status, NpgsqlDbType.Integer, cancellationToken);
-            await importer.WriteAsync(record.RequestId, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(record.Path, NpgsqlDbType.Text, cancellationToken);
+            importer.Write(record.InputTokens, NpgsqlDbType.Bigint);
+            importer.Write(record.OutputTokens, NpgsqlDbType.Bigint);
+            importer.Write(record.CachedTokens, NpgsqlDbType.Bigint);
+            importer.Write(record.ReasoningTokens, NpgsqlDbType.Bigint);
+            importer.Write((long)record.Latency.TotalMilliseconds, NpgsqlDbType.Bigint);
+            importer.Write(record.Status, NpgsqlDbType.Integer);
+            importer.Write(record.RequestId, NpgsqlDbType.Text);
+            importer.Write(record.Path, NpgsqlDbType.Text);
         }
 
         await importer.CompleteAsync(cancellationToken);
