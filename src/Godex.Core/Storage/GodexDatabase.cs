@@ -265,6 +265,14 @@ public sealed class GodexDatabase
             redeemed_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        CREATE TABLE account_cooldowns (
+            account_key TEXT PRIMARY KEY,
+            until_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            set_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 }
 
