@@ -70,6 +70,28 @@ public sealed class GodexCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("aliases", "list")]
+    [InlineData("exec", "--mock", "--prompt", "hi")]
+    [InlineData("auth", "status")]
+    [InlineData("probe", "sonnet")]
+    public async Task ConfigWarnings_ArePrintedByEveryCommand(params string[] args)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "godex-cli-" + Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(path, "proxy:\n  lisen: 127.0.0.1:1\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (int exitCode, _, string error) = await CliRunner.RunAsync([.. args, "--config", path]);
+
+            Assert.Equal(0, exitCode);
+            Assert.Contains("warning: " + path + ":2: unknown key proxy.lisen", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task PublicListenWithoutKey_RefusesToStart()
     {

@@ -238,7 +238,7 @@ internal static class AuthCommand
     {
         try
         {
-            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, new List<string>());
+            options = GlobalOptions.LoadConfig(parse);
             exitCode = GodexCommand.Success;
             return true;
         }

@@ -187,7 +187,7 @@ internal static class ExecCommand
 
     private static Plan BuildPlan(ParseResult parse)
     {
-        GodexOptions options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, new List<string>());
+        GodexOptions options = GlobalOptions.LoadConfig(parse);
         ExecOptions exec = options.Exec;
         if (parse.GetValue(s_simulator) is { } simulator)
         {
