@@ -213,7 +213,7 @@ public sealed partial class ClientKeyMiddleware
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         (string message, string code) = decision.Verdict switch
         {
-            LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestLimit}). Retry after {seconds} s.", "rate_limit_exceeded"),
+            LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestBurst}). Retry after {seconds} s.", "rate_limit_exceeded"),
             LimitVerdict.Concurrency => ($"Too many concurrent requests for this API key (limit {usage.Key!.MaxConcurrent}). Retry after {seconds} s.", "concurrency_limit_exceeded"),
             LimitVerdict.Quota => ($"Token quota of this API key used up ({usage.Key!.QuotaTokens} tokens per window). It resets in {seconds} s.", "quota_exceeded"),
             _ => ($"Token balance of this API key used up. It is topped up in {seconds} s.", "insufficient_quota"),
@@ -277,9 +277,13 @@ public sealed partial class ClientKeyMiddleware
     }
 
     /// <summary>An error in the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere.</summary>
-    internal static Task WriteErrorAsync(HttpContext context, BackendError error)
+    internal static Task WriteErrorAsync(HttpContext context, BackendError error) =>
+        WriteErrorAsync(context, error, context.Request.Path.StartsWithSegments("/v1/messages"));
+
+    /// <summary>An error in Anthropic's shape (<c>{"type":"error","error":{...}}</c>) or OpenAI's.</summary>
+    internal static Task WriteErrorAsync(HttpContext context, BackendError error, bool anthropic)
     {
-        if (context.Request.Path.StartsWithSegments("/v1/messages"))
+        if (anthropic)
         {
             return JsonResponse.WriteAsync(context, error.Status, writer =>
             {
@@ -314,9 +318,34 @@ public sealed partial class ClientKeyMiddleware
         }
     }
 
-    /// <summary>OpenAI's format: seconds with up to three decimals and an <c>s</c> (<c>0.5s</c>, <c>86400s</c>).</summary>
-    private static string Duration(TimeSpan value) =>
-        Math.Round(Math.Max(0, value.TotalSeconds), 3).ToString("0.###", CultureInfo.InvariantCulture) + "s";
+    /// <summary>
+    /// OpenAI's format, Go's duration notation: <c>1m30s</c>, <c>6m0s</c>, <c>24h0m0s</c>, <c>12.5s</c>, <c>250ms</c>,
+    /// to the millisecond (OpenAI's own reset headers read <c>1s</c>, <c>6m0s</c>; clients parse them that way).
+    /// </summary>
+    internal static string Duration(TimeSpan value)
+    {
+        long ms = (long)Math.Round(Math.Max(0, value.TotalMilliseconds));
+        if (ms == 0)
+        {
+            return "0s";
+        }
+
+        if (ms < 1000)
+        {
+            return ms.ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        long hours = ms / 3_600_000;
+        long minutes = ms / 60_000 % 60;
+        decimal seconds = ms % 60_000 / 1000m;
+        string text = seconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+        if (hours > 0 || minutes > 0)
+        {
+            text = minutes.ToString(CultureInfo.InvariantCulture) + "m" + text;
+        }
+
+        return hours > 0 ? hours.ToString(CultureInfo.InvariantCulture) + "h" + text : text;
+    }
 
     private static string? PresentedKey(HttpRequest request)
     {

@@ -101,6 +101,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
+            console.IncludeScopes = true; // the request id (RequestIdMiddleware) on every line a request logs
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -202,6 +203,7 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app, GodexOptions options)
     {
+        app.UseMiddleware<RequestIdMiddleware>();
         if (options.Proxy.LogRequests)
         {
             app.UseMiddleware<RequestLogMiddleware>();
@@ -215,6 +217,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapResponses();
         app.MapPricing(options.Proxy.Payments);
         app.MapAdmin();
+        app.MapUnknownRoutes();
     }
 
     private static bool IsOff(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
