@@ -47,10 +47,11 @@ internal static class ProxyCommand
         TextWriter error = parse.InvocationConfiguration.Error;
         GodexOptions options;
         var warnings = new List<string>();
+        string? paymentsImpliedBy;
         try
         {
             options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, warnings);
-            ApplyFlags(parse, options);
+            paymentsImpliedBy = ApplyFlags(parse, options);
         }
         catch (ConfigException ex)
         {
@@ -71,7 +72,7 @@ internal static class ProxyCommand
         }
         catch (GodexStartupException ex)
         {
-            await error.WriteLineAsync("error: " + ex.Message);
+            await error.WriteLineAsync("error: " + ex.Message + (paymentsImpliedBy is null ? "" : $" ({paymentsImpliedBy} turns on L402 payments, as --payments does)"));
             return GodexCommand.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -120,7 +121,8 @@ internal static class ProxyCommand
         }
     }
 
-    private static void ApplyFlags(ParseResult parse, GodexOptions options)
+    /// <summary>Applies the flags; returns the flag that turned payments on by implication, if one did.</summary>
+    private static string? ApplyFlags(ParseResult parse, GodexOptions options)
     {
         ProxyOptions proxy = options.Proxy;
         Apply(parse, s_listen, v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
@@ -139,6 +141,20 @@ internal static class ProxyCommand
 
         proxy.AllowAnyKey = GlobalOptions.Switch(parse, s_allowAnyKey, proxy.AllowAnyKey);
         proxy.LogRequests = GlobalOptions.Switch(parse, s_logRequests, proxy.LogRequests);
+
+        // The original's README starts L402 with `godex proxy --macaroon-key PATH` alone (its flags never existed and
+        // godex started a plain proxy). Here the L402 flags mean L402: they turn payments on, and whatever payments
+        // still lack (a Lightning node) stops startup with one line naming it. Never silently inert.
+        string? implied = parse.GetResult(s_macaroonKey) is not null ? "--macaroon-key"
+            : parse.GetResult(s_redeemedPath) is not null ? "--l402-redeemed-path"
+            : null;
+        if (implied is not null && !proxy.Payments.Enabled)
+        {
+            proxy.Payments.Enabled = true;
+            return implied;
+        }
+
+        return null;
     }
 
     private static void Apply(ParseResult parse, Option<string?> option, Action<string> apply)
