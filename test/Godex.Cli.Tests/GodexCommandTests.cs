@@ -95,10 +95,20 @@ public sealed class GodexCommandTests
     [Fact]
     public async Task PublicListenWithoutKey_RefusesToStart()
     {
-        (int exitCode, _, string error) = await CliRunner.RunAsync("proxy", "--listen", "0.0.0.0:0", "--simulator", "off");
+        string path = Path.Combine(Path.GetTempPath(), "godex-cli-" + Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(path, "proxy:\n  database: \"off\"\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (int exitCode, _, string error) = await CliRunner.RunAsync("proxy", "--listen", "0.0.0.0:0", "--simulator", "off", "--config", path);
 
-        Assert.Equal(1, exitCode);
-        Assert.Contains("--api-key", error, StringComparison.Ordinal);
+            Assert.Equal(1, exitCode);
+            Assert.Contains("--api-key", error, StringComparison.Ordinal);
+            Assert.Contains("godex proxy keys add", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Payments.L402;
+using Godex.Server.Hosting;
 using Godex.Server.Metering;
 using Godex.Server.Payments;
 using Godex.Server.Results;
@@ -48,6 +49,10 @@ public sealed partial class ClientKeyMiddleware
     private readonly L402Gate? _l402;
     private readonly TokenMeterGate? _tokenMeter;
 
+    // Listening beyond loopback without a static key is allowed only with stored keys (GodexApp checks at startup);
+    // from then on a key is required even when the store has none left, so revoking the last key never opens the door.
+    private readonly bool _publicListen;
+
     public ClientKeyMiddleware(RequestDelegate next, GodexOptions options, ILogger<ClientKeyMiddleware> logger, IServiceProvider services)
     {
         _next = next;
@@ -59,6 +64,7 @@ public sealed partial class ClientKeyMiddleware
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _l402 = services.GetService<L402Gate>();
         _tokenMeter = services.GetService<TokenMeterGate>();
+        _publicListen = !ListenAddress.Parse(options.Proxy.Listen).IsLoopback;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -114,7 +120,7 @@ public sealed partial class ClientKeyMiddleware
         else
         {
             KeyStatus status = presented is not null && _keys is not null ? _keys.Authenticate(presented, out key) : KeyStatus.Unknown;
-            bool required = !proxy.AllowAnyKey && (!string.IsNullOrEmpty(proxy.ApiKey) || (_keys?.HasUsableKeys ?? false));
+            bool required = !proxy.AllowAnyKey && (_publicListen || !string.IsNullOrEmpty(proxy.ApiKey) || (_keys?.HasUsableKeys ?? false));
             if (status == KeyStatus.Valid)
             {
                 keyId = key!.Id;

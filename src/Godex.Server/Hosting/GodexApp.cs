@@ -67,10 +67,9 @@ public sealed partial class GodexApp : IAsyncDisposable
         TimeProvider? timeProvider = null)
     {
         ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
-        if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
+        if (IsOff(options.Proxy.Database))
         {
-            throw new GodexStartupException(
-                $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
+            await EnsureListenIsGuardedAsync(options, null, TimeProvider.System, cancellationToken); // before any file is touched
         }
 
         EnsureThreadPoolHeadroom();
@@ -80,6 +79,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             try
             {
                 database = GodexDatabase.Open(options.Proxy.Database, timeProvider ?? TimeProvider.System);
+                await EnsureListenIsGuardedAsync(options, database, timeProvider ?? TimeProvider.System, cancellationToken);
             }
             catch (StorageException ex)
             {
@@ -218,6 +218,34 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapPricing(options.Proxy.Payments);
         app.MapAdmin();
         app.MapUnknownRoutes();
+    }
+
+    /// <summary>
+    /// A listen address beyond loopback needs a client key: the static <c>--api-key</c>, or an active (not revoked,
+    /// not expired) key in the database, or an explicit <c>--allow-any-key</c>. Stored keys are enough because
+    /// <see cref="ClientKeyMiddleware"/> then requires a key on every request for as long as the process runs, even
+    /// if every stored key is revoked later.
+    /// </summary>
+    internal static async Task EnsureListenIsGuardedAsync(GodexOptions options, GodexDatabase? database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ProxyOptions proxy = options.Proxy;
+        if (ListenAddress.Parse(proxy.Listen).IsLoopback || !string.IsNullOrEmpty(proxy.ApiKey) || proxy.AllowAnyKey)
+        {
+            return;
+        }
+
+        if (database is not null)
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            IReadOnlyList<ClientKey> keys = await new SqliteKeyStore(database, time).ListAsync(cancellationToken);
+            if (keys.Any(k => !k.IsRevoked && !k.IsExpired(now)))
+            {
+                return;
+            }
+        }
+
+        throw new GodexStartupException(
+            $"refusing to listen on {proxy.Listen} (reachable from other machines) without a client key: set --api-key, add a client key (godex proxy keys add --label NAME), or --allow-any-key if that is really what you want");
     }
 
     private static bool IsOff(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
