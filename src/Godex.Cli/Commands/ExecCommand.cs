@@ -158,7 +158,7 @@ internal static class ExecCommand
 
             if (plan.ProviderKey is not null && !string.Equals(route.Backend.Name, "anthropic", StringComparison.OrdinalIgnoreCase))
             {
-                await error.WriteLineAsync($"godex: --provider-key ignored: the {route.Backend.Name} backend authenticates with its login");
+                await error.WriteLineAsync($"warning: --provider-key ignored: the {route.Backend.Name} backend authenticates with its login");
             }
 
             ChatRequest request = ExecRequest.Build(plan.Settings with { Model = route.Model });

@@ -14,7 +14,7 @@ internal static class ProxyCommand
     private static readonly Option<string?> s_apiKey = new("--api-key") { Description = "Require this client key (Authorization: Bearer or x-api-key)", HelpName = "key" };
     private static readonly Option<bool> s_allowAnyKey = new("--allow-any-key") { Description = "Accept any client key, or none (local development)" };
     private static readonly Option<string?> s_model = new("--model") { Description = "Model used when a request names none (default gpt-5.2-codex)", HelpName = "model" };
-    private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn|error (default info)", HelpName = "level" };
+    private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn (or warning)|error (default info)", HelpName = "level" };
     private static readonly Option<bool> s_logRequests = new("--log-requests") { Description = "Log one line per request (never bodies or keys)" };
     private static readonly Option<string?> s_maxBodyBytes = new("--max-body-bytes") { Description = "Largest request body accepted, e.g. 20MB", HelpName = "size" };
     private static readonly Option<string?> s_simulator = new("--simulator") { Description = "auto (serve from the built-in simulator when no login exists) | on | off", HelpName = "mode" };
@@ -128,7 +128,7 @@ internal static class ProxyCommand
         Apply(parse, s_listen, v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
         Apply(parse, s_apiKey, v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
         Apply(parse, s_model, v => proxy.Model = v);
-        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "error"));
+        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "warning", "error"));
         Apply(parse, s_maxBodyBytes, v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
         Apply(parse, s_simulator, v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
         Apply(parse, s_baseUrl, v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));

@@ -61,7 +61,7 @@ internal static class ConfigKeys
             new("proxy.api_key", "GODEX_PROXY_API_KEY", (o, v) => o.Proxy.ApiKey = Empty(v)),
             new("proxy.allow_any_key", "GODEX_PROXY_ALLOW_ANY_KEY", (o, v) => o.Proxy.AllowAnyKey = ConfigValues.ParseBool(v, "proxy.allow_any_key")),
             new("proxy.model", "GODEX_PROXY_MODEL", (o, v) => o.Proxy.Model = Required(v, "proxy.model")),
-            new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "error")),
+            new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "warning", "error")),
             new("proxy.log_requests", "GODEX_PROXY_LOG_REQUESTS", (o, v) => o.Proxy.LogRequests = ConfigValues.ParseBool(v, "proxy.log_requests")),
             new("proxy.max_body_bytes", "GODEX_PROXY_MAX_BODY_BYTES", (o, v) => o.Proxy.MaxRequestBodyBytes = Positive(ConfigValues.ParseBytes(v, "proxy.max_body_bytes"), "proxy.max_body_bytes")),
             new("proxy.simulator", "GODEX_PROXY_SIMULATOR", (o, v) => o.Proxy.Simulator = ConfigValues.ParseChoice(v, "proxy.simulator", "auto", "on", "off")),

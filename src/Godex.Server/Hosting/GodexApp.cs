@@ -110,6 +110,9 @@ public sealed partial class GodexApp : IAsyncDisposable
         // are logged by Kestrel's own category.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // The host logs a failed start (a busy port) with its whole stack trace; godex reports it as one line instead
+        // (GodexStartupException below). It hosts no background services whose failures this category would report.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         configureLogging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -175,7 +178,11 @@ public sealed partial class GodexApp : IAsyncDisposable
                 await simulator.DisposeAsync();
             }
 
-            throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
+            throw new GodexStartupException(
+                ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                    ? $"cannot listen on {options.Proxy.Listen}: the address is in use (another godex? `godex doctor` tells); choose another with --listen"
+                    : $"cannot listen on {options.Proxy.Listen}: {ex.Message}",
+                ex);
         }
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
