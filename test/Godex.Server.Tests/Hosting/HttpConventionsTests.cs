@@ -94,9 +94,17 @@ public sealed class HttpConventionsTests
         }
 
         Assert.Equal(id, Assert.Single(rows).RequestId);
-        FakeLogRecord line = Assert.Single(
-            godex.App.Services.GetFakeLogCollector().GetSnapshot(),
-            r => r.Message.StartsWith("POST /v1/chat/completions 200", StringComparison.Ordinal));
+
+        // The request line is logged when the pipeline unwinds, which may be just after the client has the response.
+        FakeLogCollector logs = godex.App.Services.GetFakeLogCollector();
+        FakeLogRecord? line = null;
+        for (int i = 0; i < 100 && line is null; i++)
+        {
+            line = logs.GetSnapshot().FirstOrDefault(r => r.Message.StartsWith("POST /v1/chat/completions 200", StringComparison.Ordinal));
+            await Task.Delay(line is null ? 20 : 0, Ct);
+        }
+
+        Assert.NotNull(line);
         Assert.Contains(line.Scopes, s => s?.ToString() == "request_id=" + id);
     }
 
