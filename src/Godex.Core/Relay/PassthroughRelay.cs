@@ -61,8 +61,9 @@ internal static class PassthroughRelay
     {
         if (rules.RelaysRefusalBodies && !upstream.ErrorBody.IsEmpty && RelayJsonCheck(upstream.ErrorBody.Span) && upstream.Status >= 400)
         {
-            // The upstream's own error, in the client's own dialect: as it came, with its rate-limit headers.
-            await target.StartAsync(upstream.Status, "application/json", RelayedHeaders(upstream, rules), upstream.ErrorBody.Length);
+            // The upstream's own error, in the client's own dialect: as it came, with its rate-limit headers (and the
+            // status godex gives it: an upstream 500 is a 502 here).
+            await target.StartAsync(refused.Status, "application/json", RelayedHeaders(upstream, rules), upstream.ErrorBody.Length);
             target.Body.Write(upstream.ErrorBody.Span);
             return;
         }

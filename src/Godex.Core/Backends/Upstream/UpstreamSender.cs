@@ -216,6 +216,12 @@ public sealed partial class UpstreamSender<TCredential>
         byte[] body = await ReadCappedAsync(response, cancellationToken);
         BackendError error = _profile.ReadError(status, body);
         error = error with { RetryAfter = UpstreamHttp.RetryAfter(response, _time) ?? error.RetryAfter };
+        if (status == 500)
+        {
+            // A 500 from godex always means godex itself failed; the upstream's failure is a bad gateway.
+            error = error with { Status = 502 };
+        }
+
         Log.Refused(_logger, _profile.Name, status, error.Code ?? error.Type);
         if (status is 401 or 407)
         {
