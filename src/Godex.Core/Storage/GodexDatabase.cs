@@ -265,6 +265,9 @@ public sealed class GodexDatabase
             redeemed_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+        """,
     ];
 }
 

@@ -64,7 +64,7 @@ public static partial class ResponsesEndpoints
     {
         string id = (string)context.Request.RouteValues["id"]!;
         IResponseStore store = context.RequestServices.GetRequiredService<IResponseStore>();
-        StoredResponse? stored = await store.GetAsync(id, context.RequestAborted);
+        StoredResponse? stored = await store.GetAsync(id, RequestUsage.OwnerOf(context), context.RequestAborted);
         byte[]? response = stored is null ? null : ResponsesStoredTurn.ReadResponse(stored.Json);
         if (response is null)
         {
@@ -79,7 +79,7 @@ public static partial class ResponsesEndpoints
     {
         string id = (string)context.Request.RouteValues["id"]!;
         IResponseStore store = context.RequestServices.GetRequiredService<IResponseStore>();
-        if (!await store.DeleteAsync(id, context.RequestAborted))
+        if (!await store.DeleteAsync(id, RequestUsage.OwnerOf(context), context.RequestAborted))
         {
             await OpenAIErrorResult.WriteAsync(context, NotFound(id, "id"));
             return;
@@ -138,7 +138,7 @@ public static partial class ResponsesEndpoints
 
             // 2. Expand previous_response_id from the store: no upstream is asked to remember anything.
             var history = new List<JsonElement>();
-            if (parsed.PreviousResponseId is { } previous && !await TryLoadChainAsync(store, previous, history, aborted))
+            if (parsed.PreviousResponseId is { } previous && !await TryLoadChainAsync(store, previous, RequestUsage.OwnerOf(context), history, aborted))
             {
                 await OpenAIErrorResult.WriteAsync(context, NotFound(previous, "previous_response_id") with { Code = "previous_response_not_found" });
                 return;
@@ -190,7 +190,7 @@ public static partial class ResponsesEndpoints
             string responseId = ResponsesStreamWriter.NewId("resp_");
             long createdAt = time.GetUtcNow().ToUnixTimeSeconds();
             Func<ResponsesStreamWriter, ValueTask>? save = parsed.Store
-                ? renderer => SaveAsync(store, renderer, parsed, input, time, ttl, logger)
+                ? renderer => SaveAsync(store, renderer, parsed, input, RequestUsage.OwnerOf(context), time, ttl, logger)
                 : null;
             if (parsed.Stream)
             {
@@ -232,14 +232,14 @@ public static partial class ResponsesEndpoints
     }
 
     /// <summary>Loads the chain ending at <paramref name="responseId"/>, oldest turn first; false when that response is unknown.</summary>
-    private static async Task<bool> TryLoadChainAsync(IResponseStore store, string responseId, List<JsonElement> items, CancellationToken cancellationToken)
+    private static async Task<bool> TryLoadChainAsync(IResponseStore store, string responseId, string owner, List<JsonElement> items, CancellationToken cancellationToken)
     {
         var turns = new List<StoredResponse>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
         string? next = responseId;
         while (next is not null && turns.Count < MaxChainLength && visited.Add(next))
         {
-            StoredResponse? stored = await store.GetAsync(next, cancellationToken);
+            StoredResponse? stored = await store.GetAsync(next, owner, cancellationToken);
             if (stored is null)
             {
                 // The named response must exist; an expired ancestor just shortens the conversation.
@@ -268,6 +268,7 @@ public static partial class ResponsesEndpoints
         ResponsesStreamWriter renderer,
         ResponsesRequest request,
         IReadOnlyList<JsonElement> input,
+        string owner,
         TimeProvider time,
         TimeSpan ttl,
         ILogger logger)
@@ -281,7 +282,7 @@ public static partial class ResponsesEndpoints
         DateTimeOffset now = time.GetUtcNow();
 
         // Not the request's token: a response the client saw complete must be stored even if it hangs up now.
-        await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl), CancellationToken.None);
+        await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl, owner), CancellationToken.None);
         Log.Stored(logger, renderer.ResponseId, json.Length);
     }
 
