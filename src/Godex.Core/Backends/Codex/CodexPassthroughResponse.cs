@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Godex.Core.Buffers;
 using Godex.Core.Conversation;
 
 namespace Godex.Core.Backends.Codex;
@@ -79,7 +80,7 @@ public sealed class CodexPassthroughResponse : IDisposable
         using var idle = new IdleTimeout(_idleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         Stream body = await _response.Content.ReadAsStreamAsync(cancellationToken);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        byte[] buffer = BoundedArrayPool.Rent(16 * 1024);
         int filled = 0;
         bool terminal = false;
         try
@@ -88,9 +89,9 @@ public sealed class CodexPassthroughResponse : IDisposable
             {
                 if (filled == buffer.Length)
                 {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    byte[] larger = BoundedArrayPool.Rent(buffer.Length * 2);
                     buffer.AsSpan(0, filled).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    BoundedArrayPool.Return(buffer);
                     buffer = larger;
                 }
 
@@ -163,7 +164,7 @@ public sealed class CodexPassthroughResponse : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BoundedArrayPool.Return(buffer);
         }
     }
 
