@@ -242,7 +242,7 @@ public sealed partial class ClientKeyMiddleware
         _recorder.Record(new UsageRecord(
             _time.GetUtcNow(),
             usage.KeyId,
-            usage.Model,
+            InputLimits.ForLog(usage.Model),
             usage.Backend,
             usage.Account,
             tokens.InputTokens,
@@ -252,7 +252,7 @@ public sealed partial class ClientKeyMiddleware
             _time.GetElapsedTime(usage.StartTimestamp),
             status,
             context.TraceIdentifier,
-            context.Request.Path.Value ?? ""));
+            InputLimits.ForLog(context.Request.Path.Value)));
     }
 
     private Task RejectAsync(HttpContext context, string? presented, KeyStatus status)
@@ -263,7 +263,7 @@ public sealed partial class ClientKeyMiddleware
             KeyStatus.Expired => "expired",
             _ => "invalid",
         };
-        Log.Rejected(_logger, context.Request.Path, reason);
+        Log.Rejected(_logger, InputLimits.ForLog(context.Request.Path.Value), reason);
         string message = reason switch
         {
             "missing" => "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
@@ -351,7 +351,7 @@ public sealed partial class ClientKeyMiddleware
     private static partial class Log
     {
         [LoggerMessage(1300, LogLevel.Information, "Rejected {Path}: {Reason} client key", EventName = "ClientKeyRejected")]
-        public static partial void Rejected(ILogger logger, PathString path, string reason);
+        public static partial void Rejected(ILogger logger, string path, string reason);
 
         [LoggerMessage(1301, LogLevel.Information, "Refused a request of key {KeyId}: {Verdict} limit, retry after {Seconds} s", EventName = "ClientKeyLimited")]
         public static partial void Refused(ILogger logger, string keyId, LimitVerdict verdict, long seconds);

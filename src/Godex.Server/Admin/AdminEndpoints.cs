@@ -1,12 +1,15 @@
 using System.Text.Json;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Keys;
+using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Server.Access;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,6 +33,9 @@ namespace Godex.Server.Admin;
 /// </summary>
 public static class AdminEndpoints
 {
+    /// <summary>The largest admin request body: a key's fields fit in a few hundred bytes (issue 14: a 25 MB label was accepted).</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
+
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -68,10 +74,35 @@ public static class AdminEndpoints
         JsonElement body = default;
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.ContentLength is not 0)
         {
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                await Error(context, StatusCodes.Status413PayloadTooLarge, BackendErrorTypes.InvalidRequest, $"the admin API takes bodies of at most {MaxBodyBytes} bytes");
+                return;
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            {
+                sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+            }
+
             try
             {
-                using JsonDocument document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+                using var buffer = new MemoryStream();
+                await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+                if (JsonBodyValidator.Validate(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is { } invalid)
+                {
+                    await Error(context, StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, invalid.Message);
+                    return;
+                }
+
+                using JsonDocument document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
                 body = document.RootElement.Clone();
+            }
+            catch (BadHttpRequestException ex)
+            {
+                string message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"the admin API takes bodies of at most {MaxBodyBytes} bytes" : "the request body is malformed: " + ex.Message;
+                await Error(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, message);
+                return;
             }
             catch (JsonException ex)
             {
@@ -119,7 +150,7 @@ public static class AdminEndpoints
         IssuedClientKey issued = await store.CreateAsync(new NewClientKey
         {
             Label = fields.Label ?? "admin",
-            Secret = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("key", out JsonElement byok) ? byok.GetString() : null,
+            Secret = String(body, "key", 512),
             Rate = fields.Rate,
             Burst = fields.Burst,
             QuotaTokens = fields.QuotaTokens ?? options.Proxy.DefaultQuotaTokens,
@@ -171,6 +202,11 @@ public static class AdminEndpoints
         }
 
         string? keyId = context.Request.Query["key"].ToString() is { Length: > 0 } k ? k : null;
+        if (keyId is { Length: > InputLimits.MaxIdLength })
+        {
+            throw new AdminRequestException($"key: at most {InputLimits.MaxIdLength} characters");
+        }
+
         IReadOnlyList<UsageTotals> totals = await ledger.TotalsAsync(since, keyId, context.RequestAborted);
         IReadOnlyList<ClientKey> keys = await store.ListAsync(context.RequestAborted);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
@@ -214,45 +250,87 @@ public static class AdminEndpoints
         }
     }
 
-    /// <summary>The key fields of a create/update body; absent fields stay null (unchanged).</summary>
+    /// <summary>The key fields of a create/update body; absent fields stay null (unchanged). A field of the wrong kind is a 400.</summary>
     internal static ClientKeyUpdate ParseFields(JsonElement body, DateTimeOffset now)
     {
+        if (body.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+        {
+            throw new AdminRequestException("the body must be a JSON object");
+        }
+
         if (body.ValueKind != JsonValueKind.Object)
         {
             return new ClientKeyUpdate();
         }
 
-        string? rate = String(body, "rate");
+        string? rate = String(body, "rate", 64);
         if (rate is not null && !RateSpec.TryParse(rate, out _, out string? rateError))
         {
             throw new AdminRequestException(rateError);
         }
 
         List<string>? models = null;
-        if (body.TryGetProperty("models", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        if (body.TryGetProperty("models", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
         {
-            models = [.. list.EnumerateArray().Select(m => m.GetString() ?? "").Where(m => m.Length > 0)];
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() > InputLimits.MaxModelPatterns)
+            {
+                throw new AdminRequestException($"models must be an array of at most {InputLimits.MaxModelPatterns} model patterns");
+            }
+
+            models = [];
+            foreach (JsonElement model in list.EnumerateArray())
+            {
+                if (model.ValueKind != JsonValueKind.String || model.GetString() is not { Length: <= InputLimits.MaxModelLength } pattern)
+                {
+                    throw new AdminRequestException($"models: each pattern must be a string of at most {InputLimits.MaxModelLength} characters");
+                }
+
+                if (pattern.Length > 0)
+                {
+                    models.Add(pattern);
+                }
+            }
         }
 
         TimeSpan? expiresIn = Duration(body, "expires_in");
+        if (expiresIn is { } ttl && ttl <= TimeSpan.Zero)
+        {
+            throw new AdminRequestException("expires_in must be positive");
+        }
+
         return new ClientKeyUpdate
         {
-            Label = String(body, "label"),
+            Label = String(body, "label", InputLimits.MaxLabelLength),
             Rate = rate,
-            Burst = (int?)Long(body, "burst"),
+            Burst = Int(body, "burst"),
             QuotaTokens = Long(body, "quota_tokens"),
-            MaxConcurrent = (int?)Long(body, "max_concurrent"),
+            MaxConcurrent = Int(body, "max_concurrent"),
             Models = models,
-            ExpiresAt = expiresIn is { } ttl ? now + ttl : null,
+            ExpiresAt = expiresIn is { } lifetime ? now + lifetime : null,
         };
     }
 
-    private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
+    /// <summary>The key id of the path; one longer than any id godex makes matches none (a 404, and no long value goes further).</summary>
+    private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string is { Length: <= InputLimits.MaxIdLength } id ? id : "";
 
     private static DateTimeOffset Now(HttpContext context) => (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
 
-    private static string? String(JsonElement body, string name) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? String(JsonElement body, string name, int maxLength)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return v.ValueKind == JsonValueKind.String && v.GetString() is { } text && text.Length <= maxLength
+            ? text
+            : throw new AdminRequestException($"{name} must be a string of at most {maxLength} characters");
+    }
+
+    private static int? Int(JsonElement body, string name) =>
+        Long(body, name) is { } value
+            ? value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new AdminRequestException($"{name} is out of range")
+            : null;
 
     private static long? Long(JsonElement body, string name)
     {
@@ -271,12 +349,16 @@ public static class AdminEndpoints
             return null;
         }
 
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long seconds))
+        if (v.ValueKind == JsonValueKind.Number)
         {
-            return TimeSpan.FromSeconds(seconds);
+            return v.TryGetInt64(out long seconds) && Math.Abs(seconds) <= (long)TimeSpan.MaxValue.TotalSeconds / 2
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new AdminRequestException($"{name} is out of range");
         }
 
-        return ParseDuration(v.GetString() ?? "", name);
+        return v.ValueKind == JsonValueKind.String
+            ? ParseDuration(v.GetString()!, name)
+            : throw new AdminRequestException($"{name} must be a duration (\"24h\") or a number of seconds");
     }
 
     private static TimeSpan ParseDuration(string text, string name)

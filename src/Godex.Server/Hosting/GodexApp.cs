@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -115,16 +116,22 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
-            kestrel.Listen(listen.Address, listen.Port);
+            kestrel.Limits.RequestHeadersTimeout = options.Proxy.RequestHeadersTimeout;
+            // Kestrel's default, stated: a body slower than 240 bytes/s after 5 s (a stalled or 1-byte-a-second upload)
+            // fails its read with a 408, which RequestBody answers in the front door's dialect.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            kestrel.Listen(listen.Address, listen.Port, endpoint => endpoint.Use(HostErrorResponses.Wrap));
             if (adminSocket is not null)
             {
-                kestrel.ListenUnixSocket(adminSocket);
+                kestrel.ListenUnixSocket(adminSocket, endpoint => endpoint.Use(HostErrorResponses.Wrap));
             }
         });
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        builder.Services.AddSingleton(new RequestBodyBudget(Math.Max(options.Proxy.MaxInFlightBodyBytes, options.Proxy.MaxRequestBodyBytes)));
+        builder.Services.AddHostedService<IdleMemoryTrimmer>();
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         if (database is not null)
@@ -202,6 +209,7 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app, GodexOptions options)
     {
+        app.UseMiddleware<EmptyErrorBodyMiddleware>();
         if (options.Proxy.LogRequests)
         {
             app.UseMiddleware<RequestLogMiddleware>();
@@ -274,6 +282,12 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
 
         Log.Listening(logger, GodexVersion.Current, BaseUrl);
+        IReadOnlyDictionary<string, object> gc = GC.GetConfigurationVariables();
+        Log.GarbageCollector(
+            logger,
+            System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
+            gc.TryGetValue("ConcurrentGC", out object? concurrent) ? concurrent : "?",
+            gc.TryGetValue("ConserveMemory", out object? conserve) ? conserve : "?");
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))
         {
             Log.NoClientKey(logger);
@@ -305,7 +319,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
     }
 
-    // EventIds 1-5; next free: 6.
+    // EventIds 1-6; next free: 7.
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, EventName = "Listening", Level = LogLevel.Information, Message = "godex {Version} listening on {Url}")]
@@ -322,5 +336,8 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         [LoggerMessage(EventId = 5, EventName = "ConfigWarning", Level = LogLevel.Warning, Message = "config: {Warning}")]
         public static partial void ConfigWarning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 6, EventName = "GarbageCollector", Level = LogLevel.Information, Message = "gc: {Kind}, concurrent {Concurrent}, conserve memory {ConserveMemory}")]
+        public static partial void GarbageCollector(ILogger logger, string kind, object concurrent, object conserveMemory);
     }
 }

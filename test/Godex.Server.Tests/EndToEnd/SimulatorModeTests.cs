@@ -50,7 +50,8 @@ public sealed class SimulatorModeTests : IDisposable
         string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains(missing, body, StringComparison.Ordinal);
+        Assert.Contains("missing-auth.json", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(_home, body, StringComparison.Ordinal); // the file's name, not the server's path (issue 14)
         Assert.Contains("codex login", body, StringComparison.Ordinal);
     }
 

@@ -171,7 +171,7 @@ public sealed class AnthropicBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task StreamAsync_NoLogin_401ErrorEventNamingPath()
+    public async Task StreamAsync_NoLogin_401ErrorEventNamingTheFileNotItsPath()
     {
         var handler = new ClaudeTestHandler((_, _) => throw new InvalidOperationException("no upstream call expected"));
         AnthropicBackend backend = CreateBackend(handler, out _);
@@ -180,7 +180,8 @@ public sealed class AnthropicBackendTests : IDisposable
 
         BackendError error = Assert.IsType<StreamErrorEvent>(Assert.Single(events)).Error;
         Assert.Equal(401, error.Status);
-        Assert.Contains(CredentialsPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(CredentialsPath), error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(CredentialsPath)!, error.Message, StringComparison.Ordinal); // issue 14: paths in the log only
     }
 
     [Fact]

@@ -172,7 +172,7 @@ public sealed class CodexBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task Stream_MissingLogin_Is401WithPath()
+    public async Task Stream_MissingLogin_Is401NamingTheFileNotItsPath()
     {
         File.Delete(_authPath);
         (CodexBackend backend, DelegateHandler upstream) = Create((_, _, _) => Task.FromResult(Stream()));
@@ -181,7 +181,8 @@ public sealed class CodexBackendTests : IDisposable
 
         Assert.Equal(401, error.Error.Status);
         Assert.Equal(BackendErrorTypes.Authentication, error.Error.Type);
-        Assert.Contains(_authPath, error.Error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(_authPath), error.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(_authPath)!, error.Error.Message, StringComparison.Ordinal); // issue 14: paths in the log only
         Assert.Equal(0, upstream.Count);
     }
 
