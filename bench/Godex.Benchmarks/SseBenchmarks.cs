@@ -9,7 +9,7 @@ using Godex.Core.Sse;
 namespace Godex.Benchmarks;
 
 /// <summary>
-/// The streaming edges of one turn, without sockets: <see cref="SseEventReader"/> framing the recorded upstream bytes
+/// The streaming edges of one turn, without sockets: <see cref="SseFrameReader"/> framing the recorded upstream bytes
 /// (<c>bench/fixtures/anthropic-message.sse</c>, 9 events; <c>codex-response.sse</c>, 8 events) from a
 /// <see cref="MemoryStream"/>; the same bytes through the reader and the dialect parser
 /// (<see cref="MessagesStreamReader"/>, <see cref="ResponsesStreamReader"/>) to canonical events, as
@@ -98,7 +98,8 @@ public class SseBenchmarks : IDisposable
     {
         body.Position = 0;
         int count = 0;
-        await foreach (SseEvent _ in SseEventReader.ReadAsync(body, CancellationToken.None))
+        using var reader = new SseFrameReader(body);
+        while (await reader.MoveNextAsync(CancellationToken.None))
         {
             count++;
         }
@@ -110,14 +111,15 @@ public class SseBenchmarks : IDisposable
     {
         body.Position = 0;
         _events.Clear();
-        await foreach (SseEvent sse in SseEventReader.ReadAsync(body, CancellationToken.None))
+        using var reader = new SseFrameReader(body);
+        while (await reader.MoveNextAsync(CancellationToken.None))
         {
-            if (sse.IsDone)
+            if (reader.Current.IsDone)
             {
                 continue;
             }
 
-            parser.Feed(sse, _events);
+            parser.Feed(reader.Current.ToEvent(), _events);
             if (parser.IsCompleted)
             {
                 break;

@@ -24,7 +24,7 @@ public class TranslatorBenchmarks
 {
     private const string DefaultModel = "gpt-5.2-codex";
 
-    private readonly AnthropicBackendOptions _anthropic = new();
+    private readonly MessagesWriterOptions _anthropic = new(8192, null);
     private readonly string _codexInstructions = new CodexBackendOptions().DefaultInstructions;
     private readonly ChatCompletionHeader _header = new("chatcmpl-bench", 1_741_290_958, "claude-sonnet-4-5");
     private byte[] _chatBody = [];

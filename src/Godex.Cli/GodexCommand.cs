@@ -4,18 +4,9 @@ using Godex.Cli.Commands;
 
 namespace Godex.Cli;
 
-/// <summary>The root command and the exit-code conventions every subcommand follows.</summary>
+/// <summary>The root command: every subcommand, and how a command line is run (<see cref="ExitCodes"/>).</summary>
 internal static class GodexCommand
 {
-    /// <summary>Exit code for success.</summary>
-    public const int Success = 0;
-
-    /// <summary>Exit code for a runtime failure (bad config, upstream unreachable at startup, ...).</summary>
-    public const int Failure = 1;
-
-    /// <summary>Exit code for wrong usage (unknown flag, missing argument, bad value).</summary>
-    public const int Usage = 2;
-
     public static RootCommand Create()
     {
         var root = new RootCommand("godex: one local endpoint for every model you can use. Routes OpenAI and Anthropic API calls to the ChatGPT Codex backend, Anthropic, or the built-in simulator.")
@@ -45,7 +36,7 @@ internal static class GodexCommand
             // The unknown word is the most useful thing to name ("serve", "--lisen"), more than "command required".
             ParseError error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? parse.Errors[0];
             await configuration.Error.WriteLineAsync($"error: {error.Message} (see '{command} --help')");
-            return Usage;
+            return ExitCodes.Usage;
         }
 
         return await parse.InvokeAsync(configuration, cancellationToken);

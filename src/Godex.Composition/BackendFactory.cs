@@ -1,6 +1,7 @@
 using Godex.Core.Backends;
 using Godex.Core.Backends.Anthropic;
 using Godex.Core.Backends.Codex;
+using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -38,7 +38,7 @@ internal static class AliasesCommand
             await output.WriteLineAsync($"{AliasesRules.Pad(alias)} → {target}{origin}");
         }
 
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static async Task<int> UpdateAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -54,7 +54,7 @@ internal static class AliasesCommand
         if (!File.Exists(path))
         {
             await error.WriteLineAsync($"error: no config file at {path}: create one with a routing.aliases section (see docs/config.template.yaml)");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         string yaml = await File.ReadAllTextAsync(path, cancellationToken);
@@ -64,7 +64,7 @@ internal static class AliasesCommand
             if (backends.Simulated)
             {
                 await error.WriteLineAsync("error: model discovery needs a Codex or Claude login (the simulator's models are not real); run `godex auth setup`");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
 
             foreach (IChatBackend backend in backends.Router.Backends)
@@ -105,7 +105,7 @@ internal static class AliasesCommand
         if (updates.Count == 0)
         {
             await output.WriteLineAsync("All aliases are up to date.");
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         string rewritten;
@@ -116,17 +116,17 @@ internal static class AliasesCommand
         catch (FormatException ex)
         {
             await error.WriteLineAsync($"error: {path}: {ex.Message}");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         if (parse.GetValue(s_dryRun))
         {
             await output.WriteLineAsync("(dry run: no changes written)");
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         await File.WriteAllTextAsync(path, rewritten, AliasesRules.Utf8NoBom, cancellationToken);
         await output.WriteLineAsync($"✅ Config updated: {path}");
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 }

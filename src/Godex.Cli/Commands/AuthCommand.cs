@@ -40,7 +40,7 @@ internal static class AuthCommand
         }
 
         await WriteStatusAsync(parse.InvocationConfiguration.Output, options, TimeProvider.System.GetUtcNow());
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     internal static async Task WriteStatusAsync(TextWriter output, GodexOptions options, DateTimeOffset now)
@@ -214,7 +214,7 @@ internal static class AuthCommand
 
         await output.WriteLineAsync();
         await WriteStatusAsync(output, options, TimeProvider.System.GetUtcNow());
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     internal static string? FindOnPath(string name)
@@ -239,14 +239,14 @@ internal static class AuthCommand
         try
         {
             options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, new List<string>());
-            exitCode = GodexCommand.Success;
+            exitCode = ExitCodes.Success;
             return true;
         }
         catch (ConfigException ex)
         {
             parse.InvocationConfiguration.Error.WriteLine("error: " + ex.Message);
             options = null;
-            exitCode = GodexCommand.Usage;
+            exitCode = ExitCodes.Usage;
             return false;
         }
     }

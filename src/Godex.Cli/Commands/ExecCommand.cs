@@ -79,7 +79,7 @@ internal static class ExecCommand
         catch (ConfigException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Usage;
+            return ExitCodes.Usage;
         }
 
         StreamWriter? responsesLog;
@@ -90,7 +90,7 @@ internal static class ExecCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"error: --log-responses {plan.LogResponses}: {ex.Message}");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         using StreamWriter? responsesLogScope = responsesLog;
@@ -126,7 +126,7 @@ internal static class ExecCommand
             byte[] protocol = ExecRequest.WriteProtocolRequest(mockRequest);
             WriteRequestLog(plan.LogRequests, [protocol]);
             MockScript.Write(plan.MockMode, protocol, writer);
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         return await RunRealAsync(plan, writer, error, cancellationToken);
@@ -147,13 +147,13 @@ internal static class ExecCommand
             if (!backends.Router.TryResolve(plan.Settings.Model, out ModelRoute? route))
             {
                 writer.WriteError($"no backend serves model \"{plan.Settings.Model}\" (enabled: {string.Join(", ", backends.Router.Backends.Select(b => b.Name))})", "model_not_found");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
 
             if (plan.Settings.HostedTools.Count > 0 && !s_webSearchBackends.Contains(route.Backend.Name))
             {
                 writer.WriteError($"the {route.Backend.Name} backend has no hosted web search tool (model \"{route.Model}\")", "web_search_unsupported");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
 
             if (plan.ProviderKey is not null && !string.Equals(route.Backend.Name, "anthropic", StringComparison.OrdinalIgnoreCase))
@@ -177,7 +177,7 @@ internal static class ExecCommand
                 ok = false;
             }
 
-            return ok ? GodexCommand.Success : GodexCommand.Failure;
+            return ok ? ExitCodes.Success : ExitCodes.Failure;
         }
         finally
         {

@@ -105,7 +105,7 @@ internal static class KeysCommand
             await parse.InvocationConfiguration.Error.WriteLineAsync("The key is shown once: store it now.");
         }
 
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static async Task<int> UpdateAsync(ParseResult parse, GodexDatabase db, TextWriter output, CancellationToken ct)
@@ -152,7 +152,7 @@ internal static class KeysCommand
 
                 w.WriteEndArray();
             });
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         const string Format = "{0,-16} {1,-20} {2,-8} {3,-8} {4,5} {5,12} {6,4} {7,-20} {8}";
@@ -167,7 +167,7 @@ internal static class KeysCommand
                 key.Models.Count == 0 ? "*" : string.Join(',', key.Models)));
         }
 
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static async Task<int> ImportAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, CancellationToken ct)
@@ -186,7 +186,7 @@ internal static class KeysCommand
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
         {
             await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {path}: {ex.Message}");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         SqliteKeyStore store = Store(db);
@@ -205,7 +205,7 @@ internal static class KeysCommand
         }
 
         await output.WriteLineAsync($"imported {imported} key(s), skipped {skipped} already present, from {path}");
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static async Task<int> PrintAsync(ParseResult parse, TextWriter output, ClientKey key, string? secret)
@@ -214,7 +214,7 @@ internal static class KeysCommand
         if (parse.GetValue(StateCommand.Json))
         {
             await StateCommand.WriteJsonAsync(output, w => ClientKeyJson.Write(w, key, now, secret));
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         string line = string.Create(CultureInfo.InvariantCulture,
@@ -225,7 +225,7 @@ internal static class KeysCommand
         }
 
         await output.WriteLineAsync(line);
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static string? Rate(ParseResult parse)

@@ -52,7 +52,7 @@ internal static class ProbeCommand
         if (!router.TryResolve(model, out ModelRoute? route))
         {
             await output.WriteLineAsync(json ? Json(w => { w.WriteString("status", "not_found"); w.WriteString("model", model); }) : $"ERROR: model \"{model}\" not available");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         await output.WriteLineAsync(json
@@ -64,7 +64,7 @@ internal static class ProbeCommand
                 w.WriteString("backend", route.Backend.Name);
             })
             : $"OK: {(route.Alias is null ? "" : route.Alias + " → ")}{route.Model} ({route.Backend.Name})");
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 
     private static async Task<int> ProbeRemoteAsync(string url, string? key, string model, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ internal static class ProbeCommand
         if (!Uri.TryCreate(url.TrimEnd('/') + "/v1/models/" + Uri.EscapeDataString(model), UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
         {
             await error.WriteLineAsync($"error: --url '{url}': expected an http(s) URL");
-            return GodexCommand.Usage;
+            return ExitCodes.Usage;
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -90,7 +90,7 @@ internal static class ProbeCommand
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync($"error: cannot reach {url}: {ex.Message}");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         using (response)
@@ -99,19 +99,19 @@ internal static class ProbeCommand
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 await output.WriteLineAsync(json ? Json(w => { w.WriteString("status", "not_found"); w.WriteString("model", model); }) : $"ERROR: model \"{model}\" not found");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
 
             if (!response.IsSuccessStatusCode)
             {
                 await error.WriteLineAsync($"error: {url} answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
 
             if (json)
             {
                 await output.WriteLineAsync(body.Trim());
-                return GodexCommand.Success;
+                return ExitCodes.Success;
             }
 
             try
@@ -122,12 +122,12 @@ internal static class ProbeCommand
                 string? backend = root.TryGetProperty("backend", out JsonElement b) ? b.GetString() : null;
                 string? alias = root.TryGetProperty("alias", out JsonElement a) ? a.GetString() : null;
                 await output.WriteLineAsync($"OK: {(alias is null ? "" : alias + " → ")}{id}{(backend is null ? "" : $" ({backend})")}");
-                return GodexCommand.Success;
+                return ExitCodes.Success;
             }
             catch (JsonException)
             {
                 await error.WriteLineAsync($"error: {url} answered 200 with a body that is not JSON");
-                return GodexCommand.Failure;
+                return ExitCodes.Failure;
             }
         }
     }

@@ -55,28 +55,28 @@ internal static class ProxyCommand
         catch (ConfigException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Usage;
+            return ExitCodes.Usage;
         }
 
         if (!await RotateMacaroonKeysAsync(parse, options.Proxy.Payments))
         {
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         try
         {
             await using GodexApp app = await GodexApp.StartAsync(options, warnings, cancellationToken);
             await app.WaitForShutdownAsync(cancellationToken);
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
         catch (GodexStartupException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
     }
 

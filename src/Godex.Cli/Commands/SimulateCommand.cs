@@ -40,7 +40,7 @@ internal static class SimulateCommand
             catch (ConfigException ex)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("error: " + ex.Message);
-                return GodexCommand.Usage;
+                return ExitCodes.Usage;
             }
 
             await using SimulatorHost host = await SimulatorHost.StartAsync(new SimulatorOptions { Listen = listen }, cancellationToken);
@@ -68,7 +68,7 @@ internal static class SimulateCommand
             {
             }
 
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -39,13 +39,13 @@ internal static class StateCommand
         catch (ConfigException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Usage;
+            return ExitCodes.Usage;
         }
 
         if (options.Proxy.Database.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
         {
             await error.WriteLineAsync("error: proxy.database is off: there is no key store");
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
 
         try
@@ -56,17 +56,17 @@ internal static class StateCommand
         catch (UsageException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Usage;
+            return ExitCodes.Usage;
         }
         catch (StorageException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
         catch (InvalidOperationException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message);
-            return GodexCommand.Failure;
+            return ExitCodes.Failure;
         }
     }
 
@@ -96,6 +96,6 @@ internal static class StateCommand
     public static async Task<int> NotFoundAsync(TextWriter error, string idOrKey)
     {
         await error.WriteLineAsync($"error: key not found: {(idOrKey.StartsWith("key_", StringComparison.Ordinal) ? idOrKey : "(the given secret)")}");
-        return GodexCommand.Failure;
+        return ExitCodes.Failure;
     }
 }

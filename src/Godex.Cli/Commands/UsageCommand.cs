@@ -38,7 +38,7 @@ internal static class UsageCommand
             }
 
             await output.WriteLineAsync($"reset {key.Id} ({key.Label})");
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }));
 
         usage.Subcommands.Add(list);
@@ -65,13 +65,13 @@ internal static class UsageCommand
 
                 w.WriteEndArray();
             });
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         if (totals.Count == 0)
         {
             await output.WriteLineAsync("no usage");
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         }
 
         const string Format = "{0,-16} {1,-20} {2,9} {3,12} {4,12} {5,12} {6,12} {7}";
@@ -83,6 +83,6 @@ internal static class UsageCommand
                 total.LastSeen?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-"));
         }
 
-        return GodexCommand.Success;
+        return ExitCodes.Success;
     }
 }

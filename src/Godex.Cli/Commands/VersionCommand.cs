@@ -12,7 +12,7 @@ internal static class VersionCommand
         command.SetAction(parse =>
         {
             parse.InvocationConfiguration.Output.WriteLine(GodexVersion.Current);
-            return GodexCommand.Success;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -138,8 +138,10 @@ internal static class ConfigKeys
         keys.Add(new(p + "retry_max", null, (o, v) => select(o).RetryMax = NonNegative(ConfigValues.ParseInt(v, p + "retry_max"), p + "retry_max")));
         keys.Add(new(p + "retry_delay", null, (o, v) => select(o).RetryDelay = ConfigValues.ParseDuration(v, p + "retry_delay")));
         keys.Add(new(p + "retry_max_wait", null, (o, v) => select(o).RetryMaxWait = ConfigValues.ParseDuration(v, p + "retry_max_wait")));
-        keys.Add(new(p + "connect_timeout", null, (o, v) => select(o).ConnectTimeout = ConfigValues.ParseDuration(v, p + "connect_timeout")));
-        keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = ConfigValues.ParseDuration(v, p + "idle_timeout")));
+        keys.Add(new(p + "connect_timeout", null, (o, v) => select(o).ConnectTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "connect_timeout"), p + "connect_timeout")));
+        keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "idle_timeout"), p + "idle_timeout")));
+        keys.Add(new(p + "max_event_bytes", null, (o, v) => select(o).MaxEventBytes = AtLeast(ConfigValues.ParseBytes(v, p + "max_event_bytes"), 64 * 1024, p + "max_event_bytes")));
+        keys.Add(new(p + "total_timeout", null, (o, v) => select(o).TotalTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "total_timeout"), p + "total_timeout")));
     }
 
     private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
@@ -153,6 +155,9 @@ internal static class ConfigKeys
 
     private static TimeSpan PositiveDuration(TimeSpan value, string key) =>
         value > TimeSpan.Zero ? value : throw new ConfigException($"{key}: must be longer than zero, got {value}");
+
+    private static int AtLeast(long value, long minimum, string key) =>
+        value >= minimum && value <= int.MaxValue ? (int)value : throw new ConfigException($"{key}: must be between {minimum} and {int.MaxValue} bytes, got {value}");
 
     private static int NonNegative(int value, string key) =>
         value >= 0 ? value : throw new ConfigException($"{key}: must not be negative, got {value}");

@@ -206,11 +206,30 @@ public abstract class UpstreamOptions
     /// <summary>The longest wait godex honours from a Retry-After before giving the error to the client instead.</summary>
     public TimeSpan RetryMaxWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Time to connect and receive response headers. <value>The default value is 60 s.</value></summary>
+    /// <summary>
+    /// Time to connect and receive the response headers, per attempt (retries each get it again). An upstream that
+    /// accepts the connection and never answers is a 504 after it. <value>The default value is 60 s.</value>
+    /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Longest silence between two stream chunks before the stream is cut. <value>The default value is 300 s.</value></summary>
+    /// <summary>
+    /// Longest time an upstream body may go without a whole event (a stream) or without a byte (a JSON answer) before
+    /// it is cut: a 504 before the client's first byte, an in-band error after it. Counting whole events means an
+    /// upstream that trickles bytes without finishing an event is cut too. <value>The default value is 300 s.</value>
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>
+    /// Longest time for a whole answer a client did not ask to stream (godex reads all of it before replying), counted
+    /// from the send. <value>The default value is 600 s.</value>
+    /// </summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>
+    /// The largest single upstream event (or JSON answer) godex holds; a larger one is a 502. Memory per upstream body
+    /// stays below about twice this. <value>The default value is 16 MiB.</value>
+    /// </summary>
+    public int MaxEventBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Static model list, merged with live discovery.</summary>
     public List<string> Models { get; set; } = [];

@@ -34,6 +34,22 @@ public static class KeySecrets
     public static bool HashEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 
+    /// <summary>
+    /// Constant-time comparison of a presented secret with a configured one (the static <c>--api-key</c>, the admin
+    /// key). Both sides are hashed first so that the comparison length (and its time) says nothing about the configured
+    /// secret's length.
+    /// </summary>
+    public static bool SecretEquals(string presented, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        ArgumentNullException.ThrowIfNull(expected);
+        Span<byte> presentedHash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> expectedHash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedHash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(expected), expectedHash);
+        return CryptographicOperations.FixedTimeEquals(presentedHash, expectedHash);
+    }
+
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -50,7 +50,7 @@ public sealed record UsageTotals(
 /// <summary>
 /// The usage-recording hook: takes one finished request and returns at once (no I/O on the caller's thread). The
 /// HTTP server's <c>ClientKeyMiddleware</c> calls it once per <c>/v1</c> request; front doors only report what they
-/// learn (see <c>Godex.Server.Metering.RequestUsage</c>). Other hosts (exec, tests) may call it directly.
+/// learn (the server's RequestUsage). Other hosts (exec, tests) may call it directly.
 /// </summary>
 public interface IUsageRecorder
 {

@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
-using Godex.Core.Dialects.ChatCompletions;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
@@ -36,7 +33,7 @@ namespace Godex.Server.Access;
 public sealed partial class ClientKeyMiddleware
 {
     public const string StaticKeyId = "static";
-    public const string AnonymousKeyId = "anonymous";
+    public const string AnonymousKeyId = RequestUsage.AnonymousOwner;
 
     private readonly RequestDelegate _next;
     private readonly GodexOptions _options;
@@ -107,7 +104,7 @@ public sealed partial class ClientKeyMiddleware
 
         string keyId = AnonymousKeyId;
         ClientKey? key = null;
-        if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeyEquals(presented, proxy.ApiKey))
+        if (presented is not null && !string.IsNullOrEmpty(proxy.ApiKey) && KeySecrets.SecretEquals(presented, proxy.ApiKey))
         {
             keyId = StaticKeyId;
         }
@@ -153,7 +150,7 @@ public sealed partial class ClientKeyMiddleware
         if (error is not null)
         {
             context.Response.Headers.WWWAuthenticate = "L402";
-            await WriteErrorAsync(context, error);
+            await ErrorResponses.WriteForPathAsync(context, error);
             return;
         }
 
@@ -222,7 +219,7 @@ public sealed partial class ClientKeyMiddleware
         var error = new BackendError(StatusCodes.Status429TooManyRequests, BackendErrorTypes.RateLimit, message) { Code = code };
         try
         {
-            await WriteErrorAsync(context, error);
+            await ErrorResponses.WriteForPathAsync(context, error);
         }
         finally
         {
@@ -273,27 +270,7 @@ public sealed partial class ClientKeyMiddleware
         };
         context.Response.Headers.WWWAuthenticate = "Bearer";
         var error = new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, message) { Code = "invalid_api_key" };
-        return WriteErrorAsync(context, error);
-    }
-
-    /// <summary>An error in the dialect of the path: Anthropic's for <c>/v1/messages*</c>, OpenAI's elsewhere.</summary>
-    internal static Task WriteErrorAsync(HttpContext context, BackendError error)
-    {
-        if (context.Request.Path.StartsWithSegments("/v1/messages"))
-        {
-            return JsonResponse.WriteAsync(context, error.Status, writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type"u8, "error"u8);
-                writer.WriteStartObject("error"u8);
-                writer.WriteString("type"u8, error.Type);
-                writer.WriteString("message"u8, error.Message);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            });
-        }
-
-        return JsonResponse.WriteAsync(context, error.Status, writer => ChatCompletionsJsonWriter.WriteError(writer, error));
+        return ErrorResponses.WriteForPathAsync(context, error);
     }
 
     private static void WriteRateHeaders(HttpResponse response, LimitDecision decision)
@@ -332,19 +309,6 @@ public sealed partial class ClientKeyMiddleware
 
         string? apiKey = request.Headers["x-api-key"];
         return string.IsNullOrEmpty(apiKey) ? null : apiKey.Trim();
-    }
-
-    /// <summary>
-    /// Constant-time comparison. Both sides are hashed first so that the comparison length (and its time) says
-    /// nothing about the configured key's length.
-    /// </summary>
-    internal static bool KeyEquals(string presented, string expected)
-    {
-        Span<byte> presentedHash = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> expectedHash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedHash);
-        SHA256.HashData(Encoding.UTF8.GetBytes(expected), expectedHash);
-        return CryptographicOperations.FixedTimeEquals(presentedHash, expectedHash);
     }
 
     // Next event id: 1302.

@@ -5,7 +5,6 @@ using Godex.Core.Json;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
-using Godex.Server.Access;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -58,7 +57,7 @@ public static class AdminEndpoints
         bool onSocket = context.Connection.LocalIpAddress is null;
         string? adminKey = options.Proxy.AdminKey;
         string? bearer = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
-        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !ClientKeyMiddleware.KeyEquals(bearer, adminKey)))
+        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !KeySecrets.SecretEquals(bearer, adminKey)))
         {
             await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
             return;
@@ -374,7 +373,7 @@ public static class AdminEndpoints
     }
 
     private static Task Error(HttpContext context, int status, string type, string message) =>
-        OpenAIErrorResult.WriteAsync(context, new BackendError(status, type, message));
+        ErrorResponses.WriteOpenAIAsync(context, new BackendError(status, type, message));
 
     private sealed class AdminRequestException(string message) : Exception(message);
 }

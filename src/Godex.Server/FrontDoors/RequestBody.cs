@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using Godex.Core.Conversation;
 using Godex.Core.Json;
-using Godex.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Godex.Core.Conversation;
-using Godex.Server.Access;
+using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 
 namespace Godex.Server.Hosting;
@@ -28,7 +28,7 @@ internal sealed class EmptyErrorBodyMiddleware(RequestDelegate next)
         };
         if (error is not null)
         {
-            await ClientKeyMiddleware.WriteErrorAsync(context, error);
+            await ErrorResponses.WriteForPathAsync(context, error);
         }
     }
 

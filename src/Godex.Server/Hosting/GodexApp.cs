@@ -9,6 +9,7 @@ using Godex.Core.Routing;
 using Godex.Core.Storage;
 using Godex.Server.Access;
 using Godex.Server.Admin;
+using Godex.Server.FrontDoors;
 using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.FrontDoors.Messages;
 using Godex.Server.FrontDoors.Models;

@@ -1,13 +1,12 @@
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
-using Godex.Server.Access;
 using Microsoft.AspNetCore.Http;
 
 namespace Godex.Server.Metering;
 
 /// <summary>
 /// <para>
-/// The usage-recording hook for front doors. <see cref="ClientKeyMiddleware"/> attaches one to every <c>/v1</c>
+/// The usage-recording hook for front doors. <c>Access.ClientKeyMiddleware</c> attaches one to every <c>/v1</c>
 /// request and, when the request ends (success, error, refusal, client gone), writes exactly one ledger row through
 /// <see cref="Godex.Core.Metering.IUsageRecorder"/> with the key, the status, the latency and the request id. A front door
 /// only reports what it learns, from anywhere in its handler:
@@ -69,7 +68,10 @@ public sealed class RequestUsage
     /// The identity that owns what the request stores (Responses-API responses): its key id (<c>key_...</c>,
     /// <c>static</c>, an L402 token's <c>l402:...</c>), or <c>anonymous</c> when no key was presented or needed.
     /// </summary>
-    public static string OwnerOf(HttpContext context) => Of(context)?.KeyId ?? ClientKeyMiddleware.AnonymousKeyId;
+    public static string OwnerOf(HttpContext context) => Of(context)?.KeyId ?? AnonymousOwner;
+
+    /// <summary>The owner of what a request without a client record stores (the key middleware's anonymous key id).</summary>
+    internal const string AnonymousOwner = "anonymous";
 
     /// <summary>Records the model and backend (and, when given, the latest usage) of the request.</summary>
     public static void Report(HttpContext context, string model, string backend, Usage? usage = null, string? account = null)

@@ -4,15 +4,15 @@ using Godex.Core.Keys;
 using Godex.Core.Payments;
 using Godex.Core.Payments.L402;
 using Godex.Core.Payments.Macaroons;
-using Godex.Server.Access;
 using Godex.Server.Metering;
+using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Server.Payments;
 
 /// <summary>
-/// Native L402 for <see cref="ClientKeyMiddleware"/> (<c>proxy.payments.enabled</c> without a token-meter URL): a
+/// Native L402 for <c>Access.ClientKeyMiddleware</c> (<c>proxy.payments.enabled</c> without a token-meter URL): a
 /// request without credentials, or whose paid credit is used up, gets <c>402 Payment Required</c> with a fresh
 /// invoice from the Lightning node and a macaroon bound to its payment hash; a request with
 /// <c>Authorization: L402 &lt;macaroon&gt;:&lt;preimage&gt;</c> is checked (<see cref="L402Authority"/>), redeemed once
@@ -108,7 +108,7 @@ public sealed partial class L402Gate(
             Log.InvoiceFailed(logger, ex.Message);
             var unavailable = new BackendError(StatusCodes.Status503ServiceUnavailable, BackendErrorTypes.Overloaded, "Payments are unavailable: the Lightning node could not issue an invoice. Retry later.");
             context.Response.Headers.RetryAfter = "5";
-            await ClientKeyMiddleware.WriteErrorAsync(context, unavailable);
+            await ErrorResponses.WriteForPathAsync(context, unavailable);
             return;
         }
 
@@ -127,7 +127,7 @@ public sealed partial class L402Gate(
         {
             Code = "payment_required",
         };
-        await ClientKeyMiddleware.WriteErrorAsync(context, error);
+        await ErrorResponses.WriteForPathAsync(context, error);
     }
 
     // Next event id: 1806.

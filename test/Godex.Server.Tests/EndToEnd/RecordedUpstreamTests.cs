@@ -208,13 +208,14 @@ public sealed class RecordedUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnthropicOverloadedBeforeFirstByte_PassesStatusAndMessage()
+    public async Task AnthropicOverloadedBeforeFirstByte_Is503ForAnOpenAIClient_WithTheMessage()
     {
         _upstream.Enqueue(Encoding.UTF8.GetBytes("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"""), 529, "application/json");
 
         using HttpResponseMessage response = await SendAsync("claude-sonnet-4-5", stream: true);
 
-        Assert.Equal(529, (int)response.StatusCode);
+        // 529 is Anthropic's own status: OpenAI clients know 503 (and retry it).
+        Assert.Equal(503, (int)response.StatusCode);
         using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("Overloaded", error.RootElement.GetProperty("error").GetProperty("message").GetString());
     }

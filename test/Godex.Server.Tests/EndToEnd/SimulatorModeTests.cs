@@ -36,7 +36,7 @@ public sealed class SimulatorModeTests : IDisposable
     }
 
     [Fact]
-    public async Task Off_NoLogin_AnswersWithAnAuthenticationErrorNamingTheFile()
+    public async Task Off_NoLogin_Answers503_AndKeepsTheFileOutOfTheAnswer()
     {
         string missing = Path.Combine(_home, "missing-auth.json");
         await using GodexAppHarness godex = await GodexAppHarness.StartAsync(options =>
@@ -49,10 +49,11 @@ public sealed class SimulatorModeTests : IDisposable
         using HttpResponseMessage response = await godex.Http.PostAsync("/v1/chat/completions", content, TestContext.Current.CancellationToken);
         string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("missing-auth.json", body, StringComparison.Ordinal);
-        Assert.DoesNotContain(_home, body, StringComparison.Ordinal); // the file's name, not the server's path (issue 14)
-        Assert.Contains("codex login", body, StringComparison.Ordinal);
+        // The missing login is the operator's, not the client's: a 503 with a godex code, and the path stays in the log.
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("upstream_login_unavailable", body, StringComparison.Ordinal);
+        Assert.Contains("godex auth status", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(_home, body, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_home, recursive: true);

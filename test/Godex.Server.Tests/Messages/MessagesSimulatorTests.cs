@@ -368,8 +368,8 @@ public sealed class MessagesSimulatorTests
     [Fact]
     public async Task SilentUpstream_GetsPingKeepAlives()
     {
-        TimeSpan saved = Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval;
-        Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval = TimeSpan.FromMilliseconds(40);
+        TimeSpan? saved = Godex.Server.FrontDoors.FrontDoor.Messages.KeepAliveInterval;
+        Godex.Server.FrontDoors.FrontDoor.Messages.KeepAliveInterval = TimeSpan.FromMilliseconds(40);
         try
         {
             await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
@@ -381,7 +381,7 @@ public sealed class MessagesSimulatorTests
         }
         finally
         {
-            Godex.Server.FrontDoors.Messages.MessagesEndpoints.KeepAliveInterval = saved;
+            Godex.Server.FrontDoors.FrontDoor.Messages.KeepAliveInterval = saved;
         }
     }
 

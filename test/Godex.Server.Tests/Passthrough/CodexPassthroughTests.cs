@@ -3,10 +3,12 @@ using System.Text;
 using System.Text.Json;
 using Godex.Core.Backends;
 using Godex.Core.Backends.Codex;
+using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
+using Godex.Core.Dialects;
 using Godex.Core.Dialects.Responses;
 using Godex.Core.Routing;
-using Godex.Server.FrontDoors.Responses;
+using Godex.Server.FrontDoors;
 using Godex.Server.Tests.EndToEnd;
 using Godex.TestUtilities;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +19,7 @@ namespace Godex.Server.Tests.Passthrough;
 
 /// <summary>
 /// Same-dialect Responses requests to the Codex backend: a real CodexBackend (credentials, headers, retries) sends
-/// to a recording upstream on 127.0.0.1, and <see cref="CodexPassthroughEndpoint"/> serves a front door on another.
+/// to a recording upstream on 127.0.0.1, and the Responses front door's relay (<see cref="FrontDoorRelay"/>) serves on another.
 /// </summary>
 public sealed class CodexPassthroughTests : IAsyncLifetime
 {
@@ -44,18 +46,21 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         _upstreamHttp = UpstreamHttp.CreateClient(options);
         var backend = new CodexBackend(options, _upstreamHttp, new CodexCredentialStore(options, _upstreamHttp, TimeProvider.System), TimeProvider.System, NullLogger<CodexBackend>.Instance);
         var route = new ModelRoute(backend, "gpt-5.2-codex", "codex");
-        Assert.True(CodexPassthrough.TryCreate(backend, out CodexPassthrough? passthrough));
         _front = await KestrelTestHost.StartAsync(_ => { }, app => app.MapPost("/v1/responses", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            if (ResponsesRequestReader.PeekStateless(body.ToArray(), route.Model) is null)
+            if (ResponsesRequestReader.PeekStateless(body.ToArray(), route.Model) is not { } peeked)
             {
                 context.Response.StatusCode = StatusCodes.Status501NotImplemented;
                 return;
             }
 
-            await CodexPassthroughEndpoint.HandleAsync(context, passthrough, route, body.ToArray());
+            var request = new PassthroughRequest(WireDialect.Responses, body.ToArray(), route.Model, peeked.Stream)
+            {
+                Headers = FrontDoorHandling.ForwardedHeaders(context, backend, FrontDoor.Responses),
+            };
+            await FrontDoorRelay.RelayAsync(context, FrontDoor.Responses, NullLogger.Instance, route, backend, request);
         }), TestContext.Current.CancellationToken);
     }
 
@@ -221,7 +226,7 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
         Assert.StartsWith(head, text, StringComparison.Ordinal);
         string tail = text[head.Length..];
         Assert.StartsWith("event: error\ndata: ", tail, StringComparison.Ordinal);
-        Assert.Contains("before response.completed", tail, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", tail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -229,7 +234,7 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
     {
         using JsonDocument document = JsonDocument.Parse("""{"model":"x","previous_response_id":"resp_1","service_tier":"priority","instructions":"be kind","input":[]}""");
 
-        using JsonDocument rewritten = JsonDocument.Parse(CodexPassthrough.RewriteBody(document.RootElement, "gpt-5.5", "default"));
+        using JsonDocument rewritten = JsonDocument.Parse(CodexPassthroughBody.Rewrite(document.RootElement, "gpt-5.5", "default"));
 
         Assert.False(rewritten.RootElement.TryGetProperty("previous_response_id", out _));
         Assert.Equal("priority", rewritten.RootElement.GetProperty("service_tier").GetString());

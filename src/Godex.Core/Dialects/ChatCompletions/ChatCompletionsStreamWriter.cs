@@ -9,7 +9,7 @@ namespace Godex.Core.Dialects.ChatCompletions;
 /// then content / refusal / tool-call deltas, a finish chunk, the optional <c>choices: []</c> usage chunk and
 /// <c>data: [DONE]</c>. Reasoning is not part of the Chat Completions API and is not rendered.
 /// </summary>
-internal sealed class ChatCompletionsStreamWriter
+internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
 {
     private readonly SseWriter _sse;
     private readonly ChatCompletionHeader _header;
@@ -96,6 +96,12 @@ internal sealed class ChatCompletionsStreamWriter
 
         return false;
     }
+
+    /// <summary>Chat streams start with their first chunk.</summary>
+    public ValueTask StartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>An SSE comment: every client's parser skips it.</summary>
+    public ValueTask WriteKeepAliveAsync(CancellationToken cancellationToken) => _sse.WriteCommentAsync("keep-alive", cancellationToken);
 
     /// <summary>Ends the stream with an in-band error frame and <c>[DONE]</c> (the status line is long gone).</summary>
     public async ValueTask WriteErrorAsync(BackendError error, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Godex.Core.Buffers;
-using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 
 namespace Godex.Core.Dialects.Messages;
@@ -43,7 +42,7 @@ internal static class MessagesRequestWriter
         _ => null,
     };
 
-    public static byte[] Translate(ChatRequest request, AnthropicBackendOptions options, bool oauth)
+    public static byte[] Translate(ChatRequest request, MessagesWriterOptions options, bool oauth)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
@@ -57,7 +56,7 @@ internal static class MessagesRequestWriter
         return buffer.ToArray();
     }
 
-    private static void Write(Utf8JsonWriter writer, ChatRequest request, AnthropicBackendOptions options, bool oauth)
+    private static void Write(Utf8JsonWriter writer, ChatRequest request, MessagesWriterOptions options, bool oauth)
     {
         bool hasTools = request.Tools.Count > 0 || request.HostedTools.Count > 0;
         bool forcedTool = hasTools && request.ToolChoice?.Mode is ToolChoiceMode.Required or ToolChoiceMode.Named;
@@ -152,7 +151,7 @@ internal static class MessagesRequestWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteSystem(Utf8JsonWriter writer, ChatRequest request, AnthropicBackendOptions options, bool oauth)
+    private static void WriteSystem(Utf8JsonWriter writer, ChatRequest request, MessagesWriterOptions options, bool oauth)
     {
         bool started = false;
         string? prefix = oauth && !string.IsNullOrEmpty(options.OAuthSystemPrefix) ? options.OAuthSystemPrefix : null;

@@ -13,7 +13,7 @@ namespace Godex.Core.Dialects.Messages;
 /// closed by <c>content_block_stop</c>, a <c>ping</c> after the first block start, then <c>message_delta</c> (stop
 /// reason and usage) and <c>message_stop</c>. An error after the start is an <c>error</c> event, then the end.
 /// </summary>
-internal sealed class MessagesStreamWriter
+internal sealed class MessagesStreamWriter : IClientStreamWriter
 {
     private static readonly byte[] s_pingJson = "{\"type\": \"ping\"}"u8.ToArray();
 
@@ -116,6 +116,12 @@ internal sealed class MessagesStreamWriter
 
         return false;
     }
+
+    /// <summary>Messages streams start with <c>message_start</c>, written with the first event.</summary>
+    public ValueTask StartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>The dialect's own keep-alive: a <c>ping</c> event.</summary>
+    public ValueTask WriteKeepAliveAsync(CancellationToken cancellationToken) => WritePingAsync(cancellationToken);
 
     /// <summary>A keep-alive <c>ping</c> event (only after <c>message_start</c>; before it, nothing is written).</summary>
     public async ValueTask WritePingAsync(CancellationToken cancellationToken)

@@ -36,9 +36,11 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         {
             document = JsonDocument.Parse(data);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            // A malformed event is not worth failing a turn over; the terminal event decides the outcome.
+            // Every path treats an event that is not JSON the same way: the answer fails (docs/proxy.md, upstream faults).
+            IsCompleted = true;
+            output.Add(new StreamErrorEvent(BackendError.Upstream(502, $"the upstream sent an event that is not valid JSON: {ex.Message}")));
             return;
         }
 

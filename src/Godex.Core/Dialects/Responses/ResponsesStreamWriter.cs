@@ -21,7 +21,7 @@ namespace Godex.Core.Dialects.Responses;
 /// Every event carries <c>sequence_number</c>. With no <see cref="SseWriter"/> nothing is written, and the renderer
 /// only builds the final response object (non-streaming callers get exactly what a stream would have ended with).
 /// </summary>
-internal sealed class ResponsesStreamWriter
+internal sealed class ResponsesStreamWriter : IClientStreamWriter
 {
     private static readonly JsonWriterOptions s_itemOptions = new()
     {
@@ -66,6 +66,10 @@ internal sealed class ResponsesStreamWriter
 
     /// <summary>The finished output items as JSON, in output order.</summary>
     public IEnumerable<byte[]> OutputItems => _output.Where(item => item is not null)!;
+
+    /// <summary>An SSE comment: every client's parser skips it.</summary>
+    public ValueTask WriteKeepAliveAsync(CancellationToken cancellationToken) =>
+        _sse is null ? ValueTask.CompletedTask : _sse.WriteCommentAsync("keep-alive", cancellationToken);
 
     /// <summary>Writes <c>response.created</c> and <c>response.in_progress</c>.</summary>
     public async ValueTask StartAsync(CancellationToken cancellationToken)

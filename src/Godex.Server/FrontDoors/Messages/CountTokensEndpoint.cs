@@ -1,14 +1,13 @@
 using System.Text;
-using Godex.Core.Backends.Anthropic;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Routing;
 using Godex.Core.Tokens;
-using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Godex.Server.FrontDoors.Messages;
 
@@ -21,35 +20,35 @@ internal static class CountTokensEndpoint
 {
     public const string Path = "/v1/messages/count_tokens";
 
-    public static async Task HandleAsync(HttpContext context)
+    public static async Task HandleAsync(HttpContext context, ILogger logger)
     {
+        FrontDoor door = FrontDoor.Messages;
         IServiceProvider services = context.RequestServices;
         var router = services.GetRequiredService<ModelRouter>();
         var options = services.GetRequiredService<GodexOptions>();
         (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);
         if (bodyError is not null)
         {
-            await MessagesEndpoints.WriteErrorAsync(context, bodyError);
+            await door.WriteErrorAsync(context, bodyError);
             return;
         }
 
         string? model = MessagesRequestReader.PeekRouting(body.Span).Model;
         if (model is null)
         {
-            await MessagesEndpoints.WriteErrorAsync(context, BackendError.InvalidRequest("model: required, a string", "model"));
+            await door.WriteErrorAsync(context, BackendError.InvalidRequest("model: required, a string", "model"));
             return;
         }
 
         if (!router.TryResolve(model, out ModelRoute? route))
         {
-            BackendError notFound = ChatCompletionsEndpoints.ModelNotFound(model, router, options);
-            await MessagesEndpoints.WriteErrorAsync(context, notFound with { Type = BackendErrorTypes.NotFound });
+            await door.WriteErrorAsync(context, FrontDoorHandling.ModelNotFound(model, router, options));
             return;
         }
 
-        if (route.Backend is AnthropicBackend anthropic)
+        if (FrontDoorHandling.PassthroughOf(route, door) is { } passthrough)
         {
-            await MessagesPassthrough.HandleAsync(context, anthropic, route.Model, body, Path);
+            await MessagesEndpoints.RelayAsync(context, logger, route, passthrough, body, stream: false, operation: "count_tokens");
             return;
         }
 
@@ -57,7 +56,7 @@ internal static class CountTokensEndpoint
         byte[] parseable = WithPlaceholderMaxTokens(body.Span);
         if (!MessagesRequestReader.TryParseRequest(parseable, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
         {
-            await MessagesEndpoints.WriteErrorAsync(context, parseError);
+            await door.WriteErrorAsync(context, parseError);
             return;
         }
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Routing;
-using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -76,7 +75,7 @@ public static class ModelsEndpoints
         if (!router.TryResolve(id, out ModelRoute? route))
         {
             var options = context.RequestServices.GetRequiredService<GodexOptions>();
-            await OpenAIErrorResult.WriteAsync(context, ChatCompletionsEndpoints.ModelNotFound(id, router, options));
+            await ErrorResponses.WriteOpenAIAsync(context, FrontDoorHandling.ModelNotFound(id, router, options));
             return;
         }
 

@@ -171,7 +171,7 @@ public sealed class AnthropicBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task StreamAsync_NoLogin_401ErrorEventNamingTheFileNotItsPath()
+    public async Task StreamAsync_NoLogin_503WithoutTheServersPath()
     {
         var handler = new ClaudeTestHandler((_, _) => throw new InvalidOperationException("no upstream call expected"));
         AnthropicBackend backend = CreateBackend(handler, out _);
@@ -179,9 +179,9 @@ public sealed class AnthropicBackendTests : IDisposable
         List<StreamEvent> events = await CollectAsync(backend.StreamAsync(Hello, TestContext.Current.CancellationToken));
 
         BackendError error = Assert.IsType<StreamErrorEvent>(Assert.Single(events)).Error;
-        Assert.Equal(401, error.Status);
-        Assert.Contains(Path.GetFileName(CredentialsPath), error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Path.GetDirectoryName(CredentialsPath)!, error.Message, StringComparison.Ordinal); // issue 14: paths in the log only
+        Assert.Equal(503, error.Status);
+        Assert.Equal("upstream_login_unavailable", error.Code);
+        Assert.DoesNotContain(CredentialsPath, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

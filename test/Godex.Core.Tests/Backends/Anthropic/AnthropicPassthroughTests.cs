@@ -32,5 +32,5 @@ public sealed class AnthropicPassthroughTests
     }
 
     private static string Prepare(string body, string model, string? identity) =>
-        Encoding.UTF8.GetString(AnthropicPassthrough.PrepareBody(Encoding.UTF8.GetBytes(body), model, identity));
+        Encoding.UTF8.GetString(AnthropicPassthroughBody.PrepareBody(Encoding.UTF8.GetBytes(body), model, identity));
 }

@@ -172,17 +172,19 @@ public sealed class CodexBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task Stream_MissingLogin_Is401NamingTheFileNotItsPath()
+    public async Task Stream_MissingLogin_Is503_WithoutTheServersPath()
     {
         File.Delete(_authPath);
         (CodexBackend backend, DelegateHandler upstream) = Create((_, _, _) => Task.FromResult(Stream()));
 
         var error = Assert.IsType<StreamErrorEvent>(Assert.Single(await CollectAsync(backend)));
 
-        Assert.Equal(401, error.Error.Status);
-        Assert.Equal(BackendErrorTypes.Authentication, error.Error.Type);
-        Assert.Contains(Path.GetFileName(_authPath), error.Error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Path.GetDirectoryName(_authPath)!, error.Error.Message, StringComparison.Ordinal); // issue 14: paths in the log only
+        // godex's own login is missing: not the client's key (a 401 would tell it to log in), and the server's file
+        // layout is not the client's business (the path goes to the log only).
+        Assert.Equal(503, error.Error.Status);
+        Assert.Equal("upstream_login_unavailable", error.Error.Code);
+        Assert.DoesNotContain(_authPath, error.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(_authPath)!, error.Error.Message, StringComparison.Ordinal);
         Assert.Equal(0, upstream.Count);
     }
 

@@ -9,7 +9,7 @@ namespace Godex.Core.Tests.Dialects.Messages;
 
 public sealed class MessagesRequestWriterTests
 {
-    private static readonly AnthropicBackendOptions s_options = new() { DefaultMaxTokens = 1000 };
+    private static readonly MessagesWriterOptions s_options = new(1000, new AnthropicBackendOptions().OAuthSystemPrefix);
 
     [Fact]
     public void Translate_OAuthWithSystemMessages_PrefixesIdentityBlockAndKeepsOrder()

@@ -173,7 +173,7 @@ public sealed class MessagesStreamReaderTests
     {
         var parser = new MessagesStreamReader();
         var events = new List<StreamEvent>();
-        await foreach (SseEvent sse in SseEventReader.ReadAsync(new MemoryStream(body), TestContext.Current.CancellationToken))
+        foreach (SseEvent sse in await UpstreamFrames.ReadAllAsync(body, TestContext.Current.CancellationToken))
         {
             parser.Feed(sse, events);
         }

@@ -12,7 +12,7 @@ public sealed class ResponsesStreamReaderTests
     {
         var parser = new ResponsesStreamReader();
         var events = new List<StreamEvent>();
-        await foreach (SseEvent item in SseEventReader.ReadAsync(new MemoryStream(sse), TestContext.Current.CancellationToken))
+        foreach (SseEvent item in await UpstreamFrames.ReadAllAsync(sse, TestContext.Current.CancellationToken))
         {
             parser.Feed(item.Data, events);
         }

@@ -1,4 +1,4 @@
-namespace Godex.Core.Backends;
+namespace Godex.Core.Backends.Upstream;
 
 /// <summary>
 /// The idle timeout of one upstream stream: <see cref="Token"/> fires once nothing has arrived for

@@ -1,4 +1,4 @@
-namespace Godex.Server.Hosting;
+namespace Godex.Server.FrontDoors;
 
 /// <summary>
 /// The bytes of request bodies godex holds in memory at once, across all requests (<c>proxy.max_inflight_body_bytes</c>).

@@ -4,7 +4,8 @@ using Godex.TestUtilities;
 
 namespace Godex.Core.Tests.Sse;
 
-public sealed class SseEventReaderTests
+/// <summary>The framing against real-world wire shapes, read one byte per read.</summary>
+public sealed class SseFrameReaderWireTests
 {
     [Fact]
     public async Task Read_RealWorldFraming_DispatchesEachEvent()
@@ -24,12 +25,10 @@ public sealed class SseEventReaderTests
     [Fact]
     public async Task Read_DoneSentinel_IsRecognisedWithPadding()
     {
-        var reader = SseEventReader.ReadAsync(new MemoryStream("data:  [DONE] \n\n"u8.ToArray()), TestContext.Current.CancellationToken);
+        using var reader = new SseFrameReader(new MemoryStream("data:  [DONE] \n\n"u8.ToArray()));
 
-        await foreach (SseEvent item in reader)
-        {
-            Assert.True(item.IsDone);
-        }
+        Assert.True(await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        Assert.True(reader.Current.IsDone);
     }
 
     [Fact]
@@ -72,8 +71,10 @@ public sealed class SseEventReaderTests
     {
         var events = new List<(string, string)>();
         // One byte per read: framing must not depend on how the upstream's bytes are chunked.
-        await foreach (SseEvent item in SseEventReader.ReadAsync(new TrickleStream(wire), TestContext.Current.CancellationToken))
+        using var reader = new SseFrameReader(new TrickleStream(wire));
+        while (await reader.MoveNextAsync(TestContext.Current.CancellationToken))
         {
+            SseEvent item = reader.Current.ToEvent();
             events.Add((item.EventType, Encoding.UTF8.GetString(item.Data.Span)));
         }
 

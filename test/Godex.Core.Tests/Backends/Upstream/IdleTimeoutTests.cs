@@ -1,7 +1,7 @@
-using Godex.Core.Backends;
+using Godex.Core.Backends.Upstream;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Godex.Core.Tests.Backends;
+namespace Godex.Core.Tests.Backends.Upstream;
 
 /// <summary>An upstream stream is cut after its idle timeout of silence, never before, and at most an eighth after.</summary>
 public sealed class IdleTimeoutTests

@@ -1,27 +1,17 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Godex.Core.Buffers;
-using Godex.Core.Conversation;
 
 namespace Godex.Core.Backends.Codex;
 
 /// <summary>
-/// Same-dialect fast path: a Responses API request routed to the Codex backend is forwarded nearly verbatim
-/// (<see cref="RewriteBody"/>) and the upstream's SSE bytes go back unchanged (<see cref="CodexPassthroughResponse"/>),
-/// so fields godex does not model (client_metadata, encrypted reasoning, custom tools, namespaces...) survive.
-/// Credentials, headers, retries and the 401 refresh are <see cref="CodexBackend"/>'s own send path.
+/// The Codex backend's body policy for a Responses client's own body (same-dialect passthrough): forwarded nearly
+/// verbatim (<see cref="Rewrite"/>), so that fields godex does not model (client_metadata, encrypted reasoning, custom
+/// tools, namespaces...) survive.
 /// </summary>
-/// <remarks>
-/// <code>
-/// client body ─► RewriteBody (model, store:false, stream:true, include, instructions, rejected fields dropped)
-///             ─► CodexBackend.OpenStreamAsync ─► refusal: BackendError (the endpoint answers in the OpenAI shape)
-///                                              └► 2xx: events forwarded byte for byte, or aggregated for non-stream callers
-/// </code>
-/// </remarks>
-public sealed class CodexPassthrough
+internal static class CodexPassthroughBody
 {
-    /// <summary>Client headers that identify a Codex CLI session; forwarded as they came.</summary>
+    /// <summary>Client headers that identify a Codex CLI session; forwarded (validated) as they came.</summary>
     public static IReadOnlyList<string> ForwardedHeaders { get; } =
         ["session-id", "thread-id", "x-client-request-id", "x-codex-turn-metadata", "x-codex-window-id", "x-codex-beta-features"];
 
@@ -33,17 +23,6 @@ public sealed class CodexPassthrough
         "background", "conversation",
     };
 
-    private readonly CodexBackend _backend;
-
-    private CodexPassthrough(CodexBackend backend) => _backend = backend;
-
-    /// <summary>A passthrough for <paramref name="backend"/> when it is the Codex backend.</summary>
-    public static bool TryCreate(IChatBackend backend, [NotNullWhen(true)] out CodexPassthrough? passthrough)
-    {
-        passthrough = backend is CodexBackend codex ? new CodexPassthrough(codex) : null;
-        return passthrough is not null;
-    }
-
     /// <summary>
     /// The body the Codex backend accepts, from a Responses API body: every field kept byte for byte except
     /// <c>model</c> (the routed id), <c>store</c> (false), <c>stream</c> (true), <c>include</c> (gains
@@ -51,7 +30,7 @@ public sealed class CodexPassthrough
     /// them, else <paramref name="defaultInstructions"/>), a string <c>input</c> (becomes one user message), and the
     /// fields the backend rejects, which are dropped (<c>service_tier</c> survives only as <c>priority</c>).
     /// </summary>
-    public static byte[] RewriteBody(JsonElement body, string model, string defaultInstructions)
+    public static byte[] Rewrite(JsonElement body, string model, string defaultInstructions)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
         using var buffer = new PooledBufferWriter(4096);
@@ -118,35 +97,6 @@ public sealed class CodexPassthrough
         }
 
         return buffer.ToArray();
-    }
-
-    /// <summary>
-    /// Sends <paramref name="body"/> (a Responses API body; <see cref="RewriteBody"/> is applied here) to the Codex
-    /// backend as <paramref name="model"/>. Never throws for an upstream failure: a refusal before the first byte is
-    /// the result's <see cref="CodexPassthroughResponse.Error"/>.
-    /// </summary>
-    public async Task<CodexPassthroughResponse> SendAsync(
-        JsonElement body,
-        string model,
-        IReadOnlyList<KeyValuePair<string, string>> clientHeaders,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(clientHeaders);
-        byte[] payload = RewriteBody(body, model, _backend.Options.DefaultInstructions);
-        string? sessionId = body.TryGetProperty("prompt_cache_key", out JsonElement key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach ((string name, string value) in clientHeaders)
-        {
-            if (ForwardedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) && !(sessionId is not null && name.Equals("session-id", StringComparison.OrdinalIgnoreCase)))
-            {
-                headers.Add(new(name, value));
-            }
-        }
-
-        (HttpResponseMessage? response, BackendError? error) = await _backend.OpenStreamAsync(model, sessionId, payload, headers, cancellationToken);
-        return error is not null
-            ? new CodexPassthroughResponse(error)
-            : new CodexPassthroughResponse(response!, _backend.Options.IdleTimeout, _backend.Time);
     }
 
     private static void WriteVerbatim(Utf8JsonWriter writer, JsonProperty property)

@@ -4,10 +4,10 @@ using Godex.Core.Payments;
 using Godex.Core.Payments.L402;
 using Godex.Core.Payments.Lnd;
 using Godex.Core.Storage;
-using Godex.Server.Hosting;
+using Godex.Server.Payments;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Godex.Server.Payments;
+namespace Godex.Server.Hosting;
 
 /// <summary>
 /// Wires <c>proxy.payments</c>: native L402 (the macaroon key ring, the credit ledger and the LND client behind

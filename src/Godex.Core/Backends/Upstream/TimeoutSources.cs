@@ -1,4 +1,4 @@
-namespace Godex.Core.Backends;
+namespace Godex.Core.Backends.Upstream;
 
 /// <summary>Cancellation sources for timeouts, cheap on the system clock.</summary>
 internal static class TimeoutSources

@@ -6,11 +6,12 @@ using Godex.Core.Json;
 namespace Godex.Core.Backends.Anthropic;
 
 /// <summary>
-/// Same-dialect passthrough: a Messages client's body goes to Anthropic byte for byte, with only what the route and
-/// the credential demand spliced in — never re-serialised, so prior <c>thinking</c> blocks keep the exact bytes their
-/// signatures cover (any re-encoding makes the real API reject the turn).
+/// The Anthropic backend's body policy for a Messages client's own body (same-dialect passthrough): it goes to
+/// Anthropic byte for byte, with only what the route and the credential demand spliced in — never re-serialised, so
+/// prior <c>thinking</c> blocks keep the exact bytes their signatures cover (any re-encoding makes the real API reject
+/// the turn).
 /// </summary>
-internal static class AnthropicPassthrough
+internal static class AnthropicPassthroughBody
 {
     /// <summary>
     /// Returns <paramref name="body"/> with the top-level <c>model</c> value replaced by <paramref name="model"/> and,

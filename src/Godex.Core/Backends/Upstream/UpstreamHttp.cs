@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Godex.Core.Configuration;
 
-namespace Godex.Core.Backends;
+namespace Godex.Core.Backends.Upstream;
 
 /// <summary>
 /// HTTP plumbing every provider shares: one pooled <see cref="SocketsHttpHandler"/> per upstream, configured

@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using System.Text.Unicode;
+using Godex.Core.Conversation;
+using Godex.Core.Dialects;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Backends.Upstream;
+
+/// <summary>
+/// A translated answer, the same way for every provider: the send path's response read event by event through the
+/// dialect's stream reader into canonical events. A refusal is one <see cref="StreamErrorEvent"/>; so is a body that
+/// fails (silent, broken, oversized), an event that is not valid UTF-8, or one the reader cannot parse — and a body
+/// that ends before the dialect's terminal event (the reader's <see cref="IUpstreamStreamReader.Complete"/>).
+/// </summary>
+internal static class UpstreamEventStream
+{
+    /// <summary>
+    /// Sends with <paramref name="send"/> when enumeration starts (so nothing is sent for a stream never read) and
+    /// reads the answer; disposing the enumerator closes the upstream connection.
+    /// </summary>
+    public static async IAsyncEnumerable<StreamEvent> ReadAsync<TState>(
+        Func<TState, CancellationToken, Task<UpstreamResponse>> send,
+        TState state,
+        IUpstreamStreamReader reader,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using UpstreamResponse response = await send(state, cancellationToken);
+        if (response.Error is { } refused)
+        {
+            yield return new StreamErrorEvent(refused);
+            yield break;
+        }
+
+        var pending = new List<StreamEvent>(4);
+        while (await response.MoveNextFrameAsync())
+        {
+            SseFrame frame = response.Frame;
+            if (frame.IsDone)
+            {
+                continue;
+            }
+
+            if (!Utf8.IsValid(frame.Data.Span))
+            {
+                yield return new StreamErrorEvent(BackendError.Upstream(502, "the upstream sent an event that is not valid UTF-8"));
+                yield break;
+            }
+
+            reader.Feed(frame.ToEvent(), pending);
+            foreach (StreamEvent streamEvent in pending)
+            {
+                yield return streamEvent;
+            }
+
+            pending.Clear();
+            if (reader.IsCompleted)
+            {
+                yield break;
+            }
+        }
+
+        if (response.Fault is { } fault)
+        {
+            yield return new StreamErrorEvent(fault);
+            yield break;
+        }
+
+        reader.Complete(pending);
+        foreach (StreamEvent streamEvent in pending)
+        {
+            yield return streamEvent;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Godex.Core.Configuration;
+using Godex.Core.Conversation;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Backends.Upstream;
+
+/// <summary>
+/// An upstream's answer as the send path hands it over: a refusal before the first byte (<see cref="Error"/>), or a
+/// live body read the same way for every provider and every path — as whole SSE events
+/// (<see cref="MoveNextFrameAsync"/>) or as one JSON document (<see cref="ReadBodyAsync"/>) — under the idle timeout and,
+/// when the client does not stream, the total deadline. A read that fails leaves <see cref="Fault"/> set instead of
+/// throwing: a silent upstream is a 504, a broken or oversized one a 502. Disposing it closes the upstream connection.
+/// </summary>
+public sealed class UpstreamResponse : IDisposable
+{
+    private readonly HttpResponseMessage? _message;
+    private readonly string _upstream;
+    private readonly UpstreamOptions? _options;
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _requestToken;
+    private readonly CancellationTokenSource? _deadline;
+    private IdleTimeout? _idle;
+    private CancellationTokenSource? _readCancellation;
+    private Stream? _body;
+    private SseFrameReader? _frames;
+
+    private UpstreamResponse(BackendError error, HttpResponseMessage? message, ReadOnlyMemory<byte> errorBody, string upstream)
+    {
+        Error = error;
+        _message = message;
+        ErrorBody = errorBody;
+        _upstream = upstream;
+        _time = TimeProvider.System;
+    }
+
+    internal UpstreamResponse(
+        HttpResponseMessage message,
+        string upstream,
+        UpstreamOptions options,
+        TimeProvider time,
+        CancellationTokenSource? deadline,
+        CancellationToken requestToken)
+    {
+        _message = message;
+        _upstream = upstream;
+        _options = options;
+        _time = time;
+        _deadline = deadline;
+        _requestToken = requestToken;
+    }
+
+    /// <summary>The refusal before the first byte: the upstream's error status, or one godex gave (unreachable, timeout, no login).</summary>
+    public BackendError? Error { get; }
+
+    /// <summary>
+    /// The refusal's body as the upstream sent it (its first 64 KiB), when the upstream itself refused with a 4xx or
+    /// 5xx that a same-dialect relay may pass on; empty otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> ErrorBody { get; }
+
+    /// <summary>The upstream's status code (0 when it never answered).</summary>
+    public int Status => _message is null ? 0 : (int)_message.StatusCode;
+
+    /// <summary>The upstream's response headers (null when it never answered).</summary>
+    public HttpResponseHeaders? Headers => _message?.Headers;
+
+    /// <summary>The upstream's content type as it sent it, parameters included.</summary>
+    public string ContentType =>
+        _message?.Content.Headers.NonValidated.TryGetValues("Content-Type", out HeaderStringValues type) == true ? type.ToString() : "";
+
+    /// <summary>True when the body is a server-sent event stream.</summary>
+    public bool IsEventStream => ContentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The event <see cref="MoveNextFrameAsync"/> found; valid until the next call.</summary>
+    public SseFrame Frame => _frames!.Current;
+
+    /// <summary>Why the body stopped early (idle, deadline, broken, oversized); null while it is fine or ended cleanly.</summary>
+    public BackendError? Fault { get; private set; }
+
+    /// <summary>The answer is a refusal.</summary>
+    internal static UpstreamResponse Refused(BackendError error, string upstream, HttpResponseMessage? message = null, ReadOnlyMemory<byte> errorBody = default) =>
+        new(error, message, errorBody, upstream);
+
+    /// <summary>
+    /// Moves to the next whole event of the body. False at its end, or when it failed (<see cref="Fault"/> set). Throws
+    /// only when the client's request was cancelled.
+    /// </summary>
+    public async ValueTask<bool> MoveNextFrameAsync()
+    {
+        if (Fault is not null || Error is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
+            bool moved = await _frames.MoveNextAsync(_readCancellation!.Token);
+
+            // The idle timeout counts from the last whole event, not the last byte: an upstream that trickles bytes
+            // without ever finishing an event is as stuck as a silent one.
+            _idle!.Touch();
+            return moved;
+        }
+        catch (Exception ex) when (IsFault(ex))
+        {
+            Fault = FaultOf(ex);
+            Close();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads the whole body (a JSON answer). At most <see cref="UpstreamOptions.MaxEventBytes"/>: a larger body is a
+    /// 502, as is one that breaks, and silence past the idle timeout or the deadline a 504. Throws only when the
+    /// client's request was cancelled.
+    /// </summary>
+    public async ValueTask<(byte[]? Body, BackendError? Fault)> ReadBodyAsync()
+    {
+        int maxBytes = _options?.MaxEventBytes ?? SseFrameReader.DefaultMaxFrameBytes;
+        if (Error is not null)
+        {
+            return (null, Error);
+        }
+
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            Stream body = await OpenBodyAsync();
+            using var content = new MemoryStream();
+            int read;
+            while ((read = await body.ReadAsync(chunk, _readCancellation!.Token)) > 0)
+            {
+                _idle!.Touch();
+                if (content.Length + read > maxBytes)
+                {
+                    Fault = BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"{_upstream} sent an answer larger than {maxBytes} bytes"));
+                    Close();
+                    return (null, Fault);
+                }
+
+                content.Write(chunk, 0, read);
+            }
+
+            return (content.ToArray(), null);
+        }
+        catch (Exception ex) when (IsFault(ex))
+        {
+            Fault = FaultOf(ex);
+            Close();
+            return (null, Fault);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    public void Dispose()
+    {
+        Close();
+        _deadline?.Dispose();
+    }
+
+    private async ValueTask<Stream> OpenBodyAsync()
+    {
+        if (_body is not null)
+        {
+            return _body;
+        }
+
+        _idle = new IdleTimeout(_options!.IdleTimeout, _time);
+        _readCancellation = _deadline is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token)
+            : CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token, _deadline.Token);
+        _idle.Touch();
+        _body = await _message!.Content.ReadAsStreamAsync(_readCancellation.Token);
+        return _body;
+    }
+
+    private bool IsFault(Exception ex) =>
+        !_requestToken.IsCancellationRequested
+        && ex is OperationCanceledException or IOException or HttpRequestException or InvalidDataException;
+
+    private BackendError FaultOf(Exception ex)
+    {
+        if (_deadline?.IsCancellationRequested == true)
+        {
+            return new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
+                $"{_upstream} did not finish the answer within {_options!.TotalTimeout.TotalSeconds:0.#} s (total_timeout)"));
+        }
+
+        if (_idle?.HasFired == true)
+        {
+            return new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
+                $"{_upstream} sent nothing for {_options!.IdleTimeout.TotalSeconds:0.#} s (idle_timeout); the answer was cut"));
+        }
+
+        return ex is InvalidDataException
+            ? BackendError.Upstream(502, $"{_upstream} sent an oversized event: {ex.Message}")
+            : BackendError.Upstream(502, $"the connection to {_upstream} broke mid-answer: {ex.Message}");
+    }
+
+    private void Close()
+    {
+        _frames?.Dispose();
+        _frames = null;
+        _message?.Dispose();
+        _readCancellation?.Dispose();
+        _idle?.Dispose();
+    }
+}

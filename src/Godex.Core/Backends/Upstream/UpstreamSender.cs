@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Godex.Core.Auth;
+using Godex.Core.Conversation;
+using Microsoft.Extensions.Logging;
+
+namespace Godex.Core.Backends.Upstream;
+
+/// <summary>
+/// The one send path every provider's requests take, translated or passed through.
+/// </summary>
+/// <remarks>
+/// <code>
+/// 1. credential (GetCredentialAsync)                 ── none usable → 503 upstream_login_unavailable
+/// 2. POST/GET, response headers within connect_timeout ── unreachable → retried, then 502; no headers → 504
+/// 3. 408/429/5xx/529 → retried up to retry_max, waiting the upstream's Retry-After when ≤ retry_max_wait
+/// 4. 401 → the credential refreshed once and the request sent again; still 401 → 503 upstream_login_rejected
+/// 5. 3xx → 502 (godex never follows an upstream's redirect: it would carry the token elsewhere)
+/// 6. other non-2xx → the first 64 KiB of the body → the profile's error value (Retry-After kept)
+/// 7. 2xx → a live UpstreamResponse: body read idle-timed, and within total_timeout when the client does not stream
+/// </code>
+/// Nothing is retried once the response headers of a 2xx arrived: after that, bytes may have reached the client.
+/// A send that timed out waiting for headers is not retried either: the upstream may be working on it.
+/// </remarks>
+public sealed partial class UpstreamSender<TCredential>
+    where TCredential : class
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    private readonly HttpClient _http;
+    private readonly UpstreamProfile<TCredential> _profile;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public UpstreamSender(HttpClient http, UpstreamProfile<TCredential> profile, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _http = http;
+        _profile = profile;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The profile this sender sends for.</summary>
+    public UpstreamProfile<TCredential> Profile => _profile;
+
+    /// <summary>
+    /// Step 1 alone, for a provider whose request body depends on the login (an OAuth login adds a system block):
+    /// the credential, or the refusal to answer with.
+    /// </summary>
+    public async ValueTask<(TCredential? Credential, UpstreamResponse? Refusal)> GetCredentialAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _profile.GetCredentialAsync(null, cancellationToken), null);
+        }
+        catch (CredentialException ex)
+        {
+            Log.CredentialUnavailable(_logger, _profile.Name, ex.Message);
+            return (null, UpstreamResponse.Refused(LoginUnavailable(), _profile.DisplayName));
+        }
+    }
+
+    /// <summary>Steps 1–7. Never throws for an upstream failure; throws only when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task<UpstreamResponse> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        (TCredential? credential, UpstreamResponse? refusal) = await GetCredentialAsync(cancellationToken);
+        return credential is null ? refusal! : await SendAsync(request, credential, cancellationToken);
+    }
+
+    /// <summary>Steps 2–7 with a credential already in hand.</summary>
+    public async Task<UpstreamResponse> SendAsync(UpstreamRequest request, TCredential credential, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(credential);
+        var options = _profile.Options;
+        CancellationTokenSource? deadline = request.ClientStreams ? null : TimeoutSources.Create(options.TotalTimeout, _time);
+        try
+        {
+            bool refreshed = false;
+            for (int attempt = 0; ; attempt++)
+            {
+                Log.Sending(_logger, _profile.Name, request.Model, request.Uri, _profile.Describe(credential));
+                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, deadline, cancellationToken);
+                if (failure is not null)
+                {
+                    if (failure.Status == 502 && attempt < options.RetryMax)
+                    {
+                        // Could not connect: nothing reached the upstream, so another try is safe.
+                        await Task.Delay(Backoff(attempt), _time, cancellationToken);
+                        continue;
+                    }
+
+                    Log.Refused(_logger, _profile.Name, failure.Status, failure.Message);
+                    deadline?.Dispose();
+                    return UpstreamResponse.Refused(failure, _profile.DisplayName);
+                }
+
+                int status = (int)response!.StatusCode;
+                if (status == 401 && !refreshed)
+                {
+                    // Rejected before its expiry (revoked, rotated elsewhere): refresh once and send again.
+                    refreshed = true;
+                    TCredential? renewed = null;
+                    try
+                    {
+                        renewed = await _profile.GetCredentialAsync(credential, cancellationToken);
+                    }
+                    catch (CredentialException ex)
+                    {
+                        // No refresh possible (an API key, a revoked refresh token): the 401 below is the answer.
+                        Log.CredentialUnavailable(_logger, _profile.Name, ex.Message);
+                    }
+
+                    if (renewed is not null && !_profile.SameCredential(renewed, credential))
+                    {
+                        Log.RetryingAfterRefresh(_logger, _profile.Name, request.Model);
+                        response.Dispose();
+                        credential = renewed;
+                        attempt--;
+                        continue;
+                    }
+                }
+
+                if (UpstreamHttp.IsRetryable(response.StatusCode) && attempt < options.RetryMax)
+                {
+                    TimeSpan? asked = UpstreamHttp.RetryAfter(response, _time);
+                    if (asked is null || asked <= options.RetryMaxWait)
+                    {
+                        response.Dispose();
+                        await Task.Delay(asked ?? Backoff(attempt), _time, cancellationToken);
+                        continue;
+                    }
+                }
+
+                if (response.IsSuccessStatusCode)
+                {
+                    return new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
+                }
+
+                UpstreamResponse refused = await RefusedAsync(response, cancellationToken);
+                deadline?.Dispose();
+                return refused;
+            }
+        }
+        catch
+        {
+            deadline?.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<(HttpResponseMessage? Response, BackendError? Failure)> SendOnceAsync(
+        UpstreamRequest request, TCredential credential, CancellationTokenSource? deadline, CancellationToken cancellationToken)
+    {
+        using var headersTimeout = TimeoutSources.Create(_profile.Options.ConnectTimeout, _time);
+        using var linked = deadline is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token)
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token, deadline.Token);
+        using HttpRequestMessage message = CreateMessage(request, credential);
+        try
+        {
+            return (await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token), null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, BackendError.Upstream(502, $"cannot reach {_profile.DisplayName} at {request.Uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan waited = deadline?.IsCancellationRequested == true ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;
+            return (null, new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
+                $"{_profile.DisplayName} did not answer within {waited.TotalSeconds:0.#} s")));
+        }
+    }
+
+    private HttpRequestMessage CreateMessage(UpstreamRequest request, TCredential credential)
+    {
+        var message = new HttpRequestMessage(request.Method, request.Uri);
+        HttpRequestHeaders headers = message.Headers;
+        headers.Accept.Add(new MediaTypeWithQualityHeaderValue(request.AcceptEventStream ? "text/event-stream" : "application/json"));
+        _profile.AddHeaders(headers, credential, request.Headers);
+        foreach ((string name, string value) in request.Headers.All)
+        {
+            if (!headers.Contains(name))
+            {
+                headers.TryAddWithoutValidation(name, value); // validated by UpstreamHeaders
+            }
+        }
+
+        if (request.Method != HttpMethod.Get)
+        {
+            message.Content = new ReadOnlyMemoryContent(request.Body);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        return message;
+    }
+
+    private async Task<UpstreamResponse> RefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        if (status is >= 300 and < 400)
+        {
+            string location = response.Headers.Location is { } to ? $" to {to.GetLeftPart(UriPartial.Path)}" : "";
+            response.Dispose();
+            Log.Refused(_logger, _profile.Name, status, "redirect");
+            return UpstreamResponse.Refused(
+                BackendError.Upstream(502, $"{_profile.DisplayName} answered {status} (a redirect{location}); godex does not follow upstream redirects: check base_url"),
+                _profile.DisplayName);
+        }
+
+        byte[] body = await ReadCappedAsync(response, cancellationToken);
+        BackendError error = _profile.ReadError(status, body);
+        error = error with { RetryAfter = UpstreamHttp.RetryAfter(response, _time) ?? error.RetryAfter };
+        Log.Refused(_logger, _profile.Name, status, error.Code ?? error.Type);
+        if (status is 401 or 407)
+        {
+            // The upstream refused godex's own login (after a refresh): not something the client can fix with its key.
+            return UpstreamResponse.Refused(
+                new BackendError(503, BackendErrorTypes.Server, $"{_profile.DisplayName} rejected godex's {_profile.Name} login ({error.Message}); the operator must log in again (godex auth status)")
+                {
+                    Code = "upstream_login_rejected",
+                },
+                _profile.DisplayName,
+                response);
+        }
+
+        return UpstreamResponse.Refused(error, _profile.DisplayName, response, body);
+    }
+
+    /// <summary>The first <see cref="MaxErrorBodyBytes"/> of a refusal's body, read within the connect timeout.</summary>
+    private async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using var timeout = TimeoutSources.Create(_profile.Options.ConnectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        byte[] buffer = new byte[MaxErrorBodyBytes];
+        int total = 0;
+        try
+        {
+            await using Stream stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), linked.Token)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // A refusal whose body broke or stalled: its status still says what happened.
+        }
+
+        return buffer.AsSpan(0, total).ToArray();
+    }
+
+    private BackendError LoginUnavailable() =>
+        new(503, BackendErrorTypes.Server, $"godex has no usable {_profile.Name} login; the operator must log in (godex auth status shows what is missing)")
+        {
+            Code = "upstream_login_unavailable",
+        };
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(_profile.Options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt));
+
+    // Event ids 400-405; next free: 406.
+    private static partial class Log
+    {
+        [LoggerMessage(400, LogLevel.Debug, "Sending {Model} to {Backend} at {Uri} ({Login})", EventName = "UpstreamSending")]
+        public static partial void Sending(ILogger logger, string backend, string model, Uri uri, string login);
+
+        [LoggerMessage(401, LogLevel.Information, "{Backend} rejected the login for {Model}; refreshed it and sending again once", EventName = "UpstreamRetryAfterRefresh")]
+        public static partial void RetryingAfterRefresh(ILogger logger, string backend, string model);
+
+        [LoggerMessage(402, LogLevel.Warning, "{Backend} refused the request with {Status} ({Reason})", EventName = "UpstreamRefused")]
+        public static partial void Refused(ILogger logger, string backend, int status, string reason);
+
+        [LoggerMessage(403, LogLevel.Warning, "The {Backend} login is unavailable: {Reason}", EventName = "UpstreamLoginUnavailable")]
+        public static partial void CredentialUnavailable(ILogger logger, string backend, string reason);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Text.Json;
+using Godex.Core.Conversation;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Dialects.Messages;
+
+/// <summary>
+/// The Messages dialect to the passthrough relay: <c>message_start</c> and <c>ping</c> may be held back, <c>message_stop</c>
+/// ends, <c>error</c> fails (before the first byte as the status its type stands for: 529 for <c>overloaded_error</c>);
+/// Anthropic's refusals and rate-limit headers go back unchanged; usage is in <c>message_start</c> and
+/// <c>message_delta</c>, or in the JSON answer.
+/// </summary>
+internal sealed class MessagesRelayRules : IRelayRules
+{
+    private static readonly string[] s_relayedHeaders = ["retry-after", "request-id", "x-should-retry"];
+
+    public static MessagesRelayRules Instance { get; } = new();
+
+    public bool RelaysRefusalBodies => true;
+
+    public RelayFrameKind Classify(in SseFrame frame)
+    {
+        if (!RelayJson.IsValid(frame.Data.Span))
+        {
+            return RelayFrameKind.Malformed;
+        }
+
+        string type = frame.EventType.Length > 0 ? frame.EventType : RelayJson.TypeOf(frame.Data.Span) ?? "";
+        return type switch
+        {
+            "message_start" or "ping" => RelayFrameKind.Preamble,
+            "message_stop" => RelayFrameKind.Terminal,
+            "error" => RelayFrameKind.Error,
+            _ => RelayFrameKind.Content,
+        };
+    }
+
+    public BackendError ErrorOf(in SseFrame frame)
+    {
+        string? type = null, message = null;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(frame.Data);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error"u8, out JsonElement error) && error.ValueKind == JsonValueKind.Object)
+            {
+                type = error.TryGetProperty("type"u8, out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                message = error.TryGetProperty("message"u8, out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            }
+        }
+        catch (JsonException)
+        {
+            // Classified as JSON already; an unexpected shape still fails the answer below.
+        }
+
+        return MessagesStreamReader.MapError(type, message);
+    }
+
+    public void WriteErrorEvent(IBufferWriter<byte> output, BackendError error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("event: error\ndata: "u8);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            MessagesJsonWriter.WriteError(writer, error);
+        }
+
+        output.Write("\n\n"u8);
+    }
+
+    public bool IsRelayedHeader(string name)
+    {
+        foreach (string relayed in s_relayedHeaders)
+        {
+            if (name.Equals(relayed, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return name.StartsWith("anthropic-ratelimit-", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public IRelayUsageTap CreateUsageTap() => new UsageTap();
+
+    public IRelayAggregator? CreateAggregator() => null;
+
+    /// <summary>Reads usage from the two events that carry it, parsing nothing else.</summary>
+    private sealed class UsageTap : IRelayUsageTap
+    {
+        private long _input;
+        private long _cacheRead;
+        private long _cacheCreation;
+        private long _output;
+
+        public Usage Usage => new()
+        {
+            InputTokens = _input + _cacheRead + _cacheCreation,
+            CachedInputTokens = _cacheRead,
+            CacheCreationInputTokens = _cacheCreation,
+            OutputTokens = _output,
+        };
+
+        public void Observe(in SseFrame frame)
+        {
+            if (frame.EventType is "message_start" or "message_delta"
+                || (frame.EventType.Length == 0 && frame.Data.Span.IndexOf("\"usage\""u8) >= 0))
+            {
+                ObserveJson(frame.Data.Span);
+            }
+        }
+
+        public void ObserveJson(ReadOnlySpan<byte> json)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(json);
+                using JsonDocument document = JsonDocument.ParseValue(ref reader);
+                JsonElement root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return;
+                }
+
+                if (root.TryGetProperty("message"u8, out JsonElement message) && message.ValueKind == JsonValueKind.Object
+                    && message.TryGetProperty("usage"u8, out JsonElement startUsage))
+                {
+                    Read(startUsage);
+                }
+                else if (root.TryGetProperty("usage"u8, out JsonElement usage))
+                {
+                    Read(usage);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON we understand: the ledger keeps what it had.
+            }
+        }
+
+        private void Read(JsonElement usage)
+        {
+            if (usage.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            _input = Number(usage, "input_tokens"u8) ?? _input;
+            _cacheRead = Number(usage, "cache_read_input_tokens"u8) ?? _cacheRead;
+            _cacheCreation = Number(usage, "cache_creation_input_tokens"u8) ?? _cacheCreation;
+            _output = Number(usage, "output_tokens"u8) ?? _output;
+        }
+
+        private static long? Number(JsonElement element, ReadOnlySpan<byte> name) =>
+            element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;
+    }
+}

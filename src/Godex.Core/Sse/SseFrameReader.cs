@@ -1,0 +1,294 @@
+using System.Buffers;
+using System.Text;
+using Godex.Core.Buffers;
+
+namespace Godex.Core.Sse;
+
+/// <summary>
+/// The one SSE framing godex has: reads an upstream body into a pooled buffer and hands out whole events
+/// (<see cref="SseFrame"/>) as views of it, for the translated paths (which parse each event's data) and the relays
+/// (which forward each event's bytes) alike.
+/// </summary>
+/// <remarks>
+/// Framing follows the HTML spec: lines end with CR, LF or CRLF; an empty line dispatches the event; <c>data:</c> lines
+/// are joined with LF; comment lines, <c>id:</c> and <c>retry:</c> are read over; an event without data is not
+/// dispatched (keep-alive comments never reach a consumer). One deliberate leniency: an upstream that closes right
+/// after its last line, without the blank line that dispatches it, still has that event delivered (with the blank
+/// line added to <see cref="SseFrame.Raw"/>), because recorded real streams end that way and a client's own parser
+/// would otherwise drop the final <c>response.completed</c> (and the recorded Anthropic streams end their last line
+/// without even a line end). A truncated last event is delivered the same way: it is the consumers' JSON check that
+/// rejects it, on every path alike.
+/// </remarks>
+public sealed class SseFrameReader : IDisposable
+{
+    /// <summary>The largest single event accepted. <value>The default value is 16 MiB.</value></summary>
+    public const int DefaultMaxFrameBytes = 16 * 1024 * 1024;
+
+    private const int InitialBufferBytes = 16 * 1024;
+
+    private readonly Stream _stream;
+    private readonly int _maxFrameBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _filled;
+    private int _scanned;
+    private bool _ended;
+    private bool _atStart = true;
+
+    public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFrameBytes, 1024);
+        _stream = stream;
+        _maxFrameBytes = maxFrameBytes;
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+    }
+
+    /// <summary>The frame <see cref="MoveNextAsync"/> found; its memory is valid until the next call.</summary>
+    public SseFrame Current { get; private set; }
+
+    /// <summary>
+    /// Moves to the next event with data. False when the stream ended. Throws what the stream throws, and
+    /// <see cref="InvalidDataException"/> when one event grows past the size limit.
+    /// </summary>
+    public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int length = EventEnd();
+            if (length > 0)
+            {
+                ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
+                _start += length;
+                _scanned = _start;
+                if (TryParse(raw, EventEnd() == 0, out SseFrame frame))
+                {
+                    Current = frame;
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (_ended)
+            {
+                return TryTakeUnterminatedLast();
+            }
+
+            await FillAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            BoundedArrayPool.Return(buffer);
+        }
+    }
+
+    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start > 0)
+        {
+            // Compact: the frames handed out so far are no longer valid (documented on Current).
+            int remaining = _filled - _start;
+            _buffer.AsSpan(_start, remaining).CopyTo(_buffer);
+            _scanned -= _start;
+            _filled = remaining;
+            _start = 0;
+        }
+
+        if (_filled == Math.Min(_buffer.Length, _maxFrameBytes))
+        {
+            if (_filled >= _maxFrameBytes)
+            {
+                throw new InvalidDataException($"an event grew past {_maxFrameBytes} bytes without ending");
+            }
+
+            byte[] larger = BoundedArrayPool.Rent(Math.Min(_buffer.Length * 2, _maxFrameBytes));
+            _buffer.AsSpan(0, _filled).CopyTo(larger);
+            BoundedArrayPool.Return(_buffer);
+            _buffer = larger;
+        }
+
+        int read = await _stream.ReadAsync(_buffer.AsMemory(_filled, Math.Min(_buffer.Length, _maxFrameBytes) - _filled), cancellationToken);
+        if (read == 0)
+        {
+            _ended = true;
+            return;
+        }
+
+        if (_atStart)
+        {
+            _atStart = false;
+            if (_buffer.AsSpan(0, read).StartsWith("\uFEFF"u8))
+            {
+                _start = 3; // Spec: one leading byte order mark is ignored.
+                _scanned = 3;
+            }
+        }
+
+        _filled += read;
+    }
+
+    /// <summary>Length of the first whole event at <c>_start</c> (through its blank line), 0 when none is whole yet.</summary>
+    private int EventEnd()
+    {
+        ReadOnlySpan<byte> data = _buffer.AsSpan(0, _filled);
+
+        // Resume where the last scan stopped (one byte back: a CR at the end may be half of a CRLF).
+        int offset = Math.Max(_start, _scanned - 1);
+        while (true)
+        {
+            int found = data[offset..].IndexOfAny((byte)'\n', (byte)'\r');
+            if (found < 0)
+            {
+                _scanned = _filled;
+                return 0;
+            }
+
+            int i = offset + found;
+            if (i + 1 >= data.Length)
+            {
+                _scanned = i;
+                return 0;
+            }
+
+            // An event ends at an empty line: LF LF, LF CR LF, LF CR (then not LF), CR CR, CR LF CR LF, CR LF LF.
+            byte next = data[i + 1];
+            if (next == (byte)'\n' && data[i] == (byte)'\n')
+            {
+                return i + 2 - _start;
+            }
+
+            if (next == (byte)'\r')
+            {
+                if (i + 2 >= data.Length)
+                {
+                    _scanned = i;
+                    return 0; // CR at the end: wait to see whether LF follows
+                }
+
+                return (data[i + 2] == (byte)'\n' ? i + 3 : i + 2) - _start;
+            }
+
+            if (data[i] == (byte)'\r' && next == (byte)'\n' && i + 2 < data.Length && data[i + 2] == (byte)'\n')
+            {
+                return i + 3 - _start;
+            }
+
+            offset = i + 1;
+        }
+    }
+
+    /// <summary>
+    /// The stream ended without the blank line after its last event: that event is still delivered, with the blank
+    /// line added. A last line cut midway is delivered too; its data then is not the JSON a consumer expects, so the
+    /// consumer's check (not the framing) turns a truncated event into an error.
+    /// </summary>
+    private bool TryTakeUnterminatedLast()
+    {
+        int remaining = _filled - _start;
+        if (remaining == 0)
+        {
+            return false;
+        }
+
+        // LF after a last LF makes the blank line; after a last CR, or no line end at all, it takes two.
+        ReadOnlySpan<byte> blank = _buffer[_filled - 1] == (byte)'\n' ? "\n"u8 : "\n\n"u8;
+        byte[] last = new byte[remaining + blank.Length];
+        _buffer.AsSpan(_start, remaining).CopyTo(last);
+        blank.CopyTo(last.AsSpan(remaining));
+        _start = _filled;
+        if (TryParse(last, endsRead: true, out SseFrame frame))
+        {
+            Current = frame;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool TryParse(ReadOnlyMemory<byte> raw, bool endsRead, out SseFrame frame)
+    {
+        string eventType = string.Empty;
+        ReadOnlyMemory<byte> data = default;
+        int dataLines = 0;
+        ReadOnlySpan<byte> span = raw.Span;
+        int position = 0;
+        while (position < span.Length)
+        {
+            int end = span[position..].IndexOfAny((byte)'\r', (byte)'\n');
+            int lineEnd = end < 0 ? span.Length : position + end;
+            ReadOnlySpan<byte> line = span[position..lineEnd];
+            int lineStart = position;
+            position = lineEnd + (lineEnd + 1 < span.Length && span[lineEnd] == (byte)'\r' && span[lineEnd + 1] == (byte)'\n' ? 2 : 1);
+            if (line.IsEmpty || line[0] == (byte)':')
+            {
+                continue;
+            }
+
+            int colon = line.IndexOf((byte)':');
+            ReadOnlySpan<byte> field = colon < 0 ? line : line[..colon];
+            int valueStart = colon < 0 ? line.Length : colon + 1;
+            if (valueStart < line.Length && line[valueStart] == (byte)' ')
+            {
+                valueStart++;
+            }
+
+            if (field.SequenceEqual("data"u8))
+            {
+                ReadOnlyMemory<byte> value = raw.Slice(lineStart + valueStart, line.Length - valueStart);
+                data = dataLines == 0 ? value : Join(data, value);
+                dataLines++;
+            }
+            else if (field.SequenceEqual("event"u8))
+            {
+                eventType = EventTypeName(line[valueStart..]);
+            }
+        }
+
+        frame = new SseFrame(eventType, raw, data, endsRead);
+        return !data.IsEmpty;
+    }
+
+    private static ReadOnlyMemory<byte> Join(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> next)
+    {
+        byte[] joined = new byte[first.Length + 1 + next.Length];
+        first.Span.CopyTo(joined);
+        joined[first.Length] = (byte)'\n';
+        next.Span.CopyTo(joined.AsSpan(first.Length + 1));
+        return joined;
+    }
+
+    // The event names the upstreams send, so that naming an event allocates nothing.
+    private static readonly string[] s_knownTypes =
+    [
+        "response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+        "response.content_part.added", "response.content_part.done", "response.output_text.delta", "response.output_text.done",
+        "response.reasoning_summary_part.added", "response.reasoning_summary_part.done", "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done", "response.reasoning_text.delta", "response.reasoning_text.done",
+        "response.function_call_arguments.delta", "response.function_call_arguments.done", "response.custom_tool_call_input.delta",
+        "response.custom_tool_call_input.done", "response.refusal.delta", "response.refusal.done", "response.completed",
+        "response.incomplete", "response.failed", "error", "message_start", "content_block_start", "content_block_delta",
+        "content_block_stop", "message_delta", "message_stop", "ping", "message",
+    ];
+
+    private static readonly byte[][] s_knownTypesUtf8 = Array.ConvertAll(s_knownTypes, Encoding.UTF8.GetBytes);
+
+    private static string EventTypeName(ReadOnlySpan<byte> name)
+    {
+        for (int i = 0; i < s_knownTypesUtf8.Length; i++)
+        {
+            if (name.SequenceEqual(s_knownTypesUtf8[i]))
+            {
+                return s_knownTypes[i];
+            }
+        }
+
+        return Encoding.UTF8.GetString(name);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using Godex.Core.Sse;
+
+namespace Godex.Core.Tests.Sse;
+
+/// <summary>How an upstream body is cut into events, and where a relay may flush.</summary>
+public sealed class SseFrameReaderTests
+{
+    /// <summary>A body that hands out its bytes in the given chunks, one per read, like a socket.</summary>
+    private sealed class ChunkedStream(params string[] chunks) : Stream
+    {
+        private Queue<byte[]> _chunks = new(chunks.Select(Encoding.UTF8.GetBytes));
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (!_chunks.TryPeek(out byte[]? chunk))
+            {
+                return 0;
+            }
+
+            int length = Math.Min(count, chunk.Length);
+            chunk.AsSpan(0, length).CopyTo(buffer.AsSpan(offset));
+            _chunks.Dequeue();
+            if (length < chunk.Length)
+            {
+                _chunks = new Queue<byte[]>(_chunks.Prepend(chunk[length..]));
+            }
+
+            return length;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static async Task<List<SseFrame>> ReadAllAsync(Stream body, int maxFrameBytes = SseFrameReader.DefaultMaxFrameBytes)
+    {
+        using var reader = new SseFrameReader(body, maxFrameBytes);
+        var frames = new List<SseFrame>();
+        while (await reader.MoveNextAsync(TestContext.Current.CancellationToken))
+        {
+            frames.Add(reader.Current.Detached()); // a view of the read buffer until the next frame
+        }
+
+        return frames;
+    }
+
+    [Fact]
+    public async Task EventsThatArriveTogether_EndTheRead_OnlyAtTheLastOfThem()
+    {
+        const string Created = "event: response.created\ndata: {\"type\":\"response.created\"}\n\n";
+        const string Delta = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n";
+        const string Completed = "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n";
+
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(Created + Delta, Delta + Completed[..10], Completed[10..]));
+
+        Assert.Equal(["response.created", "response.output_text.delta", "response.output_text.delta", "response.completed"], frames.Select(e => e.EventType));
+        Assert.Equal([false, true, true, true], frames.Select(e => e.EndsRead));
+        Assert.Equal(Created + Delta + Delta + Completed, string.Concat(frames.Select(e => Encoding.UTF8.GetString(e.Raw.Span))));
+    }
+
+    [Theory]
+    [InlineData("data: a\n\ndata: b\n\n", "a|b")]
+    [InlineData("event: x\r\ndata: a\r\n\r\n", "a")]
+    [InlineData("data: a\r\rdata: b\r\r", "a|b")]
+    [InlineData("data: a\n\r\ndata: b\n\n", "a|b")]
+    [InlineData("data: a\ndata: b\n\n", "a\nb")] // two data lines, joined with LF
+    [InlineData(": keep-alive\n\ndata: a\n\n", "a")] // a comment alone is no event
+    [InlineData("event: ping\n\ndata: a\n\n", "a")] // no data: not dispatched
+    [InlineData("data:a\n\n", "a")] // the space after the colon is optional
+    [InlineData("\uFEFFdata: a\n\n", "a")] // a leading byte order mark is ignored
+    public async Task Framing_FollowsTheSpec_InEveryLineEnding(string body, string expected)
+    {
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(body));
+
+        Assert.Equal(expected, string.Join('|', frames.Select(f => Encoding.UTF8.GetString(f.Data.Span))));
+    }
+
+    [Theory]
+    [InlineData("data: a\n\ndata: b\n", "data: b\n\n")] // closed after the last line without the blank line: still whole
+    [InlineData("data: a\n\ndata: b\r", "data: b\r\n\n")]
+    public async Task ALastEventWithoutItsBlankLine_IsDelivered_WithTheBlankLineAdded(string body, string lastRaw)
+    {
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(body));
+
+        Assert.Equal(2, frames.Count);
+        Assert.Equal(lastRaw, Encoding.UTF8.GetString(frames[1].Raw.Span));
+    }
+
+    [Fact]
+    public async Task ALastLineWithoutItsLineEnd_IsDelivered_ForTheConsumerToJudge()
+    {
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream("data: a\n\ndata: {\"trunc"));
+
+        Assert.Equal(2, frames.Count);
+        Assert.Equal("{\"trunc", Encoding.UTF8.GetString(frames[1].Data.Span));
+        Assert.Equal("data: {\"trunc\n\n", Encoding.UTF8.GetString(frames[1].Raw.Span));
+    }
+
+    [Fact]
+    public async Task AnEventSplitAcrossManyReads_IsOneFrame()
+    {
+        string data = new('x', 100_000);
+        string body = "data: " + data + "\n\n";
+        string[] chunks = Enumerable.Range(0, (body.Length + 999) / 1000).Select(i => body.Substring(i * 1000, Math.Min(1000, body.Length - (i * 1000)))).ToArray();
+
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(chunks));
+
+        Assert.Equal(data, Encoding.UTF8.GetString(Assert.Single(frames).Data.Span));
+    }
+
+    [Fact]
+    public async Task AnEventLargerThanTheLimit_Throws()
+    {
+        string body = "data: " + new string('x', 10_000) + "\n\n";
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new ChunkedStream(body), maxFrameBytes: 4096));
+    }
+}
