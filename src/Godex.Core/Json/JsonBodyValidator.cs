@@ -14,7 +14,8 @@ namespace Godex.Core.Json;
 /// invalid UTF-8, a lone UTF-16 surrogate in a <c>\u</c> escape, a number outside the range of a double
 /// (<c>1e400</c>), data after the JSON value, and nesting deeper than <see cref="MaxDepth"/>. It also caps the two
 /// names a body routes by, a top-level <c>model</c> (<see cref="InputLimits.MaxModelLength"/>) and
-/// <c>previous_response_id</c> (<see cref="InputLimits.MaxIdLength"/>), before they reach a log line or a usage row.
+/// <c>previous_response_id</c> (<see cref="InputLimits.MaxIdLength"/>), and refuses control characters in them, before
+/// they reach a log line, a usage row or anything an upstream request is built from.
 /// </summary>
 /// <remarks>One forward pass: <see cref="Utf8.IsValid(ReadOnlySpan{byte})"/> (vectorized) and one
 /// <see cref="Utf8JsonReader"/> over the tokens (the body is one contiguous span, so values are never sequences);
@@ -65,6 +66,12 @@ internal static class JsonBodyValidator
                         break;
                 }
 
+                if (capped > 0 && reader.TokenType == JsonTokenType.String && HasControlCharacter(ref reader))
+                {
+                    // A name never holds a line break; one that does is an attempt on a header or a log line.
+                    return BackendError.InvalidRequest($"{cappedName}: control characters (line breaks, NUL, DEL) are not allowed", cappedName);
+                }
+
                 // After the surrogate check: comparing an escaped name unescapes it, which throws on a lone surrogate.
                 capped = 0;
                 if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
@@ -81,6 +88,22 @@ internal static class JsonBodyValidator
         }
 
         return null;
+    }
+
+    /// <summary>True when the (capped, so short) string value holds a C0 control character or DEL once unescaped.</summary>
+    private static bool HasControlCharacter(ref Utf8JsonReader reader)
+    {
+        Span<byte> unescaped = stackalloc byte[Math.Max(InputLimits.MaxModelLength, InputLimits.MaxIdLength)];
+        ReadOnlySpan<byte> text = reader.ValueIsEscaped ? unescaped[..reader.CopyString(unescaped)] : reader.ValueSpan;
+        foreach (byte b in text)
+        {
+            if (b is < 0x20 or 0x7F)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static BackendError Invalid(string message) => BackendError.InvalidRequest(message);

@@ -100,4 +100,23 @@ public sealed class JsonBodyValidatorTests
 
         Assert.Equal("previous_response_id", Validate($$"""{"previous_response_id":"resp_{{new string('r', 300)}}"}""")!.Param);
     }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-5\r\nX-Injected: yes"}""", "model")]
+    [InlineData("""{"model":"gpt-5\u0000"}""", "model")]
+    [InlineData("""{"model":"gpt-5\u007f"}""", "model")]
+    [InlineData("{\"model\":\"gpt-5\u007f\"}", "model")] // a raw DEL byte
+    [InlineData("""{"previous_response_id":"resp_1\nX: y"}""", "previous_response_id")]
+    public void Names_WithControlCharacters_Are400(string json, string field)
+    {
+        BackendError error = Validate(json)!;
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal(field, error.Param);
+        Assert.Contains("control characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Names_WithEscapedPrintableText_Pass() =>
+        Assert.Null(Validate("""{"model":"gpt\u002d5","previous_response_id":"resp_\u00e9t\u00e9","metadata":{"k":"a\r\nb"}}"""));
 }
