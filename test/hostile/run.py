@@ -263,6 +263,9 @@ def success_verdict(route, answer):
     except ValueError:
         return f'a 200 whose body is not JSON: {answer.body[:100]!r}'
     door = route['door']
+    if not isinstance(doc, dict):
+        return f'a 200 whose body is not a JSON object: {answer.body[:100]!r}'
+
     good = (door == 'chat' and isinstance(doc.get('choices'), list) and doc['choices'] and doc['choices'][0].get('message') is not None) \
         or (door == 'responses' and doc.get('object') == 'response' and doc.get('status') in ('completed', 'incomplete')) \
         or (door == 'messages' and doc.get('type') == 'message') \
