@@ -38,11 +38,16 @@ internal static class Parts
         ["Providers.*"] = ["Backends", "SendPath", "Dialects", "Dialects.*", "Conversation", "Configuration", "Auth", "Buffers", "Sse", "Json"],
         ["Routing"] = ["Backends", "Configuration", "Conversation"],
 
+        // What a translated call keeps across turns: long tool names, signed reasoning per client key.
+        ["Continuity"] = ["Backends", "Configuration", "Conversation"],
+
         // State and money.
         ["Keys"] = ["Storage"],
-        ["Limits"] = ["Keys"],
+        ["Limits"] = ["Keys", "Storage"],
         ["Metering"] = ["Keys", "Limits", "Storage", "Conversation"],
         ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
+        // The stores of one database (SQLite or PostgreSQL) opened together, and the copy between the two.
+        ["State"] = ["Storage", "Keys", "Limits", "Metering", "Payments", "Configuration"],
         ["Exec"] = ["Configuration", "Conversation"],
 
         // The simulator is the oracle: it speaks the wires itself and never uses godex's dialects or providers.
@@ -52,18 +57,18 @@ internal static class Parts
         // The server: front doors see backends only through their interfaces, never a provider.
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
         ["Server.Metering"] = ["Conversation", "Keys"],
-        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Server.Metering", "Server.Results"],
-        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Server.Metering", "Server.Payments", "Server.Results"],
+        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
+        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Storage", "Server.Metering", "Server.Payments", "Server.Results"],
         ["Server.Admin"] = ["Configuration", "Conversation", "Json", "Keys", "Metering", "Server.Results"],
         ["Server.FrontDoors"] =
         [
-            "Backends", "SendPath", "Relay", "Routing", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
+            "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
             "Storage", "Tokens", "Json", "Server.Metering", "Server.Results",
         ],
         ["Server.Hosting"] =
         [
-            "Core", "Composition", "Backends", "Routing", "Configuration", "Keys", "Limits", "Metering", "Storage", "Payments",
-            "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+            "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
+            "State", "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
 
             // The errors of the HTTP layer (Kestrel's own, 404/405) are written in the front doors' dialects.
             "Conversation", "Dialects.*",
@@ -72,8 +77,8 @@ internal static class Parts
         // The command line: the server only through its entry point (GodexApp).
         ["Cli"] =
         [
-            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Configuration", "Conversation",
-            "Auth", "Exec", "Keys", "Metering", "Payments", "Storage",
+            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
+            "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Storage", "State",
         ],
     };
 

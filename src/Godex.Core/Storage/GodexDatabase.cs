@@ -266,6 +266,16 @@ public sealed class GodexDatabase
         ) STRICT;
         """,
         """
+        CREATE TABLE account_cooldowns (
+            account_key TEXT PRIMARY KEY,
+            until_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            set_at INTEGER NOT NULL
+        ) STRICT;
+        """,
+        """
+        -- Stored responses belong to the identity that created them (issue 14): rows from before have none and are
+        -- unreachable.
         ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';
         """,
     ];

@@ -24,6 +24,12 @@ namespace Godex.Server.Metering;
 /// </summary>
 public sealed class RequestUsage
 {
+    /// <summary>The key id of a request made with the static <c>--api-key</c>.</summary>
+    public const string StaticKeyId = "static";
+
+    /// <summary>The key id of a request made with no key (none is required).</summary>
+    public const string AnonymousKeyId = "anonymous";
+
     internal RequestUsage(string keyId, ClientKey? key, long startTimestamp)
     {
         KeyId = keyId;
@@ -68,10 +74,7 @@ public sealed class RequestUsage
     /// The identity that owns what the request stores (Responses-API responses): its key id (<c>key_...</c>,
     /// <c>static</c>, an L402 token's <c>l402:...</c>), or <c>anonymous</c> when no key was presented or needed.
     /// </summary>
-    public static string OwnerOf(HttpContext context) => Of(context)?.KeyId ?? AnonymousOwner;
-
-    /// <summary>The owner of what a request without a client record stores (the key middleware's anonymous key id).</summary>
-    internal const string AnonymousOwner = "anonymous";
+    public static string OwnerOf(HttpContext context) => Of(context)?.KeyId ?? AnonymousKeyId;
 
     /// <summary>Records the model and backend (and, when given, the latest usage) of the request.</summary>
     public static void Report(HttpContext context, string model, string backend, Usage? usage = null, string? account = null)
