@@ -43,6 +43,7 @@ proxy:
     codex:
       connect_timeout: 3s
       idle_timeout: 3s
+      total_timeout: 10s
       retry_max: 1
       retry_delay: 200ms
       retry_max_wait: 2s
@@ -50,6 +51,7 @@ proxy:
       api_key: fake-anthropic-key
       connect_timeout: 3s
       idle_timeout: 3s
+      total_timeout: 10s
       retry_max: 1
       retry_delay: 200ms
       retry_max_wait: 2s
@@ -345,6 +347,16 @@ def fault_cases(faults):
     return cases
 
 
+def known_defect(case):
+    """The reason a fault case is a known defect owned elsewhere (its fault's "known" names the route and form), or None."""
+    known = case.get('fault', {}).get('known')
+    if not known:
+        return None
+    form = 'stream' if case.get('stream') else 'json'
+    route = case['name'].split(' / ')[1]
+    return known['why'] if route in known['routes'] and form in known.get('forms', ['json', 'stream']) else None
+
+
 def run_fault(port, case, counter):
     fault, route, stream = case['fault'], case['route'], case['stream']
     within = float(fault.get('within', DEFAULT_WITHIN))
@@ -515,14 +527,22 @@ def main():
         lock = threading.Lock()
         results = {'client': [0, 0], 'upstream': [0, 0], 'harness': [0, 0]}
         failures = []
+        known = []
 
         def play(case):
             run = run_fault if case['part'] == 'upstream' else run_client
             problem, answer = run(port, case, counter)
+            why = known_defect(case)
             with lock:
-                results[case['part']][1 if problem else 0] += 1
-                if problem:
+                if problem and why:
+                    # A defect this corpus found that is another issue's to fix: listed every run, counted neither way.
+                    known.append((case['name'], problem, why))
+                else:
+                    results[case['part']][1 if problem else 0] += 1
+                if problem and not why:
                     failures.append((case['part'], case['name'], problem))
+                elif why and not problem:
+                    print(f'note: {case["name"]} passes now; remove it from "known" in upstream-faults.json', flush=True)
                 if args.verbose:
                     print(f'{"FAIL" if problem else "ok  "} {case["name"]}: {answer.status} in {answer.elapsed:.1f} s{" — " + problem if problem else ""}', flush=True)
 
@@ -542,6 +562,10 @@ def main():
                 failures.append(('harness', 'godex log', f'the log has "{marker}" (see --keep)'))
                 results['harness'][1] += 1
                 break
+        for name, problem, why in sorted(known):
+            print(f'KNOWN {name}: {problem} ({why})')
+        if known:
+            print(f'hostile known defects (not counted): {len(known)}')
         for part, name, problem in sorted(failures):
             print(f'FAIL [{part}] {name}: {problem}')
         for part, (ok, bad) in results.items():
