@@ -50,11 +50,11 @@ internal sealed class GodexAppHarness : IAsyncDisposable
         });
     }
 
-    public static Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null) =>
-        StartAsync((options, _) => configure(options), timeProvider);
+    public static Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null) =>
+        StartAsync((options, _) => configure(options), timeProvider, configureLogging);
 
     /// <summary>godex configured by <paramref name="configure"/>, which is also given the instance's state directory (it exists).</summary>
-    private static async Task<GodexAppHarness> StartAsync(Action<GodexOptions, string> configure, TimeProvider? timeProvider = null)
+    private static async Task<GodexAppHarness> StartAsync(Action<GodexOptions, string> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
     {
         var options = new GodexOptions();
         options.Proxy.Listen = "127.0.0.1:0";
@@ -64,7 +64,7 @@ internal sealed class GodexAppHarness : IAsyncDisposable
         options.Proxy.Database = Path.Combine(state, "godex.db"); // never the user's ~/.godex
         options.Proxy.AdminSocket = Path.Combine(state, "admin.sock");
         configure(options, state);
-        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, timeProvider: timeProvider);
+        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, configureLogging, timeProvider);
         return new GodexAppHarness(app) { StateDirectory = state };
     }
 
