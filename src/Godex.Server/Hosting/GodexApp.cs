@@ -254,7 +254,6 @@ public sealed partial class GodexApp : IAsyncDisposable
     private static void ConfigurePipeline(WebApplication app, GodexOptions options)
     {
         app.UseMiddleware<RequestIdMiddleware>();
-        app.UseMiddleware<EmptyErrorBodyMiddleware>();
         if (options.Proxy.LogRequests)
         {
             app.UseMiddleware<RequestLogMiddleware>();

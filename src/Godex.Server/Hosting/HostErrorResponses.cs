@@ -25,7 +25,7 @@ namespace Godex.Server.Hosting;
 /// <remarks>
 /// <para>The output check costs a few byte comparisons per write: a Kestrel error head starts with <c>HTTP/1.1 4</c> or <c>5</c>,
 /// names one of these statuses, ends its headers in the same write and says <c>Content-Length: 0</c>; every response
-/// of godex's own has a body (<see cref="EmptyErrorBodyMiddleware"/> sees to 404 and 405).</para>
+/// of godex's own has a body (the front doors answer unknown /v1 URLs and methods themselves).</para>
 /// <para>The rewrite happens before the bytes are committed (<see cref="PipeWriter.Advance"/>), so nothing is sent twice.</para>
 /// </remarks>
 internal static class HostErrorResponses
