@@ -12,7 +12,10 @@
 #   8. L402 interop: npm bolt11 and macaroon against godex --payments and its simulated LND node (test/l402);
 #   8b. several instances: two godex processes on one PostgreSQL server (from the OS packages, started on a temp
 #       directory) behind nginx: ledger, limits, responses, L402 and kill -9 (scripts/several-instances-tests.sh);
-#   9. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted).
+#   9. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted);
+#  10. the hostile corpus (test/hostile/run.py, after the curl examples): over a thousand hostile client requests and
+#      every scripted upstream fault on every route, streamed and not: no 5xx for client input, no hang, every error
+#      in the front door's shape.
 # Every phase's results are added up into one closing line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -44,6 +47,7 @@ if [[ $dotnet_rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); echo "dotnet
 if scripts/publish.sh; then
   passed=$((passed + 1))
   if scripts/smoke.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  phase python3 test/hostile/run.py
   phase scripts/client-tests.sh
   phase scripts/anthropic-client-tests.sh
   phase scripts/codex-cli-tests.sh

@@ -46,5 +46,5 @@ public class TokenCountBenchmarks
     }
 
     [Benchmark]
-    public long O200k() => PromptTokenCount.Count(_request);
+    public long O200k() => PromptTokenCount.Count(_request, CancellationToken.None);
 }

@@ -24,7 +24,7 @@ internal static class BackendFactory
         if (codex.Enabled)
         {
             HttpClient http = CreateClient(codex, wrapHandler);
-            var credentials = new CodexCredentialStore(codex, http, time);
+            var credentials = new CodexCredentialStore(codex, http, time, loggers.CreateLogger<CodexCredentialStore>());
             backends.Add(new CodexBackend(codex, http, credentials, time, loggers.CreateLogger<CodexBackend>()));
         }
 
@@ -32,7 +32,7 @@ internal static class BackendFactory
         if (anthropic.Enabled)
         {
             HttpClient http = CreateClient(anthropic, wrapHandler);
-            var credentials = new ClaudeCredentialStore(anthropic, http, time);
+            var credentials = new ClaudeCredentialStore(anthropic, http, time, loggers.CreateLogger<ClaudeCredentialStore>());
             backends.Add(new AnthropicBackend(anthropic, http, credentials, time, loggers.CreateLogger<AnthropicBackend>()));
         }
 

@@ -59,16 +59,19 @@ internal static class Parts
         ["Server.Metering"] = ["Conversation", "Keys"],
         ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
         ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Storage", "Server.Metering", "Server.Payments", "Server.Results"],
-        ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Routing", "Server.Results"],
+        ["Server.Admin"] = ["Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Results"],
         ["Server.FrontDoors"] =
         [
             "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
-            "Storage", "Tokens", "Server.Metering", "Server.Results",
+            "Storage", "Tokens", "Json", "Server.Metering", "Server.Results",
         ],
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
             "State", "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+
+            // The errors of the HTTP layer (Kestrel's own, 404/405) are written in the front doors' dialects.
+            "Dialects.*",
         ],
 
         // The command line: the server only through its entry point (GodexApp).

@@ -3,7 +3,8 @@ using System.Buffers;
 namespace Godex.Core.Buffers;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> of bytes over arrays rented from <see cref="ArrayPool{T}.Shared"/>: what
+/// An <see cref="IBufferWriter{T}"/> of bytes over arrays rented from <see cref="BoundedArrayPool"/> (the shared pool
+/// up to 1 MiB, the GC above): what
 /// <see cref="ArrayBufferWriter{T}"/> does, without a fresh zeroed array per request (and per doubling). Upstream request
 /// bodies and JSON answers are built in one; <see cref="Dispose"/> returns the array, after which the
 /// written memory must not be used.
@@ -14,7 +15,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private int _written;
 
     public PooledBufferWriter(int initialCapacity = 4096) =>
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+        _buffer = BoundedArrayPool.Rent(Math.Max(initialCapacity, 256));
 
     public int WrittenCount => _written;
 
@@ -51,7 +52,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BoundedArrayPool.Return(buffer);
         }
     }
 
@@ -65,9 +66,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         }
 
         int size = (int)Math.Min(Array.MaxLength, Math.Max((long)_buffer.Length * 2, (long)_written + needed));
-        byte[] larger = ArrayPool<byte>.Shared.Rent(size);
+        byte[] larger = BoundedArrayPool.Rent(size);
         _buffer.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        BoundedArrayPool.Return(_buffer);
         _buffer = larger;
     }
 }

@@ -64,6 +64,8 @@ internal static class ConfigKeys
             new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "warning", "error")),
             new("proxy.log_requests", "GODEX_PROXY_LOG_REQUESTS", (o, v) => o.Proxy.LogRequests = ConfigValues.ParseBool(v, "proxy.log_requests")),
             new("proxy.max_body_bytes", "GODEX_PROXY_MAX_BODY_BYTES", (o, v) => o.Proxy.MaxRequestBodyBytes = Positive(ConfigValues.ParseBytes(v, "proxy.max_body_bytes"), "proxy.max_body_bytes")),
+            new("proxy.max_inflight_body_bytes", "GODEX_PROXY_MAX_INFLIGHT_BODY_BYTES", (o, v) => o.Proxy.MaxInFlightBodyBytes = Positive(ConfigValues.ParseBytes(v, "proxy.max_inflight_body_bytes"), "proxy.max_inflight_body_bytes")),
+            new("proxy.request_headers_timeout", "GODEX_PROXY_REQUEST_HEADERS_TIMEOUT", (o, v) => o.Proxy.RequestHeadersTimeout = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.request_headers_timeout"), "proxy.request_headers_timeout")),
             new("proxy.simulator", "GODEX_PROXY_SIMULATOR", (o, v) => o.Proxy.Simulator = ConfigValues.ParseChoice(v, "proxy.simulator", "auto", "on", "off")),
             new("proxy.responses_ttl", "GODEX_PROXY_RESPONSES_TTL", (o, v) => o.Proxy.ResponsesTtl = ConfigValues.ParseDuration(v, "proxy.responses_ttl")),
             new("proxy.reasoning_cache.max_entries", "GODEX_PROXY_REASONING_CACHE_MAX_ENTRIES", (o, v) => o.Proxy.ReasoningCache.MaxEntries = NonNegative(ConfigValues.ParseInt(v, "proxy.reasoning_cache.max_entries"), "proxy.reasoning_cache.max_entries")),

@@ -37,6 +37,15 @@ public sealed class ProxyOptions
     public long MaxRequestBodyBytes { get; set; } = 20 * 1024 * 1024;
 
     /// <summary>
+    /// The request-body bytes held in memory at once across all requests; a request that would pass it gets 503 with
+    /// Retry-After. Never below <see cref="MaxRequestBodyBytes"/>. <value>The default value is 80 MiB.</value>
+    /// </summary>
+    public long MaxInFlightBodyBytes { get; set; } = 80 * 1024 * 1024;
+
+    /// <summary>How long a client may take to send its request line and headers (else 408). <value>The default value is 30 s.</value></summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// <c>auto</c>: serve from the built-in simulator when no backend has a login; <c>on</c>: always; <c>off</c>: never.
     /// <value>The default value is <c>auto</c>.</value>
     /// </summary>

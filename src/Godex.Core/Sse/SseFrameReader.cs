@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Godex.Core.Buffers;
 
 namespace Godex.Core.Sse;
 
@@ -84,7 +85,7 @@ public sealed class SseFrameReader : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BoundedArrayPool.Return(buffer);
         }
     }
 
@@ -107,9 +108,9 @@ public sealed class SseFrameReader : IDisposable
                 throw new InvalidDataException($"an event grew past {_maxFrameBytes} bytes without ending");
             }
 
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, _maxFrameBytes));
+            byte[] larger = BoundedArrayPool.Rent(Math.Min(_buffer.Length * 2, _maxFrameBytes));
             _buffer.AsSpan(0, _filled).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            BoundedArrayPool.Return(_buffer);
             _buffer = larger;
         }
 

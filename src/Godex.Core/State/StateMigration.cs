@@ -51,9 +51,9 @@ public static class StateMigration
 
         long usage = await CopyUsageAsync(sqlite, connection, cancellationToken);
         int responses = await CopyRowsAsync(
-            sqlite, "SELECT id, previous_id, model, json, created_at, expires_at FROM responses;",
-            connection, "INSERT INTO responses (id, previous_id, model, json, created_at, expires_at) VALUES (@p0, @p1, @p2, @p3, @p4, @p5);",
-            r => [Text(r, 0), Text(r, 1), Text(r, 2), new NpgsqlParameter<byte[]>("p3", (byte[])r.GetValue(3)), Int(r, 4), Int(r, 5)],
+            sqlite, "SELECT id, previous_id, model, json, created_at, expires_at, owner FROM responses;",
+            connection, "INSERT INTO responses (id, previous_id, model, json, created_at, expires_at, owner) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6);",
+            r => [Text(r, 0), Text(r, 1), Text(r, 2), new NpgsqlParameter<byte[]>("p3", (byte[])r.GetValue(3)), Int(r, 4), Int(r, 5), Text(r, 6)],
             cancellationToken);
         int credits = await CopyRowsAsync(
             sqlite, "SELECT payment_hash, token_id, credit_msat, spent_msat, redeemed_at FROM l402_credits;",

@@ -273,6 +273,11 @@ public sealed class GodexDatabase
             set_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        -- Stored responses belong to the identity that created them (issue 14): rows from before have none and are
+        -- unreachable.
+        ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+        """,
     ];
 }
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Godex.Core.Storage;
 
-/// <summary>A process-local <see cref="IResponseStore"/> with the same expiry semantics as the database one.</summary>
+/// <summary>A process-local <see cref="IResponseStore"/> with the same expiry and ownership semantics as the database one.</summary>
 public sealed class InMemoryResponseStore(TimeProvider time) : IResponseStore
 {
     private readonly ConcurrentDictionary<string, StoredResponse> _responses = new(StringComparer.Ordinal);
@@ -14,9 +14,11 @@ public sealed class InMemoryResponseStore(TimeProvider time) : IResponseStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<StoredResponse?> GetAsync(string responseId, CancellationToken cancellationToken)
+    public ValueTask<StoredResponse?> GetAsync(string responseId, string owner, CancellationToken cancellationToken)
     {
-        if (_responses.TryGetValue(responseId, out StoredResponse? response) && response.ExpiresAt > time.GetUtcNow())
+        if (_responses.TryGetValue(responseId, out StoredResponse? response)
+            && string.Equals(response.Owner, owner, StringComparison.Ordinal)
+            && response.ExpiresAt > time.GetUtcNow())
         {
             return ValueTask.FromResult<StoredResponse?>(response);
         }
@@ -24,6 +26,14 @@ public sealed class InMemoryResponseStore(TimeProvider time) : IResponseStore
         return ValueTask.FromResult<StoredResponse?>(null);
     }
 
-    public ValueTask<bool> DeleteAsync(string responseId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_responses.TryRemove(responseId, out _));
+    public ValueTask<bool> DeleteAsync(string responseId, string owner, CancellationToken cancellationToken)
+    {
+        // Remove only the entry seen as the owner's: a concurrent save by someone else under the same id stays.
+        if (!_responses.TryGetValue(responseId, out StoredResponse? response) || !string.Equals(response.Owner, owner, StringComparison.Ordinal))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        return ValueTask.FromResult(_responses.TryRemove(new KeyValuePair<string, StoredResponse>(responseId, response)));
+    }
 }

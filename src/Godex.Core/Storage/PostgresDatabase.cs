@@ -490,6 +490,11 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
             RETURN true;
         END $$;
         """,
+        """
+        -- Stored responses belong to the identity that created them (issue 14): rows from before have none and are
+        -- unreachable.
+        ALTER TABLE responses ADD COLUMN owner text NOT NULL DEFAULT '';
+        """,
     ];
 
     // Next event id: 1904.

@@ -23,9 +23,9 @@ public sealed class PostgresResponseStore(PostgresDatabase database, TimeProvide
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(
             """
-            INSERT INTO responses (id, previous_id, model, json, created_at, expires_at) VALUES (@id, @prev, @model, @json, @created, @expires)
+            INSERT INTO responses (id, previous_id, model, json, created_at, expires_at, owner) VALUES (@id, @prev, @model, @json, @created, @expires, @owner)
             ON CONFLICT (id) DO UPDATE SET previous_id = EXCLUDED.previous_id, model = EXCLUDED.model, json = EXCLUDED.json,
-                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at;
+                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, owner = EXCLUDED.owner;
             """,
             connection))
         {
@@ -35,6 +35,7 @@ public sealed class PostgresResponseStore(PostgresDatabase database, TimeProvide
             command.Parameters.Add(new NpgsqlParameter<byte[]>("json", response.Json));
             command.Parameters.Add(new NpgsqlParameter<long>("created", response.CreatedAt.ToUnixTimeMilliseconds()));
             command.Parameters.Add(new NpgsqlParameter<long>("expires", response.ExpiresAt.ToUnixTimeMilliseconds()));
+            command.Parameters.Add(new NpgsqlParameter<string>("owner", response.Owner));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -52,11 +53,12 @@ public sealed class PostgresResponseStore(PostgresDatabase database, TimeProvide
         }
     }
 
-    public async ValueTask<StoredResponse?> GetAsync(string responseId, CancellationToken cancellationToken)
+    public async ValueTask<StoredResponse?> GetAsync(string responseId, string owner, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT id, previous_id, model, json, created_at, expires_at FROM responses WHERE id = @id AND expires_at > @now;", connection);
+        await using var command = new NpgsqlCommand("SELECT id, previous_id, model, json, created_at, expires_at, owner FROM responses WHERE id = @id AND owner = @owner AND expires_at > @now;", connection);
         command.Parameters.Add(new NpgsqlParameter<string>("id", responseId));
+        command.Parameters.Add(new NpgsqlParameter<string>("owner", owner));
         command.Parameters.Add(new NpgsqlParameter<long>("now", time.GetUtcNow().ToUnixTimeMilliseconds()));
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -70,14 +72,16 @@ public sealed class PostgresResponseStore(PostgresDatabase database, TimeProvide
             reader.GetString(2),
             reader.GetFieldValue<byte[]>(3),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+            reader.GetString(6));
     }
 
-    public async ValueTask<bool> DeleteAsync(string responseId, CancellationToken cancellationToken)
+    public async ValueTask<bool> DeleteAsync(string responseId, string owner, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("DELETE FROM responses WHERE id = @id;", connection);
+        await using var command = new NpgsqlCommand("DELETE FROM responses WHERE id = @id AND owner = @owner;", connection);
         command.Parameters.Add(new NpgsqlParameter<string>("id", responseId));
+        command.Parameters.Add(new NpgsqlParameter<string>("owner", owner));
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 }

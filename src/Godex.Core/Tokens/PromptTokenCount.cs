@@ -13,6 +13,8 @@ namespace Godex.Core.Tokens;
 /// before the first and 12 after the last. Parameters that are not flat (nested objects, arrays of objects) count
 /// as their JSON text. Non-text parts are estimates: an image 765 tokens (a 1024×1024 image at high detail), a file
 /// one token per 4 bytes of its content. The measured error against upstream-reported counts is in docs/wire.md.</para>
+/// <para>Linear and bounded (issue 14): see <see cref="O200kTokenCounter"/> for long runs and
+/// <see cref="TokenCountBudget"/> for the per-request limit.</para>
 /// </summary>
 internal static class PromptTokenCount
 {
@@ -24,7 +26,15 @@ internal static class PromptTokenCount
     private const int PerEnumValue = 3;
     private const int ImageTokens = 765;
 
-    public static long Count(ChatRequest request)
+    /// <summary>
+    /// The count, linear in the request's text and bounded in CPU: the first
+    /// <see cref="TokenCountBudget.DefaultExactCharacters"/> characters are tokenized, the rest estimated. Throws
+    /// <see cref="OperationCanceledException"/> soon after <paramref name="cancellationToken"/> fires (the client left).
+    /// </summary>
+    public static long Count(ChatRequest request, CancellationToken cancellationToken) =>
+        Count(request, new TokenCountBudget(TokenCountBudget.DefaultExactCharacters, cancellationToken));
+
+    internal static long Count(ChatRequest request, TokenCountBudget budget)
     {
         ArgumentNullException.ThrowIfNull(request);
         long tokens = ReplyPriming;
@@ -33,7 +43,7 @@ internal static class PromptTokenCount
             tokens += PerMessage;
             foreach (ContentPart part in message.Parts)
             {
-                tokens += Part(part);
+                tokens += Part(part, budget);
             }
         }
 
@@ -42,45 +52,45 @@ internal static class PromptTokenCount
             tokens += FunctionsInit + FunctionsEnd;
             foreach (ChatTool tool in request.Tools)
             {
-                tokens += Function(tool);
+                tokens += Function(tool, budget);
             }
         }
 
         foreach (HostedTool hosted in request.HostedTools)
         {
-            tokens += O200kTokenCounter.Count(hosted.Type);
+            tokens += O200kTokenCounter.Count(hosted.Type, budget);
         }
 
         return tokens;
     }
 
-    private static long Part(ContentPart part) => part switch
+    private static long Part(ContentPart part, TokenCountBudget budget) => part switch
     {
-        TextPart text => O200kTokenCounter.Count(text.Text),
-        RefusalPart refusal => O200kTokenCounter.Count(refusal.Refusal),
-        ReasoningPart reasoning => O200kTokenCounter.Count(reasoning.Text),
-        ToolCallPart call => O200kTokenCounter.Count(call.Name) + O200kTokenCounter.Count(call.Arguments),
-        ToolResultPart result => Parts(result.Content),
+        TextPart text => O200kTokenCounter.Count(text.Text, budget),
+        RefusalPart refusal => O200kTokenCounter.Count(refusal.Refusal, budget),
+        ReasoningPart reasoning => O200kTokenCounter.Count(reasoning.Text, budget),
+        ToolCallPart call => O200kTokenCounter.Count(call.Name, budget) + O200kTokenCounter.Count(call.Arguments, budget),
+        ToolResultPart result => Parts(result.Content, budget),
         ImagePart => ImageTokens,
-        FilePart file => ((file.Data?.Length ?? 0) * 3 / 4 / 4) + O200kTokenCounter.Count(file.FileName),
-        RawPart raw => O200kTokenCounter.Count(raw.Json.GetRawText()),
+        FilePart file => ((file.Data?.Length ?? 0) * 3 / 4 / 4) + O200kTokenCounter.Count(file.FileName, budget),
+        RawPart raw => O200kTokenCounter.Count(raw.Json.GetRawText(), budget),
         _ => 0,
     };
 
-    private static long Parts(IReadOnlyList<ContentPart> parts)
+    private static long Parts(IReadOnlyList<ContentPart> parts, TokenCountBudget budget)
     {
         long tokens = 0;
         foreach (ContentPart part in parts)
         {
-            tokens += Part(part);
+            tokens += Part(part, budget);
         }
 
         return tokens;
     }
 
-    private static long Function(ChatTool tool)
+    private static long Function(ChatTool tool, TokenCountBudget budget)
     {
-        long tokens = O200kTokenCounter.Count(tool.Name) + O200kTokenCounter.Count(tool.Description);
+        long tokens = O200kTokenCounter.Count(tool.Name, budget) + O200kTokenCounter.Count(tool.Description, budget);
         if (tool.Parameters is not JsonElement { ValueKind: JsonValueKind.Object } schema)
         {
             return tokens;
@@ -88,23 +98,23 @@ internal static class PromptTokenCount
 
         if (!schema.TryGetProperty("properties", out JsonElement properties) || properties.ValueKind != JsonValueKind.Object)
         {
-            return tokens + O200kTokenCounter.Count(schema.GetRawText());
+            return tokens + O200kTokenCounter.Count(schema.GetRawText(), budget);
         }
 
         foreach (JsonProperty property in properties.EnumerateObject())
         {
-            tokens += PerProperty + O200kTokenCounter.Count(property.Name) + Property(property.Value);
+            tokens += PerProperty + O200kTokenCounter.Count(property.Name, budget) + Property(property.Value, budget);
         }
 
         return tokens;
     }
 
     /// <summary>One parameter: its type, description and enum values; anything deeper counts as its JSON text.</summary>
-    private static long Property(JsonElement property)
+    private static long Property(JsonElement property, TokenCountBudget budget)
     {
         if (property.ValueKind != JsonValueKind.Object)
         {
-            return O200kTokenCounter.Count(property.GetRawText());
+            return O200kTokenCounter.Count(property.GetRawText(), budget);
         }
 
         long tokens = 0;
@@ -113,17 +123,17 @@ internal static class PromptTokenCount
             switch (field.Name)
             {
                 case "type" or "description" when field.Value.ValueKind == JsonValueKind.String:
-                    tokens += O200kTokenCounter.Count(field.Value.GetString());
+                    tokens += O200kTokenCounter.Count(field.Value.GetString(), budget);
                     break;
                 case "enum" when field.Value.ValueKind == JsonValueKind.Array:
                     foreach (JsonElement value in field.Value.EnumerateArray())
                     {
-                        tokens += PerEnumValue + O200kTokenCounter.Count(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+                        tokens += PerEnumValue + O200kTokenCounter.Count(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), budget);
                     }
 
                     break;
                 default:
-                    tokens += O200kTokenCounter.Count(field.Name) + O200kTokenCounter.Count(field.Value.GetRawText());
+                    tokens += O200kTokenCounter.Count(field.Name, budget) + O200kTokenCounter.Count(field.Value.GetRawText(), budget);
                     break;
             }
         }

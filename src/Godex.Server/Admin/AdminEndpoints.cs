@@ -1,12 +1,15 @@
 using System.Text.Json;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Keys;
+using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Routing;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,6 +33,9 @@ namespace Godex.Server.Admin;
 /// </summary>
 public static class AdminEndpoints
 {
+    /// <summary>The largest admin request body: a key's fields fit in a few hundred bytes (issue 14: a 25 MB label was accepted).</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
+
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -69,8 +75,35 @@ public static class AdminEndpoints
         JsonElement body = default;
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.ContentLength is not 0)
         {
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                await Error(context, StatusCodes.Status413PayloadTooLarge, BackendErrorTypes.InvalidRequest, $"the admin API takes bodies of at most {MaxBodyBytes} bytes");
+                return;
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            {
+                sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+            }
+
             using var buffered = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
+            try
+            {
+                await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
+            }
+            catch (BadHttpRequestException ex)
+            {
+                string message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"the admin API takes bodies of at most {MaxBodyBytes} bytes" : "the request body is malformed: " + ex.Message;
+                await Error(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, message);
+                return;
+            }
+
+            if (buffered.Length > 0 && JsonBodyValidator.Validate(buffered.GetBuffer().AsSpan(0, (int)buffered.Length)) is { } invalid)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, invalid.Message);
+                return;
+            }
+
             try
             {
                 if (buffered.Length > 0)
@@ -122,7 +155,7 @@ public static class AdminEndpoints
     {
         var options = context.RequestServices.GetRequiredService<GodexOptions>();
         ClientKeyUpdate fields = ParseFields(body, Now(context), ExpandAlias(context), creating: true);
-        string? secret = String(body, "key");
+        string? secret = String(body, "key", 512);
         if (secret is not null)
         {
             await CheckOwnSecretAsync(store, secret, options.Proxy, context.RequestAborted);
@@ -215,6 +248,11 @@ public static class AdminEndpoints
         }
 
         string? keyId = context.Request.Query["key"].ToString() is { Length: > 0 } k ? k : null;
+        if (keyId is { Length: > InputLimits.MaxIdLength })
+        {
+            throw new AdminRequestException($"key: at most {InputLimits.MaxIdLength} characters", "key");
+        }
+
         IReadOnlyList<UsageTotals> totals = await ledger.TotalsAsync(since, keyId, context.RequestAborted);
         IReadOnlyList<ClientKey> keys = await store.ListAsync(context.RequestAborted);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
@@ -286,7 +324,7 @@ public static class AdminEndpoints
             }
         }
 
-        string? rate = String(body, "rate");
+        string? rate = String(body, "rate", 64);
         if (rate is not null && !RateSpec.TryParse(rate, out _, out string? rateError))
         {
             throw new AdminRequestException("rate: " + rateError, "rate");
@@ -298,6 +336,11 @@ public static class AdminEndpoints
             if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(m.GetString())))
             {
                 throw new AdminRequestException("models must be an array of model names or patterns, e.g. [\"claude-*\", \"gpt-5.2-codex\"]", "models");
+            }
+
+            if (list.GetArrayLength() > InputLimits.MaxModelPatterns || list.EnumerateArray().Any(m => m.GetString()!.Length > InputLimits.MaxModelLength))
+            {
+                throw new AdminRequestException($"models: at most {InputLimits.MaxModelPatterns} patterns of at most {InputLimits.MaxModelLength} characters", "models");
             }
 
             models = KeyModels.Expand(list.EnumerateArray().Select(m => m.GetString()!), expandAlias);
@@ -329,7 +372,7 @@ public static class AdminEndpoints
 
         return new ClientKeyUpdate
         {
-            Label = String(body, "label"),
+            Label = String(body, "label", InputLimits.MaxLabelLength),
             Rate = rate,
             Burst = (int?)burst,
             QuotaTokens = quota,
@@ -348,18 +391,25 @@ public static class AdminEndpoints
         _ => "null",
     };
 
-    private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
+    /// <summary>The key id of the path; one longer than any id godex makes matches none (a 404, and no long value goes further).</summary>
+    private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string is { Length: <= InputLimits.MaxIdLength } id ? id : "";
 
     private static DateTimeOffset Now(HttpContext context) => (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
 
-    private static string? String(JsonElement body, string name)
+    private static string? String(JsonElement body, string name, int maxLength)
     {
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new AdminRequestException($"{name} must be a string, got {Kind(v.ValueKind)}", name);
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            throw new AdminRequestException($"{name} must be a string, got {Kind(v.ValueKind)}", name);
+        }
+
+        string text = v.GetString()!;
+        return text.Length <= maxLength ? text : throw new AdminRequestException($"{name}: at most {maxLength} characters", name);
     }
 
     private static long? Long(JsonElement body, string name)
@@ -381,7 +431,9 @@ public static class AdminEndpoints
 
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long seconds))
         {
-            return TimeSpan.FromSeconds(seconds);
+            return Math.Abs(seconds) <= (long)TimeSpan.MaxValue.TotalSeconds / 2
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new AdminRequestException($"{name} is out of range", name);
         }
 
         if (v.ValueKind != JsonValueKind.String)

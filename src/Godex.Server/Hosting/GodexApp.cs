@@ -11,6 +11,7 @@ using Godex.Core.State;
 using Godex.Core.Storage;
 using Godex.Server.Access;
 using Godex.Server.Admin;
+using Godex.Server.FrontDoors;
 using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.FrontDoors.Messages;
 using Godex.Server.FrontDoors.Models;
@@ -20,6 +21,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -134,16 +136,22 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
-            kestrel.Listen(listen.Address, listen.Port);
+            kestrel.Limits.RequestHeadersTimeout = options.Proxy.RequestHeadersTimeout;
+            // Kestrel's default, stated: a body slower than 240 bytes/s after 5 s (a stalled or 1-byte-a-second upload)
+            // fails its read with a 408, which RequestBody answers in the front door's dialect.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            kestrel.Listen(listen.Address, listen.Port, endpoint => endpoint.Use(HostErrorResponses.Wrap));
             if (adminSocket is not null)
             {
-                kestrel.ListenUnixSocket(adminSocket);
+                kestrel.ListenUnixSocket(adminSocket, endpoint => endpoint.Use(HostErrorResponses.Wrap));
             }
         });
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        builder.Services.AddSingleton(new RequestBodyBudget(Math.Max(options.Proxy.MaxInFlightBodyBytes, options.Proxy.MaxRequestBodyBytes)));
+        builder.Services.AddHostedService<IdleMemoryTrimmer>();
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         builder.Services.AddSingleton(sp => new ReasoningCache(options.Proxy.ReasoningCache, sp.GetRequiredService<TimeProvider>()));
@@ -383,6 +391,12 @@ public sealed partial class GodexApp : IAsyncDisposable
             Log.Database(logger, _state.Description);
         }
 
+        IReadOnlyDictionary<string, object> gc = GC.GetConfigurationVariables();
+        Log.GarbageCollector(
+            logger,
+            System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
+            gc.TryGetValue("ConcurrentGC", out object? concurrent) ? concurrent : "?",
+            gc.TryGetValue("ConserveMemory", out object? conserve) ? conserve : "?");
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))
         {
             Log.NoClientKey(logger);
@@ -428,7 +442,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         _stopMaintenance.Dispose();
     }
 
-    // EventIds 1-7; next free: 8.
+    // EventIds 1-8; next free: 9.
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, EventName = "Listening", Level = LogLevel.Information, Message = "godex {Version} listening on {Url}")]
@@ -451,5 +465,8 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         [LoggerMessage(EventId = 7, EventName = "Database", Level = LogLevel.Information, Message = "state: {Database}")]
         public static partial void Database(ILogger logger, string database);
+
+        [LoggerMessage(EventId = 8, EventName = "GarbageCollector", Level = LogLevel.Information, Message = "gc: {Kind}, concurrent {Concurrent}, conserve memory {ConserveMemory}")]
+        public static partial void GarbageCollector(ILogger logger, string kind, object concurrent, object conserveMemory);
     }
 }

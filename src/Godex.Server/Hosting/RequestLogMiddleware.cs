@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Godex.Core.Limits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -26,7 +27,8 @@ internal sealed partial class RequestLogMiddleware
         finally
         {
             double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            Log.Request(_logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Response.StatusCode, elapsedMs);
+            string path = InputLimits.ForLog(context.Request.Path.Value ?? "/"); // a request line may be 8 KB
+            Log.Request(_logger, context.Request.Method, path, context.Response.StatusCode, elapsedMs);
         }
     }
 

@@ -70,6 +70,12 @@ public sealed class RequestUsage
     /// <summary>The request's record, or null outside the middleware.</summary>
     public static RequestUsage? Of(HttpContext context) => context?.Features.Get<RequestUsage>();
 
+    /// <summary>
+    /// The identity that owns what the request stores (Responses-API responses): its key id (<c>key_...</c>,
+    /// <c>static</c>, an L402 token's <c>l402:...</c>), or <c>anonymous</c> when no key was presented or needed.
+    /// </summary>
+    public static string OwnerOf(HttpContext context) => Of(context)?.KeyId ?? AnonymousKeyId;
+
     /// <summary>Records the model and backend (and, when given, the latest usage) of the request.</summary>
     public static void Report(HttpContext context, string model, string backend, Usage? usage = null, string? account = null)
     {

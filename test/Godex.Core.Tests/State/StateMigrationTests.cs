@@ -32,7 +32,7 @@ public sealed class StateMigrationTests(PostgresServer server) : IDisposable
         await new SqliteUsageLedger(sqlite).AppendAsync(
             [.. Enumerable.Range(0, 25_000).Select(i => new UsageRecord(now.AddMilliseconds(i), key.Key.Id, "gpt-5", "codex", null, 1, 1, 0, 0, TimeSpan.Zero, 200, "r" + i, "/v1/responses"))],
             Ct);
-        await new SqliteResponseStore(sqlite, TimeProvider.System).SaveAsync(new StoredResponse("resp_1", null, "gpt-5", "[]"u8.ToArray(), now, now.AddDays(1)), Ct);
+        await new SqliteResponseStore(sqlite, TimeProvider.System).SaveAsync(new StoredResponse("resp_1", null, "gpt-5", "[]"u8.ToArray(), now, now.AddDays(1), key.Key.Id), Ct);
         L402CreditLedger credits = L402CreditLedger.Open(sqlite, Path.Combine(_dir, "redeemed.jsonl"), TimeProvider.System);
         var payment = new L402Identifier(new byte[32], new byte[32]);
         await credits.RedeemAsync(payment, 10_000, Ct);
@@ -50,7 +50,8 @@ public sealed class StateMigrationTests(PostgresServer server) : IDisposable
         Assert.Equal(["gpt-*"], found.Models);
         Assert.Equal(-45_000, found.TokenBalance); // 5,000 minus the 50,000 tokens the rows debited in SQLite; not debited twice
         Assert.Equal(25_000, Assert.Single(await state.Usage.TotalsAsync(null, key.Key.Id, Ct)).Requests);
-        Assert.NotNull(await state.Responses.GetAsync("resp_1", Ct));
+        Assert.NotNull(await state.Responses.GetAsync("resp_1", key.Key.Id, Ct)); // still its owner's only
+        Assert.Null(await state.Responses.GetAsync("resp_1", "anonymous", Ct));
         Assert.Equal(6_000, await state.Credits.RemainingAsync(Convert.ToHexStringLower(payment.PaymentHash), Ct));
         Assert.Equal("codex:a", Assert.Single(await state.Cooldowns.ListActiveAsync(Ct)).AccountKey);
 

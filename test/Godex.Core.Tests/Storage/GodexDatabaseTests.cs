@@ -65,19 +65,52 @@ public sealed class GodexDatabaseTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new SqliteResponseStore(GodexDatabase.Open(DbPath, time), time, maxResponses: 2);
         DateTimeOffset now = time.GetUtcNow();
-        await store.SaveAsync(new StoredResponse("resp_1", null, "m", "{}"u8.ToArray(), now, now.AddHours(1)), TestContext.Current.CancellationToken);
-        await store.SaveAsync(new StoredResponse("resp_2", "resp_1", "m", "[1]"u8.ToArray(), now.AddSeconds(1), now.AddMinutes(1)), TestContext.Current.CancellationToken);
+        await store.SaveAsync(new StoredResponse("resp_1", null, "m", "{}"u8.ToArray(), now, now.AddHours(1), "key_a"), TestContext.Current.CancellationToken);
+        await store.SaveAsync(new StoredResponse("resp_2", "resp_1", "m", "[1]"u8.ToArray(), now.AddSeconds(1), now.AddMinutes(1), "key_a"), TestContext.Current.CancellationToken);
 
         var reopened = new SqliteResponseStore(GodexDatabase.Open(DbPath, time), time, maxResponses: 2);
-        StoredResponse? second = await reopened.GetAsync("resp_2", TestContext.Current.CancellationToken);
+        StoredResponse? second = await reopened.GetAsync("resp_2", "key_a", TestContext.Current.CancellationToken);
         Assert.Equal("resp_1", second!.PreviousResponseId);
         Assert.Equal("[1]"u8.ToArray(), second.Json);
 
         time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Null(await reopened.GetAsync("resp_2", TestContext.Current.CancellationToken));
-        await reopened.SaveAsync(new StoredResponse("resp_3", null, "m", "{}"u8.ToArray(), time.GetUtcNow(), time.GetUtcNow().AddHours(1)), TestContext.Current.CancellationToken);
-        await reopened.SaveAsync(new StoredResponse("resp_4", null, "m", "{}"u8.ToArray(), time.GetUtcNow().AddSeconds(1), time.GetUtcNow().AddHours(1)), TestContext.Current.CancellationToken);
-        Assert.Null(await reopened.GetAsync("resp_1", TestContext.Current.CancellationToken)); // the oldest went over the bound
-        Assert.True(await reopened.DeleteAsync("resp_4", TestContext.Current.CancellationToken));
+        Assert.Null(await reopened.GetAsync("resp_2", "key_a", TestContext.Current.CancellationToken));
+        await reopened.SaveAsync(new StoredResponse("resp_3", null, "m", "{}"u8.ToArray(), time.GetUtcNow(), time.GetUtcNow().AddHours(1), "key_a"), TestContext.Current.CancellationToken);
+        await reopened.SaveAsync(new StoredResponse("resp_4", null, "m", "{}"u8.ToArray(), time.GetUtcNow().AddSeconds(1), time.GetUtcNow().AddHours(1), "key_a"), TestContext.Current.CancellationToken);
+        Assert.Null(await reopened.GetAsync("resp_1", "key_a", TestContext.Current.CancellationToken)); // the oldest went over the bound
+        Assert.True(await reopened.DeleteAsync("resp_4", "key_a", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ResponseStore_OtherOwner_CannotReadOrDelete()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new SqliteResponseStore(GodexDatabase.Open(DbPath, time), time);
+        DateTimeOffset now = time.GetUtcNow();
+        await store.SaveAsync(new StoredResponse("resp_1", null, "m", "{}"u8.ToArray(), now, now.AddHours(1), "key_a"), TestContext.Current.CancellationToken);
+
+        Assert.Null(await store.GetAsync("resp_1", "key_b", TestContext.Current.CancellationToken));
+        Assert.Null(await store.GetAsync("resp_1", "", TestContext.Current.CancellationToken));
+        Assert.False(await store.DeleteAsync("resp_1", "key_b", TestContext.Current.CancellationToken));
+        Assert.NotNull(await store.GetAsync("resp_1", "key_a", TestContext.Current.CancellationToken));
+        Assert.True(await store.DeleteAsync("resp_1", "key_a", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ResponseStore_RowsFromBeforeOwners_AreUnreachable()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        GodexDatabase database = GodexDatabase.Open(DbPath, time);
+        using (Microsoft.Data.Sqlite.SqliteConnection connection = database.OpenConnection())
+        {
+            // A row as schema version 2 wrote it: no owner column value, so the migration's default.
+            GodexDatabase.Execute(connection, "INSERT INTO responses (id, previous_id, model, json, created_at, expires_at) VALUES ('resp_old', NULL, 'm', x'7B7D', 0, 99999999999999);");
+        }
+
+        var store = new SqliteResponseStore(database, time);
+        foreach (string owner in new[] { "anonymous", "static", "key_a" })
+        {
+            Assert.Null(await store.GetAsync("resp_old", owner, TestContext.Current.CancellationToken));
+        }
     }
 }

@@ -152,14 +152,21 @@ public sealed class PostgresStoreTests(PostgresServer server)
         await using GodexState a = await GodexState.OpenAsync(url, TimeProvider.System, Ct);
         await using GodexState b = await GodexState.OpenAsync(url, TimeProvider.System, Ct);
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
-        await a.Responses.SaveAsync(new StoredResponse("resp_1", null, "gpt-5", "[1]"u8.ToArray(), now, now.AddHours(1)), Ct);
-        await a.Responses.SaveAsync(new StoredResponse("resp_old", null, "gpt-5", "[2]"u8.ToArray(), now.AddHours(-2), now.AddHours(-1)), Ct);
+        await a.Responses.SaveAsync(new StoredResponse("resp_1", null, "gpt-5", "[1]"u8.ToArray(), now, now.AddHours(1), "key_a"), Ct);
+        await a.Responses.SaveAsync(new StoredResponse("resp_old", null, "gpt-5", "[2]"u8.ToArray(), now.AddHours(-2), now.AddHours(-1), "key_a"), Ct);
 
-        StoredResponse got = (await b.Responses.GetAsync("resp_1", Ct))!;
+        StoredResponse got = (await b.Responses.GetAsync("resp_1", "key_a", Ct))!;
         Assert.Equal("[1]"u8.ToArray(), got.Json);
-        Assert.Null(await b.Responses.GetAsync("resp_old", Ct));
-        Assert.True(await b.Responses.DeleteAsync("resp_1", Ct));
-        Assert.Null(await a.Responses.GetAsync("resp_1", Ct));
+        Assert.Equal("key_a", got.Owner);
+        Assert.Null(await b.Responses.GetAsync("resp_old", "key_a", Ct));
+
+        // Another identity: as unknown as an id that never existed (issue 14), on every instance.
+        Assert.Null(await b.Responses.GetAsync("resp_1", "key_b", Ct));
+        Assert.False(await b.Responses.DeleteAsync("resp_1", "key_b", Ct));
+        Assert.NotNull(await a.Responses.GetAsync("resp_1", "key_a", Ct));
+
+        Assert.True(await b.Responses.DeleteAsync("resp_1", "key_a", Ct));
+        Assert.Null(await a.Responses.GetAsync("resp_1", "key_a", Ct));
     }
 
     [Fact]

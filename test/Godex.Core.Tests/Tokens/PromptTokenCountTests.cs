@@ -35,7 +35,7 @@ public sealed class PromptTokenCountTests(ITestOutputHelper output)
         ChatRequest request = ParseCurlChat(Fixtures.Text(example + ".request.curl.txt"));
         Assert.Contains(reported.ToString(System.Globalization.CultureInfo.InvariantCulture), Fixtures.Text(example + ".response.json"), StringComparison.Ordinal);
 
-        long estimate = PromptTokenCount.Count(request);
+        long estimate = PromptTokenCount.Count(request, TestContext.Current.CancellationToken);
         double error = (estimate - reported) / (double)reported;
         output.WriteLine($"{example}: estimate {estimate}, reported {reported}, error {error:P1}");
         Assert.InRange(error, -0.15, 0.15);
@@ -46,11 +46,11 @@ public sealed class PromptTokenCountTests(ITestOutputHelper output)
     {
         var plain = new ChatRequest { Model = "m", Messages = [new ChatMessage(ChatRole.User, "hi")] };
         var withImage = plain with { Messages = [new ChatMessage(ChatRole.User, [new TextPart("hi"), new ImagePart { Url = "https://example.invalid/a.png" }])] };
-        Assert.Equal(765, PromptTokenCount.Count(withImage) - PromptTokenCount.Count(plain));
+        Assert.Equal(765, PromptTokenCount.Count(withImage, TestContext.Current.CancellationToken) - PromptTokenCount.Count(plain, TestContext.Current.CancellationToken));
 
         using var schema = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""");
         var withTool = plain with { Tools = [new ChatTool("weather") { Parameters = schema.RootElement.Clone() }] };
-        long toolCost = PromptTokenCount.Count(withTool) - PromptTokenCount.Count(plain);
+        long toolCost = PromptTokenCount.Count(withTool, TestContext.Current.CancellationToken) - PromptTokenCount.Count(plain, TestContext.Current.CancellationToken);
         Assert.Equal(7 + 12 + O200kTokenCounter.Count("weather") + 3 + O200kTokenCounter.Count("city") + O200kTokenCounter.Count("string"), toolCost);
     }
 

@@ -29,15 +29,41 @@ internal sealed class GodexAppHarness : IAsyncDisposable
             configure?.Invoke(options);
         });
 
-    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
+    /// <summary>
+    /// godex with both providers pointed at <paramref name="upstream"/> (Codex at <c>/backend-api/codex</c> with an
+    /// API-key login, Anthropic at the root with an API key), no retries, no simulator.
+    /// </summary>
+    public static Task<GodexAppHarness> StartOnUpstreamAsync(Uri upstream)
+    {
+        string root = upstream.ToString().TrimEnd('/');
+        return StartAsync((options, state) =>
+        {
+            string authPath = Path.Combine(state, "auth.json");
+            File.WriteAllText(authPath, """{"auth_mode":"api_key","OPENAI_API_KEY":"sk-test"}""");
+            options.Proxy.Simulator = "off";
+            options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
+            options.Proxy.Backends.Codex.AuthPath = authPath;
+            options.Proxy.Backends.Codex.RetryMax = 0;
+            options.Proxy.Backends.Anthropic.BaseUrl = root;
+            options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
+            options.Proxy.Backends.Anthropic.RetryMax = 0;
+        });
+    }
+
+    public static Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null) =>
+        StartAsync((options, _) => configure(options), timeProvider, configureLogging);
+
+    /// <summary>godex configured by <paramref name="configure"/>, which is also given the instance's state directory (it exists).</summary>
+    private static async Task<GodexAppHarness> StartAsync(Action<GodexOptions, string> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
     {
         var options = new GodexOptions();
         options.Proxy.Listen = "127.0.0.1:0";
         options.Proxy.LogLevel = "warn";
         string state = Path.Combine(Path.GetTempPath(), "godex-e2e-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(state);
         options.Proxy.Database = Path.Combine(state, "godex.db"); // never the user's ~/.godex
         options.Proxy.AdminSocket = Path.Combine(state, "admin.sock");
-        configure(options);
+        configure(options, state);
         GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, configureLogging, timeProvider);
         return new GodexAppHarness(app) { StateDirectory = state };
     }

@@ -41,6 +41,27 @@ public sealed class CountTokensTests
         Assert.Equal(expected, json.RootElement.GetProperty("input_tokens").GetInt64());
     }
 
+    [Theory]
+    [InlineData("gpt-5.2-codex")]
+    [InlineData("sonnet")]
+    public async Task CountTokens_OneMegabyteOfOneCharacter_AnswersQuickly(string model)
+    {
+        // Issue 14: the o200k count of one 400 KB run took 68 s (quadratic), for gpt models and for /v1/messages
+        // translated to them; a Claude model is counted by the upstream (the simulator here).
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        string body = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 1_000_000) + "\"}]}";
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await godex.Http.PostAsync("/v1/messages/count_tokens", content, TestContext.Current.CancellationToken);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        watch.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.InRange(json.RootElement.GetProperty("input_tokens").GetInt64(), 100_000, 300_000);
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5)); // ≤ 1 s in the native binary; Debug and a shared machine get room
+    }
+
     [Fact]
     public async Task CountTokens_UnknownModel_Is404InTheAnthropicShape()
     {

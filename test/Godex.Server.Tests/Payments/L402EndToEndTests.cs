@@ -86,6 +86,31 @@ public sealed partial class L402EndToEndTests : IAsyncLifetime
     private static string Credential(string macaroon, byte[] preimage) => $"L402 {macaroon}:{Convert.ToHexStringLower(preimage)}";
 
     [Fact]
+    public async Task StoredResponse_BoundToTheL402TokenThatCreatedIt()
+    {
+        (string firstMacaroon, string firstInvoice) = await ChallengeAsync();
+        string first = Credential(firstMacaroon, _lnd.Pay(firstInvoice).Preimage!);
+        (string secondMacaroon, string secondInvoice) = await ChallengeAsync();
+        string second = Credential(secondMacaroon, _lnd.Pay(secondInvoice).Preimage!);
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/v1/responses") { Content = new StringContent("""{"model":"gpt-5.2-codex","input":"hi"}""", Encoding.UTF8, "application/json") };
+        create.Headers.TryAddWithoutValidation("Authorization", first);
+        using HttpResponseMessage created = await _godex.Http.SendAsync(create, Ct);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        string id = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString()!;
+
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/v1/responses/" + id);
+        other.Headers.TryAddWithoutValidation("Authorization", second);
+        using HttpResponseMessage hidden = await _godex.Http.SendAsync(other, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+
+        using var own = new HttpRequestMessage(HttpMethod.Get, "/v1/responses/" + id);
+        own.Headers.TryAddWithoutValidation("Authorization", first);
+        using HttpResponseMessage mine = await _godex.Http.SendAsync(own, Ct);
+        Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+    }
+
+    [Fact]
     public async Task Pay_Answer_Meter_ThenTopUp()
     {
         (string macaroon, string invoice) = await ChallengeAsync();

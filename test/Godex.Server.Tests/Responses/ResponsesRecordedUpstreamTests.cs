@@ -12,32 +12,17 @@ public sealed class ResponsesRecordedUpstreamTests : IAsyncLifetime
 {
     private FixtureUpstream _upstream = null!;
     private GodexAppHarness _godex = null!;
-    private string _home = null!;
 
     public async ValueTask InitializeAsync()
     {
         _upstream = await FixtureUpstream.StartAsync();
-        _home = Directory.CreateTempSubdirectory("godex-responses-").FullName;
-        string authPath = Path.Combine(_home, "auth.json");
-        await File.WriteAllTextAsync(authPath, """{"auth_mode":"api_key","OPENAI_API_KEY":"sk-test"}""", TestContext.Current.CancellationToken);
-        string root = _upstream.BaseUrl.ToString().TrimEnd('/');
-        _godex = await GodexAppHarness.StartAsync(options =>
-        {
-            options.Proxy.Simulator = "off";
-            options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
-            options.Proxy.Backends.Codex.AuthPath = authPath;
-            options.Proxy.Backends.Codex.RetryMax = 0;
-            options.Proxy.Backends.Anthropic.BaseUrl = root;
-            options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
-            options.Proxy.Backends.Anthropic.RetryMax = 0;
-        });
+        _godex = await GodexAppHarness.StartOnUpstreamAsync(_upstream.BaseUrl);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _godex.DisposeAsync();
         await _upstream.DisposeAsync();
-        Directory.Delete(_home, recursive: true);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Godex.Core.Json;
 
 namespace Godex.Core.Backends.Anthropic;
 
@@ -20,7 +21,7 @@ internal static class AnthropicPassthroughBody
     public static byte[] PrepareBody(ReadOnlySpan<byte> body, string model, string? identity)
     {
         var edits = new List<(int Start, int Length, byte[] Replacement)>(2);
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = JsonBodyValidator.MaxDepth });
         bool sawSystem = false;
         int objectStart = -1;
         while (reader.Read())

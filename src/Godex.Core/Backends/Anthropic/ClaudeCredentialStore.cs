@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Godex.Core.Auth;
 using Godex.Core.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Godex.Core.Backends.Anthropic;
 
@@ -23,8 +25,10 @@ namespace Godex.Core.Backends.Anthropic;
 ///                 3. POST refresh_token to the token URL
 ///                 4. change only accessToken/refreshToken/expiresAt; write atomically; every other key survives
 /// </code>
+/// A failure is a <see cref="CredentialException"/> whose message may reach a client (as the backend's 401): it names
+/// the file by its name only, and the full message, with the server's path, goes to the log.
 /// </summary>
-public sealed class ClaudeCredentialStore
+public sealed partial class ClaudeCredentialStore
 {
     private const string OAuthKey = "claudeAiOauth";
     private const string LoginAgainHint = "run `claude` to log in again";
@@ -36,11 +40,12 @@ public sealed class ClaudeCredentialStore
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly string? _apiKey;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private volatile OAuthState? _current;
     private Task<OAuthState>? _refresh;
 
-    public ClaudeCredentialStore(AnthropicBackendOptions options, HttpClient http, TimeProvider time)
+    public ClaudeCredentialStore(AnthropicBackendOptions options, HttpClient http, TimeProvider time, ILogger<ClaudeCredentialStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
@@ -48,6 +53,7 @@ public sealed class ClaudeCredentialStore
         _options = options;
         _http = http;
         _time = time;
+        _logger = logger ?? NullLogger<ClaudeCredentialStore>.Instance;
         _apiKey = ResolveApiKey(options);
         Path = ResolvePath(options);
     }
@@ -113,6 +119,18 @@ public sealed class ClaudeCredentialStore
     /// </summary>
     public async ValueTask<ClaudeCredential> GetAsync(bool forceRefresh, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await GetCoreAsync(forceRefresh, cancellationToken);
+        }
+        catch (CredentialException ex) when (NamesPath(ex))
+        {
+            throw ForClient(ex);
+        }
+    }
+
+    private async ValueTask<ClaudeCredential> GetCoreAsync(bool forceRefresh, CancellationToken cancellationToken)
+    {
         if (_apiKey is not null)
         {
             return new ClaudeCredential(_apiKey, IsApiKey: true, ExpiresAt: null, SubscriptionType: null);
@@ -157,8 +175,27 @@ public sealed class ClaudeCredentialStore
             return state.ToCredential();
         }
 
-        OAuthState refreshed = await RefreshAsync(rejected.Token, force: true, cancellationToken);
-        return refreshed.ToCredential();
+        try
+        {
+            OAuthState refreshed = await RefreshAsync(rejected.Token, force: true, cancellationToken);
+            return refreshed.ToCredential();
+        }
+        catch (CredentialException ex) when (NamesPath(ex))
+        {
+            throw ForClient(ex);
+        }
+    }
+
+    private bool NamesPath(CredentialException ex) => ex.Message.Contains(Path, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The failure as a client may see it (the backend answers 401 with its message): the file named by its name
+    /// alone; the server's path stays in the log, with the original message.
+    /// </summary>
+    private CredentialException ForClient(CredentialException ex)
+    {
+        Log.CredentialFailed(_logger, ex.Message);
+        return new CredentialException(ex.Message.Replace(Path, System.IO.Path.GetFileName(Path), StringComparison.Ordinal), ex);
     }
 
     private OAuthState Load()
@@ -380,4 +417,11 @@ public sealed class ClaudeCredentialStore
     }
 
     private readonly record struct TokenResponse(string AccessToken, string? RefreshToken, long ExpiresInSeconds);
+
+    // Event ids 2100-2100; next free: 2101.
+    private static partial class Log
+    {
+        [LoggerMessage(2100, LogLevel.Warning, "Claude login unusable: {Reason}", EventName = "ClaudeCredentialFailed")]
+        public static partial void CredentialFailed(ILogger logger, string reason);
+    }
 }

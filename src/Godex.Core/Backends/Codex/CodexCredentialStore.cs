@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Godex.Core.Auth;
 using Godex.Core.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Godex.Core.Backends.Codex;
 
@@ -17,8 +19,10 @@ namespace Godex.Core.Backends.Codex;
 /// Refresh tokens rotate: two refreshers racing with one refresh token break each other (<c>refresh_token_reused</c>).
 /// So a refresh is single flight in this process (callers share one task) and across processes (the file lock, and
 /// a re-read under it: when another process already refreshed, its token is used as is).
+/// A failure is a <see cref="CredentialException"/> whose message may reach a client (as the backend's 401): it names
+/// the file by its name only, and the full message, with the server's path, goes to the log.
 /// </remarks>
-public sealed class CodexCredentialStore
+public sealed partial class CodexCredentialStore
 {
     private const string LoginHint = "log in with `codex login`, or point proxy.backends.codex.auth_path at a login";
 
@@ -34,12 +38,13 @@ public sealed class CodexCredentialStore
     private readonly CodexBackendOptions _options;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private CodexCredential? _current;
     private Task<CodexCredential>? _refresh;
     private DateTimeOffset _lastRefreshAt = DateTimeOffset.MinValue;
 
-    public CodexCredentialStore(CodexBackendOptions options, HttpClient http, TimeProvider time)
+    public CodexCredentialStore(CodexBackendOptions options, HttpClient http, TimeProvider time, ILogger<CodexCredentialStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
@@ -47,6 +52,7 @@ public sealed class CodexCredentialStore
         _options = options;
         _http = http;
         _time = time;
+        _logger = logger ?? NullLogger<CodexCredentialStore>.Instance;
         Path = ResolvePath(options);
     }
 
@@ -98,6 +104,20 @@ public sealed class CodexCredentialStore
     /// what to do.
     /// </summary>
     public async ValueTask<CodexCredential> GetAsync(bool forceRefresh, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetCoreAsync(forceRefresh, cancellationToken);
+        }
+        catch (CredentialException ex) when (ex.Message.Contains(Path, StringComparison.Ordinal))
+        {
+            // The backend answers the client 401 with this message: the file by its name alone; the path in the log.
+            Log.CredentialFailed(_logger, ex.Message);
+            throw new CredentialException(ex.Message.Replace(Path, System.IO.Path.GetFileName(Path), StringComparison.Ordinal), ex);
+        }
+    }
+
+    private async ValueTask<CodexCredential> GetCoreAsync(bool forceRefresh, CancellationToken cancellationToken)
     {
         CodexCredential? current;
         Task<CodexCredential>? refresh;
@@ -418,5 +438,12 @@ public sealed class CodexCredentialStore
 
         private static string? Read(JsonElement element, string name) =>
             element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    // Event ids 2000-2000; next free: 2001.
+    private static partial class Log
+    {
+        [LoggerMessage(2000, LogLevel.Warning, "Codex login unusable: {Reason}", EventName = "CodexCredentialFailed")]
+        public static partial void CredentialFailed(ILogger logger, string reason);
     }
 }

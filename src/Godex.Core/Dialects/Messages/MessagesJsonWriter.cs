@@ -81,7 +81,7 @@ internal static class MessagesJsonWriter
             413 => "request_too_large",
             429 => "rate_limit_error",
             503 or 529 => "overloaded_error",
-            504 => "timeout_error",
+            408 or 504 => "timeout_error",
             _ => "api_error",
         };
     }

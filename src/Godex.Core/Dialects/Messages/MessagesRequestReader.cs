@@ -55,7 +55,7 @@ internal static class MessagesRequestReader
         bool stream = false;
         try
         {
-            var reader = new Utf8JsonReader(json);
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = JsonBodyValidator.MaxDepth });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return (null, false);

@@ -60,7 +60,7 @@ internal static class CountTokensEndpoint
             return;
         }
 
-        long tokens = PromptTokenCount.Count(request);
+        long tokens = PromptTokenCount.Count(request, context.RequestAborted);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();

@@ -108,7 +108,7 @@ public static class MessagesEndpoints
         // 100 KB prompt with o200k costs ~2 ms of CPU (bench TokenCountBenchmarks), so it runs beside the call
         // and is normally done before the upstream's first byte arrives.
         CancellationToken aborted = context.RequestAborted;
-        Task<long> promptTokens = Task.Run(() => PromptTokenCount.Count(request), aborted);
+        Task<long> promptTokens = Task.Run(() => PromptTokenCount.Count(request, aborted), aborted);
 
         // 3. Call the backend and peek: until the first content event we can still answer with a real status.
         await using BackendTurn turn = await BackendTurn.StartAsync(context, route, request);

@@ -6,6 +6,7 @@ using Godex.Core.Dialects;
 using Godex.Core.Dialects.Responses;
 using Godex.Core.Routing;
 using Godex.Core.Storage;
+using Godex.Server.Metering;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -62,7 +63,7 @@ public static partial class ResponsesEndpoints
     {
         string id = (string)context.Request.RouteValues["id"]!;
         IResponseStore store = context.RequestServices.GetRequiredService<IResponseStore>();
-        StoredResponse? stored = await store.GetAsync(id, context.RequestAborted);
+        StoredResponse? stored = await store.GetAsync(id, RequestUsage.OwnerOf(context), context.RequestAborted);
         byte[]? response = stored is null ? null : ResponsesStoredTurn.ReadResponse(stored.Json);
         if (response is null)
         {
@@ -77,7 +78,7 @@ public static partial class ResponsesEndpoints
     {
         string id = (string)context.Request.RouteValues["id"]!;
         IResponseStore store = context.RequestServices.GetRequiredService<IResponseStore>();
-        if (!await store.DeleteAsync(id, context.RequestAborted))
+        if (!await store.DeleteAsync(id, RequestUsage.OwnerOf(context), context.RequestAborted))
         {
             await ErrorResponses.WriteOpenAIAsync(context, NotFound(id, "id"));
             return;
@@ -140,7 +141,7 @@ public static partial class ResponsesEndpoints
         }
 
         var history = new List<JsonElement>();
-        if (parsed.PreviousResponseId is { } previous && !await TryLoadChainAsync(store, previous, history, aborted))
+        if (parsed.PreviousResponseId is { } previous && !await TryLoadChainAsync(store, previous, RequestUsage.OwnerOf(context), history, aborted))
         {
             await door.WriteErrorAsync(context, NotFound(previous, "previous_response_id") with { Code = "previous_response_not_found" });
             return;
@@ -174,7 +175,7 @@ public static partial class ResponsesEndpoints
         string responseId = ResponsesStreamWriter.NewId("resp_");
         long createdAt = time.GetUtcNow().ToUnixTimeSeconds();
         Func<ResponsesStreamWriter, ValueTask>? save = parsed.Store
-            ? writer => SaveAsync(store, writer, parsed, input, time, ttl, logger)
+            ? writer => SaveAsync(store, writer, parsed, input, RequestUsage.OwnerOf(context), time, ttl, logger)
             : null;
         await FrontDoorResponder.RespondAsync(context, door, logger, route, turn, parsed.Stream,
             sse => new ResponsesStreamWriter(sse, parsed, responseId, createdAt, turn.Model) { BeforeTerminal = save },
@@ -182,14 +183,14 @@ public static partial class ResponsesEndpoints
     }
 
     /// <summary>Loads the chain ending at <paramref name="responseId"/>, oldest turn first; false when that response is unknown.</summary>
-    private static async Task<bool> TryLoadChainAsync(IResponseStore store, string responseId, List<JsonElement> items, CancellationToken cancellationToken)
+    private static async Task<bool> TryLoadChainAsync(IResponseStore store, string responseId, string owner, List<JsonElement> items, CancellationToken cancellationToken)
     {
         var turns = new List<StoredResponse>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
         string? next = responseId;
         while (next is not null && turns.Count < MaxChainLength && visited.Add(next))
         {
-            StoredResponse? stored = await store.GetAsync(next, cancellationToken);
+            StoredResponse? stored = await store.GetAsync(next, owner, cancellationToken);
             if (stored is null)
             {
                 // The named response must exist; an expired ancestor just shortens the conversation.
@@ -218,6 +219,7 @@ public static partial class ResponsesEndpoints
         ResponsesStreamWriter renderer,
         ResponsesRequest request,
         IReadOnlyList<JsonElement> input,
+        string owner,
         TimeProvider time,
         TimeSpan ttl,
         ILogger logger)
@@ -231,7 +233,7 @@ public static partial class ResponsesEndpoints
         DateTimeOffset now = time.GetUtcNow();
 
         // Not the request's token: a response the client saw complete must be stored even if it hangs up now.
-        await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl), CancellationToken.None);
+        await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl, owner), CancellationToken.None);
         Log.Stored(logger, renderer.ResponseId, json.Length);
     }
 

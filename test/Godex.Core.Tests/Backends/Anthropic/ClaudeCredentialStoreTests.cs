@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Godex.Core.Auth;
 using Godex.Core.Backends.Anthropic;
 using Godex.Core.Configuration;
+using Godex.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Godex.Core.Tests.Backends.Anthropic;
@@ -101,6 +102,7 @@ public sealed class ClaudeCredentialStoreTests : IDisposable
         Assert.Contains("Refresh token revoked", ex.Message, StringComparison.Ordinal);
         Assert.Contains("run `claude`", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("rt-1", ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex);
     }
 
     [Fact]
@@ -112,7 +114,7 @@ public sealed class ClaudeCredentialStoreTests : IDisposable
 
         CredentialException ex = await Assert.ThrowsAsync<CredentialException>(() => store.GetAsync(false, TestContext.Current.CancellationToken).AsTask());
 
-        Assert.Contains(CredentialsPath, ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex);
     }
 
     [Theory]
@@ -130,7 +132,7 @@ public sealed class ClaudeCredentialStoreTests : IDisposable
 
         CredentialException ex = await Assert.ThrowsAsync<CredentialException>(() => store.GetAsync(false, TestContext.Current.CancellationToken).AsTask());
 
-        Assert.Contains(CredentialsPath, ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex);
         Assert.False(ClaudeCredentialStore.HasLogin(Options()));
     }
 
@@ -202,7 +204,20 @@ public sealed class ClaudeCredentialStoreTests : IDisposable
     {
         AnthropicBackendOptions options = Options();
         configure?.Invoke(options);
-        return new ClaudeCredentialStore(options, new HttpClient(handler), _time);
+        return new ClaudeCredentialStore(options, new HttpClient(handler), _time, _log);
+    }
+
+    private readonly CapturingLogger<ClaudeCredentialStore> _log = new();
+
+    /// <summary>
+    /// Issue 14, security item 4: the message can reach a client (the backend's 401), so it names the file alone; the
+    /// server's path is in the log only.
+    /// </summary>
+    private void AssertPathInLogOnly(CredentialException ex)
+    {
+        Assert.DoesNotContain(_dir, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(".credentials.json", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_log.Messages, message => message.Contains(CredentialsPath, StringComparison.Ordinal));
     }
 
     private void WriteCredentials(string accessToken, DateTimeOffset expiresAt) =>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Godex.Core.Auth;
 using Godex.Core.Backends.Codex;
+using Godex.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Godex.Core.Tests.Backends.Codex;
@@ -42,8 +43,21 @@ public sealed class CodexCredentialStoreTests : IDisposable
         return path;
     }
 
+    private readonly CapturingLogger<CodexCredentialStore> _log = new();
+
     private CodexCredentialStore Create(string path, HttpMessageHandler handler) =>
-        new(CodexTestSupport.Options(path), new HttpClient(handler), _time);
+        new(CodexTestSupport.Options(path), new HttpClient(handler), _time, _log);
+
+    /// <summary>
+    /// Issue 14, security item 4: the message can reach a client (the backend's 401), so it names the file alone; the
+    /// server's path is in the log only.
+    /// </summary>
+    private void AssertPathInLogOnly(CredentialException ex, string path)
+    {
+        Assert.DoesNotContain(Path.GetDirectoryName(path)!, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(path), ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_log.Messages, message => message.Contains(path, StringComparison.Ordinal));
+    }
 
     private static HttpResponseMessage TokenResponse(string accessToken, string? idToken = null) => new(HttpStatusCode.OK)
     {
@@ -100,7 +114,7 @@ public sealed class CodexCredentialStoreTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<CredentialException>(async () => await store.GetAsync(false, TestContext.Current.CancellationToken));
 
-        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex, path);
         Assert.False(CodexCredentialStore.HasLogin(CodexTestSupport.Options(path)));
     }
 
@@ -113,7 +127,7 @@ public sealed class CodexCredentialStoreTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<CredentialException>(async () => await store.GetAsync(false, TestContext.Current.CancellationToken));
 
-        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex, path);
         Assert.False(CodexCredentialStore.HasLogin(CodexTestSupport.Options(path)));
     }
 
@@ -223,7 +237,7 @@ public sealed class CodexCredentialStoreTests : IDisposable
 
         Assert.Contains("codex login", ex.Message, StringComparison.Ordinal);
         Assert.Contains(code, ex.Message, StringComparison.Ordinal);
-        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        AssertPathInLogOnly(ex, path);
     }
 
     [Fact]

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Memory of the native godex binary under large bodies and a mixed soak (issue 14, item 12).
+
+  burst  N requests of SIZE bytes each (default 200 x 19 MB) to /v1/chat/completions, CONCURRENCY at a time, through
+         godex to the scripted upstream (test/hostile/upstream.py); then IDLE seconds without requests. Prints RSS
+         (VmRSS of the godex process) before, at its peak, after the burst and after the idle time, and fails when the
+         last is above --max-idle-rss MB.
+  soak   MINUTES of mixed load (every front door, streamed and not, small and 1-2 MB bodies, hostile bodies and
+         upstream faults) at a bounded rate; RSS sampled every 5 s; prints the slope of a least-squares line through the
+         samples after the first fifth (MB per hour) and fails when it is above --max-slope.
+
+Usage: memory.py burst|soak [--binary PATH] [--requests N] [--size BYTES] [--concurrency N] [--idle S] [--minutes M]
+Loopback only; every loop bounded in count and time. Prints a closing "N passed, N failed" line.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (the harness: start(), exchange(), request_bytes())
+
+
+def rss_mb(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def chat_body(size, stream=False, model=run.CODEX_MODEL):
+    filler = 'lorem ipsum dolor sit amet ' * (max(0, size - 200) // 27 + 1)
+    return json.dumps({'model': model, 'stream': stream, 'messages': [{'role': 'user', 'content': filler[:max(1, size - 200)]}]}).encode()
+
+
+def burst(args, port, pid):
+    body = chat_body(args.size)
+    request = run.request_bytes('POST', '/v1/chat/completions', body, {'Content-Type': 'application/json'})
+    before = rss_mb(pid)
+    peak = [before]
+    statuses = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb(pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+
+    def one(_):
+        answer = run.exchange(port, request, 120)
+        with lock:
+            statuses[answer.status] = statuses.get(answer.status, 0) + 1
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        list(pool.map(one, range(args.requests)))
+    done.set()
+    sampler.join()
+    after = rss_mb(pid)
+    elapsed = time.monotonic() - started
+    print(f'burst: {args.requests} requests of {args.size / 1e6:.1f} MB, {args.concurrency} at a time, in {elapsed:.0f} s; statuses {statuses}')
+    print(f'rss: before {before:.0f} MB, peak {peak[0]:.0f} MB, right after {after:.0f} MB', flush=True)
+    samples = []
+    for second in range(args.idle):
+        time.sleep(1)
+        if second % 10 == 9:
+            samples.append(f'{second + 1}s {rss_mb(pid):.0f}')
+    idle = rss_mb(pid)
+    print(f'idle: {", ".join(samples)} MB; after {args.idle} s idle {idle:.0f} MB (bound {args.max_idle_rss} MB)')
+    ok = idle <= args.max_idle_rss and statuses.get(200, 0) > 0 and all(s in (200, 503) for s in statuses)
+    return ok
+
+
+def soak(args, port, pid):
+    corpus = json.load(open(os.path.join(run.HERE, 'client-cases.json')))
+    hostile = [c for c in run.expand_client(corpus) if 'raw' not in c and len(c.get('body', b'')) < 200_000 and 'within' not in c]
+    faults = [f for f in json.load(open(os.path.join(run.HERE, 'upstream-faults.json')))['faults']
+              if f['expect']['kind'] in ('ok', 'error') and not f.get('within') and not f.get('serial')]
+    routes = list(run.ROUTES.values())
+    rng = random.Random(14)
+    counter = iter(range(1, 1 << 30))
+    deadline = time.monotonic() + args.minutes * 60
+    samples = []
+    counts = {'requests': 0, '5xx': 0, 'hangs': 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def worker(seed):
+        local = random.Random(seed)
+        while not stop.is_set() and time.monotonic() < deadline:
+            pick = local.random()
+            if pick < 0.55:
+                route = local.choice(routes)
+                stream = not route.get('no_stream') and local.random() < 0.5
+                size = local.choice([300, 3_000, 30_000, 300_000, 1_500_000])
+                body = json.loads(run.fault_body(route, 'none', stream, 'soak'))
+                text = 'x' * size
+                if 'messages' in body:
+                    body['messages'][0]['content'] = text
+                else:
+                    body['input'] = text
+                answer = run.exchange(port, run.request_bytes('POST', route['path'], json.dumps(body).encode(), {'Content-Type': 'application/json'}), 60)
+                bad5xx = answer.status is not None and answer.status >= 500
+            elif pick < 0.8:
+                case = local.choice(hostile)
+                problem, answer = run.run_client(port, case, counter)
+                bad5xx = answer.status is not None and answer.status >= 500
+            else:
+                fault = local.choice(faults)
+                route = local.choice(routes)
+                case = {'fault': fault, 'route': route, 'stream': not route.get('no_stream') and local.random() < 0.5}
+                problem, answer = run.run_fault(port, case, counter)
+                bad5xx = False  # upstream faults may legitimately answer 5xx
+            with lock:
+                counts['requests'] += 1
+                counts['5xx'] += int(bad5xx)
+                counts['hangs'] += int(answer.error == 'timeout')
+            time.sleep(local.uniform(0.02, 0.2))  # a bounded rate: ~8 workers x ~10 requests a second at most
+
+    workers = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(args.concurrency)]
+    for w in workers:
+        w.start()
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        samples.append((time.monotonic() - started, rss_mb(pid)))
+        time.sleep(5)
+    stop.set()
+    for w in workers:
+        w.join(120)
+    tail = [s for s in samples if s[0] >= samples[-1][0] / 5]
+    n = len(tail)
+    mean_t = sum(t for t, _ in tail) / n
+    mean_r = sum(r for _, r in tail) / n
+    slope = sum((t - mean_t) * (r - mean_r) for t, r in tail) / max(1e-9, sum((t - mean_t) ** 2 for t, _ in tail))  # MB per second
+    rss = [r for _, r in samples]
+    print(f'soak: {args.minutes} min, {counts["requests"]} requests ({counts["5xx"]} godex 5xx to client input, {counts["hangs"]} hangs)')
+    print(f'rss: start {rss[0]:.0f} MB, min {min(rss):.0f}, max {max(rss):.0f}, end {rss[-1]:.0f} MB; '
+          f'slope after the first fifth {slope * 3600:+.1f} MB/hour (bound {args.max_slope} MB/hour)')
+    print('rss samples (s, MB): ' + ' '.join(f'{t:.0f}:{r:.0f}' for t, r in samples[::max(1, len(samples) // 24)]))
+    return slope * 3600 <= args.max_slope and counts['hangs'] == 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('mode', choices=['burst', 'soak'])
+    parser.add_argument('--binary', default=os.path.join(run.ROOT, 'artifacts/publish/Godex.Cli/release/godex'))
+    parser.add_argument('--requests', type=int, default=200)
+    parser.add_argument('--size', type=int, default=19_000_000)
+    parser.add_argument('--concurrency', type=int, default=4)
+    parser.add_argument('--idle', type=int, default=60)
+    parser.add_argument('--max-idle-rss', type=float, default=150)
+    parser.add_argument('--minutes', type=float, default=30)
+    parser.add_argument('--max-slope', type=float, default=20, help='MB per hour')
+    parser.add_argument('--keep', action='store_true')
+    args = parser.parse_args()
+
+    # Production limits (20 MiB bodies, 80 MiB in flight), the short upstream timeouts of the corpus.
+    config = run.CONFIG.replace('max_body_bytes: 2MB', 'max_body_bytes: 20MB').replace('max_inflight_body_bytes: 64MB', 'max_inflight_body_bytes: 80MB')
+    work, upstream, godex, port, log_path = run.start(args.binary, config=config)
+    try:
+        if not run.wait_health(port, godex):
+            print('memory: godex did not start\n' + open(log_path).read()[-2000:])
+            print('0 passed, 1 failed')
+            return 1
+        time.sleep(2)
+        ok = burst(args, port, godex.pid) if args.mode == 'burst' else soak(args, port, godex.pid)
+        print(f'{int(ok)} passed, {int(not ok)} failed')
+        return 0 if ok else 1
+    finally:
+        godex.terminate()
+        upstream.terminate()
+        for proc in (godex, upstream):
+            try:
+                proc.wait(10)
+            except Exception:
+                proc.kill()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
