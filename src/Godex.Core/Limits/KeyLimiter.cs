@@ -15,11 +15,13 @@ public sealed class KeyLimiter
     private readonly ConcurrentDictionary<string, KeyState> _states = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly Func<string, DateTimeOffset, long> _usedSince;
+    private readonly Func<string, DateTimeOffset, long> _spentSince;
 
     /// <param name="time">The clock.</param>
     /// <param name="defaults">Limits for keys that set none.</param>
     /// <param name="usedSince">Tokens the ledger holds for a key since an instant (seeds the quota counter).</param>
-    public KeyLimiter(TimeProvider time, LimitDefaults defaults, Func<string, DateTimeOffset, long>? usedSince = null)
+    /// <param name="spentSince">Micro-dollars the ledger holds for a key since an instant (seeds the budget counter).</param>
+    public KeyLimiter(TimeProvider time, LimitDefaults defaults, Func<string, DateTimeOffset, long>? usedSince = null, Func<string, DateTimeOffset, long>? spentSince = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         if (defaults.MeterWindow <= TimeSpan.Zero)
@@ -30,6 +32,7 @@ public sealed class KeyLimiter
         _time = time;
         Defaults = defaults;
         _usedSince = usedSince ?? ((_, _) => 0);
+        _spentSince = spentSince ?? ((_, _) => 0);
     }
 
     public LimitDefaults Defaults { get; }
@@ -60,6 +63,23 @@ public sealed class KeyLimiter
             }
 
             TimeSpan windowLeft = TimeSpan.FromMilliseconds(windowStart + windowMs - nowMs);
+
+            // Budget window (its own length, or the meter window), seeded from the ledger once per process.
+            TimeSpan budgetLeft = TimeSpan.Zero;
+            if (key.BudgetMicros > 0)
+            {
+                long budgetMs = (long)(key.BudgetWindow > TimeSpan.Zero ? key.BudgetWindow : Defaults.MeterWindow).TotalMilliseconds;
+                long budgetStart = nowMs - (((nowMs % budgetMs) + budgetMs) % budgetMs);
+                long budgetFrom = Math.Max(budgetStart, key.UsageResetAt?.ToUnixTimeMilliseconds() ?? long.MinValue);
+                if (!state.BudgetSeeded || state.BudgetFrom != budgetFrom)
+                {
+                    state.SpentMicros = state.BudgetSeeded ? 0 : _spentSince(key.Id, DateTimeOffset.FromUnixTimeMilliseconds(budgetFrom));
+                    state.BudgetSeeded = true;
+                    state.BudgetFrom = budgetFrom;
+                }
+
+                budgetLeft = TimeSpan.FromMilliseconds(budgetStart + budgetMs - nowMs);
+            }
 
             // Bucket (refill first, so headers are current).
             RateSpec? rate = RateOf(key);
@@ -92,11 +112,19 @@ public sealed class KeyLimiter
                 TokenLimit = key.QuotaTokens > 0 ? key.QuotaTokens : null,
                 TokensRemaining = key.QuotaTokens > 0 ? Math.Max(0, key.QuotaTokens - state.WindowTokens) : null,
                 TokensReset = key.QuotaTokens > 0 ? windowLeft : null,
+                BudgetMicros = key.BudgetMicros > 0 ? key.BudgetMicros : null,
+                BudgetRemainingMicros = key.BudgetMicros > 0 ? Math.Max(0, key.BudgetMicros - state.SpentMicros) : null,
+                BudgetReset = key.BudgetMicros > 0 ? budgetLeft : null,
             };
 
             if (key.QuotaTokens > 0 && state.WindowTokens >= key.QuotaTokens)
             {
                 return Decide(LimitVerdict.Quota, windowLeft);
+            }
+
+            if (key.BudgetMicros > 0 && state.SpentMicros >= key.BudgetMicros)
+            {
+                return Decide(LimitVerdict.Budget, budgetLeft);
             }
 
             if (key.TokenAllowance > 0 && key.TokenBalance - state.UnflushedTokens <= 0)
@@ -139,22 +167,28 @@ public sealed class KeyLimiter
         }
     }
 
-    /// <summary>Counts tokens a finished request used (called when its usage is recorded, before it reaches disk).</summary>
-    public void AddUsage(string keyId, DateTimeOffset at, long tokens)
+    /// <summary>Counts tokens (and micro-dollars) a finished request used (called when its usage is recorded, before it reaches disk).</summary>
+    public void AddUsage(string keyId, DateTimeOffset at, long tokens, long costMicros = 0)
     {
-        if (tokens <= 0 || !_states.TryGetValue(keyId, out KeyState? state))
+        if ((tokens <= 0 && costMicros <= 0) || !_states.TryGetValue(keyId, out KeyState? state))
         {
             return;
         }
 
         lock (state)
         {
-            if (at.ToUnixTimeMilliseconds() >= state.From)
+            long atMs = at.ToUnixTimeMilliseconds();
+            if (atMs >= state.From)
             {
                 state.WindowTokens += tokens;
             }
 
-            state.UnflushedTokens += tokens;
+            if (state.BudgetSeeded && atMs >= state.BudgetFrom)
+            {
+                state.SpentMicros += Math.Max(0, costMicros);
+            }
+
+            state.UnflushedTokens += Math.Max(0, tokens);
         }
     }
 
@@ -189,5 +223,8 @@ public sealed class KeyLimiter
         public long From;
         public long WindowTokens;
         public long UnflushedTokens;
+        public bool BudgetSeeded;
+        public long BudgetFrom;
+        public long SpentMicros;
     }
 }
