@@ -7,13 +7,18 @@ using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Routing;
 using Godex.Core.Storage;
+using Godex.Core.Spend;
 using Godex.Server.Access;
 using Godex.Server.Admin;
+using Godex.Server.Audit;
 using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.FrontDoors.Messages;
 using Godex.Server.FrontDoors.Models;
 using Godex.Server.FrontDoors.Responses;
+using Godex.Server.Metrics;
+using Godex.Server.Observability;
 using Godex.Server.Payments;
+using Godex.Server.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +27,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
 
 namespace Godex.Server.Hosting;
 
@@ -49,6 +56,9 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     /// <summary>The address the proxy really listens on (the port is resolved when 0 was asked for).</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>The separate metrics listener (<c>proxy.metrics.listen</c>), when there is one.</summary>
+    public Uri? MetricsUrl { get; private init; }
 
     /// <summary>The simulator serving as upstream, when godex runs in simulator mode.</summary>
     public Uri? SimulatorUrl => _simulator?.BaseUrl;
@@ -97,11 +107,24 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+        if (options.Proxy.LogFormat == "json")
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
-        });
+            // One JSON object per line; the per-request object comes from RequestTelemetry (category Godex.Requests).
+            builder.Logging.AddJsonConsole(console =>
+            {
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Hosting starts an Activity and a log scope for every request whenever this category is enabled at any level:
@@ -111,11 +134,17 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
 
+        ListenAddress? metricsListen = options.Proxy.Metrics is { Enabled: true, Listen: { } metricsAddress } ? ListenAddress.Parse(metricsAddress) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // the endpoints enforce proxy.max_body_bytes with a proper 413 body
             kestrel.Listen(listen.Address, listen.Port);
+            if (metricsListen is not null)
+            {
+                kestrel.Listen(metricsListen.Value.Address, metricsListen.Value.Port);
+            }
+
             if (adminSocket is not null)
             {
                 kestrel.ListenUnixSocket(adminSocket);
@@ -137,11 +166,13 @@ public sealed partial class GodexApp : IAsyncDisposable
             PaymentsSetup.Add(builder.Services, options.Proxy.Payments, database, timeProvider ?? TimeProvider.System);
         }
 
+        AddObservability(builder.Services, options.Proxy);
+
         // Without a database (proxy.database: off) previous_response_id still works within the process.
         builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
 
         WebApplication app = builder.Build();
-        ConfigurePipeline(app, options);
+        ConfigurePipeline(app, options, metricsListen);
 
         try
         {
@@ -177,8 +208,11 @@ public sealed partial class GodexApp : IAsyncDisposable
             throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
         }
 
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
-        var godex = new GodexApp(app, new Uri(address), simulator);
+        string[] addresses = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Where(a => !a.Contains("unix:", StringComparison.Ordinal))];
+        var godex = new GodexApp(app, new Uri(addresses[0]), simulator)
+        {
+            MetricsUrl = metricsListen is null ? null : new Uri(addresses[^1]),
+        };
         godex.LogStartup(options, configWarnings);
         return godex;
     }
@@ -200,15 +234,22 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private const int MinWorkerThreads = 4;
 
-    private static void ConfigurePipeline(WebApplication app, GodexOptions options)
+    private static void ConfigurePipeline(WebApplication app, GodexOptions options, ListenAddress? metricsListen)
     {
-        if (options.Proxy.LogRequests)
+        if (options.Proxy.Metrics.Enabled)
+        {
+            // Before the request log and the key check: a scrape is neither a client request nor logged per line.
+            MetricsSetup.Map(app, options.Proxy.Metrics, options.Proxy.AdminKey, metricsListen?.Port);
+        }
+
+        if (options.Proxy.LogRequests && options.Proxy.LogFormat != "json")
         {
             app.UseMiddleware<RequestLogMiddleware>();
         }
 
         app.UseMiddleware<ClientKeyMiddleware>();
         app.MapHealth();
+        app.MapReadiness();
         app.MapModels();
         app.MapChatCompletions();
         app.MapMessages();
@@ -234,7 +275,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             IUsageLedger ledger = sp.GetRequiredService<IUsageLedger>();
             RateSpec? rate = proxy.DefaultRate is { } text ? RateSpec.Parse(text) : null;
-            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince);
+            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince, ledger.CostSince);
         });
         services.AddSingleton<IUsageRecorder>(sp =>
         {
@@ -243,8 +284,44 @@ public sealed partial class GodexApp : IAsyncDisposable
                 sp.GetRequiredService<IUsageLedger>(),
                 sp.GetRequiredService<KeyLimiter>(),
                 keys.RefreshIfChanged,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>());
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>())
+            {
+                BatchWritten = sp.GetService<GodexMetrics>() is { } metrics ? metrics.LedgerBatchWritten : null,
+            };
         });
+    }
+
+    /// <summary>
+    /// Prices, the request observers and, when asked for, metrics (OpenTelemetry + Prometheus exporter), traces
+    /// (OpenTelemetry + OTLP) and the audit files. With metrics and tracing off no OpenTelemetry provider exists.
+    /// </summary>
+    private static void AddObservability(IServiceCollection services, ProxyOptions proxy)
+    {
+        services.AddSingleton(new PriceTable(proxy.Prices));
+        services.AddSingleton<LiveEventFeed>();
+        services.AddSingleton(sp => AuditLog.Create(proxy, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<AuditLog>())!);
+        services.AddSingleton(sp => new RequestTelemetry(
+            proxy,
+            sp.GetService<GodexMetrics>(),
+            proxy.AuditPath is null && proxy.TracePath is null && proxy.UpstreamAuditPath is null ? null : sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<LiveEventFeed>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        if (!proxy.Metrics.Enabled && !proxy.Tracing.Enabled)
+        {
+            return;
+        }
+
+        OpenTelemetryBuilder telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("godex", serviceVersion: GodexVersion.Current));
+        if (proxy.Metrics.Enabled)
+        {
+            MetricsSetup.Add(services, telemetry);
+        }
+
+        if (proxy.Tracing.Enabled)
+        {
+            TracingSetup.Add(telemetry, proxy.Tracing);
+        }
     }
 
     private static void PrepareSocket(string path)
