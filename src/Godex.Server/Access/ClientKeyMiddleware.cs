@@ -246,7 +246,7 @@ public sealed partial class ClientKeyMiddleware
     /// <summary>The request's one ledger row, and its outcome for every observer.</summary>
     private ValueTask RecordAsync(HttpContext context, RequestUsage usage)
     {
-        if (_recorder is null && _telemetry is null)
+        if (_recorder is null && _telemetry?.Active != true)
         {
             return ValueTask.CompletedTask;
         }

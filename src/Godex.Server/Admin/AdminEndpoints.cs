@@ -80,10 +80,11 @@ public static class AdminEndpoints
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         CancellationToken aborted = context.RequestAborted;
+        using LiveEventFeed.Listener listener = feed.Attach();
         try
         {
             await response.BodyWriter.WriteAsync(": attached to godex\n\n"u8.ToArray(), aborted);
-            await foreach (LiveEvent item in feed.ListenAsync(aborted))
+            await foreach (LiveEvent item in listener.ReadAllAsync(aborted))
             {
                 PipeWriter writer = response.BodyWriter;
                 writer.Write("event: "u8);

@@ -52,6 +52,11 @@ internal sealed class AuditLog : IAsyncDisposable
         _audit?.Write((outcome, body: _auditBodies ? body : null), static (w, s) =>
         {
             s.outcome.WriteFields(w);
+
+            // The original's names for the same numbers, so its readers (and scripts/replay-audit-*) keep working.
+            w.WriteNumber("elapsed_ms"u8, (long)s.outcome.Duration.TotalMilliseconds);
+            w.WriteNumber("tokens_in"u8, s.outcome.Usage.InputTokens);
+            w.WriteNumber("tokens_out"u8, s.outcome.Usage.OutputTokens);
             WritePayload(w, "request"u8, s.body);
         });
 

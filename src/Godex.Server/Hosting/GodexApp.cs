@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Godex.Composition;
 using Godex.Core;
 using Godex.Core.Backends;
@@ -172,7 +173,10 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
 
         WebApplication app = builder.Build();
-        ConfigurePipeline(app, options, metricsListen);
+
+        // The metrics listener's real port, known once Kestrel has bound it (proxy.metrics.listen may ask for port 0).
+        var metricsPort = new StrongBox<int>(metricsListen?.Port ?? 0);
+        ConfigurePipeline(app, options, metricsListen is null ? null : metricsPort);
 
         try
         {
@@ -213,6 +217,11 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             MetricsUrl = metricsListen is null ? null : new Uri(addresses[^1]),
         };
+        if (godex.MetricsUrl is not null)
+        {
+            Volatile.Write(ref metricsPort.Value, godex.MetricsUrl.Port);
+        }
+
         godex.LogStartup(options, configWarnings);
         return godex;
     }
@@ -234,12 +243,12 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private const int MinWorkerThreads = 4;
 
-    private static void ConfigurePipeline(WebApplication app, GodexOptions options, ListenAddress? metricsListen)
+    private static void ConfigurePipeline(WebApplication app, GodexOptions options, StrongBox<int>? metricsPort)
     {
         if (options.Proxy.Metrics.Enabled)
         {
             // Before the request log and the key check: a scrape is neither a client request nor logged per line.
-            MetricsSetup.Map(app, options.Proxy.Metrics, options.Proxy.AdminKey, metricsListen?.Port);
+            MetricsSetup.Map(app, options.Proxy.Metrics, options.Proxy.AdminKey, metricsPort);
         }
 
         if (options.Proxy.LogRequests && options.Proxy.LogFormat != "json")

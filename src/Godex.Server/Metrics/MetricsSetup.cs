@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
@@ -35,15 +36,15 @@ internal static class MetricsSetup
     /// <param name="app">The app.</param>
     /// <param name="metrics">The options.</param>
     /// <param name="adminKey">Required of scrapers when <see cref="MetricsOptions.RequireAdminKey"/>.</param>
-    /// <param name="metricsPort">The port of the separate metrics listener, or null when /metrics is on the proxy's own.</param>
-    public static void Map(WebApplication app, MetricsOptions metrics, string? adminKey, int? metricsPort)
+    /// <param name="metricsPort">The port of the separate metrics listener (filled in once bound), or null when /metrics is on the proxy's own.</param>
+    public static void Map(WebApplication app, MetricsOptions metrics, string? adminKey, StrongBox<int>? metricsPort)
     {
-        if (metricsPort is { } port)
+        if (metricsPort is not null)
         {
             // The metrics listener serves /metrics and nothing else; the proxy's listener does not serve /metrics.
             app.Use((context, next) =>
             {
-                bool onMetricsPort = context.Connection.LocalPort == port && context.Connection.LocalIpAddress is not null;
+                bool onMetricsPort = context.Connection.LocalPort == Volatile.Read(ref metricsPort.Value) && context.Connection.LocalIpAddress is not null;
                 bool isMetrics = context.Request.Path.Equals(Path, StringComparison.Ordinal);
                 if (onMetricsPort != isMetrics)
                 {

@@ -45,36 +45,41 @@ internal sealed class LiveEventFeed
         }
     }
 
-    /// <summary>Attaches a listener until <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<LiveEvent> ListenAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Attaches a listener now (events published from here on reach it); dispose it to detach. Attaching is separate
+    /// from reading so that a caller can tell its client "attached" only once nothing can be missed.
+    /// </summary>
+    public Listener Attach()
     {
-        Channel<LiveEvent> channel = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(QueuePerListener)
+        var listener = new Listener(this, Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(QueuePerListener)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
-        });
+        }));
         lock (_gate)
         {
-            _listeners = [.. _listeners, channel];
+            _listeners = [.. _listeners, listener.Channel];
         }
 
-        try
+        return listener;
+    }
+
+    private void Detach(Channel<LiveEvent> channel)
+    {
+        lock (_gate)
         {
-            while (await channel.Reader.WaitToReadAsync(cancellationToken))
-            {
-                while (channel.Reader.TryRead(out LiveEvent item))
-                {
-                    yield return item;
-                }
-            }
+            _listeners = [.. _listeners.Where(l => l != channel)];
         }
-        finally
-        {
-            lock (_gate)
-            {
-                _listeners = [.. _listeners.Where(l => l != channel)];
-            }
-        }
+    }
+
+    /// <summary>One attached listener: its events in order, oldest dropped when it falls behind.</summary>
+    public sealed class Listener(LiveEventFeed feed, Channel<LiveEvent> channel) : IDisposable
+    {
+        internal Channel<LiveEvent> Channel => channel;
+
+        public IAsyncEnumerable<LiveEvent> ReadAllAsync(CancellationToken cancellationToken) => channel.Reader.ReadAllAsync(cancellationToken);
+
+        public void Dispose() => feed.Detach(channel);
     }
 }
 

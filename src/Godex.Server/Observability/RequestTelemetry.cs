@@ -41,6 +41,9 @@ internal sealed partial class RequestTelemetry
 
     public LiveEventFeed Feed { get; }
 
+    /// <summary>True when some observer wants this request's outcome (with everything off, a request pays for this test alone).</summary>
+    public bool Active => WantsTiming;
+
     private bool WantsTiming => _metrics is not null || _requestLog is not null || _audit is not null || _tracing || Feed.HasListeners;
 
     /// <summary>A request was admitted: spans, timing and upstream observation start as configured.</summary>
@@ -52,6 +55,9 @@ internal sealed partial class RequestTelemetry
         }
 
         usage.Door = RequestOutcome.DoorOf(context.Request.Path.Value ?? "");
+
+        // The id every observer files the request under (log, audit, trace, feed): `godex proxy replay ID` takes it.
+        context.Response.Headers["x-godex-request-id"] = context.TraceIdentifier;
         context.Response.OnStarting(_onStarting, context);
         if (_tracing)
         {
@@ -114,7 +120,7 @@ internal sealed partial class RequestTelemetry
             usage.Streaming,
             usage.Final,
             record.CostMicros,
-            usage.FirstByteTimestamp == 0 ? null : _time.GetElapsedTime(usage.StartTimestamp, usage.FirstByteTimestamp),
+            FirstByte(usage, record),
             record.Latency);
         _metrics?.RequestFinished(outcome);
         if (usage.Activity is { } activity)
@@ -133,6 +139,15 @@ internal sealed partial class RequestTelemetry
         Feed.Publish(outcome);
         return _audit is null ? ValueTask.CompletedTask : AuditAsync(context, outcome);
     }
+
+    /// <summary>
+    /// Time to the response headers. A handler that wrote its whole answer without flushing has not started the
+    /// response yet: its headers go out as the pipeline returns, so its first byte is its end. Null when the client left first.
+    /// </summary>
+    private TimeSpan? FirstByte(RequestUsage usage, UsageRecord record) =>
+        usage.FirstByteTimestamp != 0 ? _time.GetElapsedTime(usage.StartTimestamp, usage.FirstByteTimestamp)
+        : record.Status == 499 ? null
+        : record.Latency;
 
     private async ValueTask AuditAsync(HttpContext context, RequestOutcome outcome)
     {
