@@ -43,6 +43,8 @@ internal static class ProxyCommand
         };
         command.Subcommands.Add(KeysCommand.Create());
         command.Subcommands.Add(UsageCommand.Create());
+        command.Subcommands.Add(ReplayCommand.Create());
+        command.Subcommands.Add(AttachCommand.Create());
         command.SetAction(RunAsync);
         return command;
     }
