@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
-using Godex.Core.Configuration;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -32,14 +31,8 @@ internal static class AttachCommand
     {
         TextWriter output = parse.InvocationConfiguration.Output;
         TextWriter error = parse.InvocationConfiguration.Error;
-        GodexOptions options;
-        try
+        if (await StateCommand.LoadOptionsAsync(parse) is not { } options)
         {
-            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, []);
-        }
-        catch (ConfigException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message);
             return ExitCodes.Usage;
         }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Godex.Core.Configuration;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -36,14 +35,8 @@ internal static class ReplayCommand
     {
         TextWriter output = parse.InvocationConfiguration.Output;
         TextWriter error = parse.InvocationConfiguration.Error;
-        GodexOptions options;
-        try
+        if (await StateCommand.LoadOptionsAsync(parse) is not { } options)
         {
-            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, []);
-        }
-        catch (ConfigException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message);
             return ExitCodes.Usage;
         }
 
