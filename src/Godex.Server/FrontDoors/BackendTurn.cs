@@ -1,7 +1,9 @@
+using Godex.Core.Continuity;
 using Godex.Core.Conversation;
 using Godex.Core.Routing;
 using Godex.Server.Metering;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Godex.Server.FrontDoors;
 
@@ -35,7 +37,10 @@ internal sealed class BackendTurn : IAsyncDisposable
     public static async Task<BackendTurn> StartAsync(HttpContext context, ModelRoute route, ChatRequest request)
     {
         CancellationToken aborted = context.RequestAborted;
-        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
+        // UpstreamCall: long tool names shortened and restored, signed reasoning restored per client key (issue 16).
+        string scope = RequestUsage.Of(context)?.KeyId ?? RequestUsage.AnonymousKeyId;
+        ReasoningCache? cache = context.RequestServices.GetService<ReasoningCache>();
+        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model }, scope, cache, aborted));
         IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
         try
         {
