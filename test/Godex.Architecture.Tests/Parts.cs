@@ -42,9 +42,10 @@ internal static class Parts
         ["Continuity"] = ["Backends", "Configuration", "Conversation"],
 
         // State and money.
-        ["Keys"] = ["Storage"],
+        ["Keys"] = ["Storage", "Core"],
         ["Limits"] = ["Keys"],
-        ["Metering"] = ["Keys", "Limits", "Storage", "Conversation"],
+        ["Metering"] = ["Keys", "Limits", "Storage", "Conversation", "Core"],
+        ["Spend"] = ["Configuration", "Conversation", "Keys"],
         ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
         ["Exec"] = ["Configuration", "Conversation"],
 
@@ -56,8 +57,16 @@ internal static class Parts
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
         ["Server.Metering"] = ["Conversation", "Keys"],
         ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Server.Metering", "Server.Results"],
-        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Server.Metering", "Server.Payments", "Server.Results"],
-        ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Server.Results"],
+        ["Server.Access"] =
+        [
+            "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Server.Metering", "Server.Observability",
+            "Server.Payments", "Server.Results",
+        ],
+        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Keys", "Metering", "Server.Observability", "Server.Results"],
+
+        // Metrics, traces, the JSON request log, audit files and the live feed: told by Server.Access (each request) and
+        // by the send path's observer interface; they never reach into front doors or providers.
+        ["Server.Observability"] = ["Configuration", "Conversation", "Metering", "Spend", "Storage", "SendPath", "Core", "Server.Metering", "Server.Results", "Keys"],
         ["Server.FrontDoors"] =
         [
             "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
@@ -66,14 +75,15 @@ internal static class Parts
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
-            "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+            "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
+            "Server.Results",
         ],
 
         // The command line: the server only through its entry point (GodexApp).
         ["Cli"] =
         [
             "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
-            "Auth", "Exec", "Keys", "Metering", "Payments", "Storage",
+            "Auth", "Exec", "Keys", "Metering", "Payments", "Spend", "Storage",
         ],
     };
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
-using Godex.Core.Spend;
+using Godex.Core;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
 using Godex.Core.Spend;

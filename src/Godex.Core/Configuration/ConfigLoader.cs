@@ -117,7 +117,7 @@ public static class ConfigLoader
             }
             else if (path == "proxy.prices")
             {
-                ReadPrices(valueNode, path, where, options.Proxy.Prices, Spend.ModelPrice.Parse, "in=USD,cached_in=USD,cache_write=USD,out=USD (per million tokens)");
+                ReadPrices(valueNode, path, where, options.Proxy.Prices, ModelPrice.Parse, "in=USD,cached_in=USD,cache_write=USD,out=USD (per million tokens)");
             }
             else if (ConfigKeys.NotYetSupported.Contains(path))
             {

@@ -120,7 +120,7 @@ public sealed class ProxyOptions
     public string? UpstreamAuditPath { get; set; }
 
     /// <summary>List prices by model pattern (<c>*</c> wildcard), before the built-in ones; the first match in file order wins.</summary>
-    public List<KeyValuePair<string, Spend.ModelPrice>> Prices { get; set; } = [];
+    public List<KeyValuePair<string, ModelPrice>> Prices { get; set; } = [];
 }
 
 /// <summary>The <c>proxy.metrics:</c> section.</summary>

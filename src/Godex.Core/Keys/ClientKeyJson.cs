@@ -55,8 +55,8 @@ public static class ClientKeyJson
         Time(writer, "usage_reset_at"u8, key.UsageResetAt);
         if (key.BudgetMicros > 0)
         {
-            writer.WriteString("budget_usd"u8, Spend.Money.Usd(key.BudgetMicros));
-            writer.WriteString("budget_window"u8, key.BudgetWindow > TimeSpan.Zero ? Configuration.Durations.Format(key.BudgetWindow) : null);
+            writer.WriteString("budget_usd"u8, Money.Usd(key.BudgetMicros));
+            writer.WriteString("budget_window"u8, key.BudgetWindow > TimeSpan.Zero ? Durations.Format(key.BudgetWindow) : null);
         }
 
         writer.WriteEndObject();

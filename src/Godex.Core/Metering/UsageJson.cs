@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Godex.Core.Spend;
 
 namespace Godex.Core.Metering;
 

@@ -1,3 +1,5 @@
+using Godex.Core.Configuration;
+
 namespace Godex.Core.Spend;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
 
@@ -53,5 +54,22 @@ public sealed class PriceTable
     }
 
     /// <summary>The cost of one request in micro-dollars; 0 for an unpriced model.</summary>
-    public long CostMicros(string model, Usage usage) => Find(model)?.CostMicros(usage) ?? 0;
+    public long CostMicros(string model, Usage usage) => Find(model) is { } price ? Cost(price, usage) : 0;
+
+    /// <summary>
+    /// The cost of <paramref name="usage"/> at <paramref name="price"/> in micro-dollars: each kind of token at its
+    /// price, summed exactly and rounded up once (a request never costs less than it used).
+    /// </summary>
+    public static long Cost(ModelPrice price, Usage usage)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        ArgumentNullException.ThrowIfNull(usage);
+        const long PerMillion = 1_000_000;
+        long cached = Math.Max(0, usage.CachedInputTokens);
+        long written = Math.Max(0, usage.CacheCreationInputTokens);
+        long uncached = Math.Max(0, usage.InputTokens - cached - written);
+        Int128 total = ((Int128)uncached * price.Input) + ((Int128)cached * price.CachedInput) + ((Int128)written * price.CacheWrite) + ((Int128)Math.Max(0, usage.OutputTokens) * price.Output);
+        Int128 micros = (total + PerMillion - 1) / PerMillion;
+        return micros > long.MaxValue ? long.MaxValue : (long)micros;
+    }
 }

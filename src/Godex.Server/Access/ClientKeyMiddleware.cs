@@ -1,4 +1,5 @@
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;

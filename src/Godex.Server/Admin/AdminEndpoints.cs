@@ -5,7 +5,7 @@ using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
-using Godex.Core.Spend;
+using Godex.Core;
 using Godex.Server.Observability;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Godex.Core.Conversation;
-using Godex.Core.Spend;
+using Godex.Core;
 
 namespace Godex.Server.Observability;
 

@@ -1,11 +1,11 @@
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Metering;
-using Godex.Core.Spend;
-using Godex.Server.Audit;
+using Godex.Core;
+using Godex.Server.Observability.Audit;
 using Godex.Server.Metering;
-using Godex.Server.Metrics;
-using Godex.Server.Tracing;
+using Godex.Server.Observability.Metrics;
+using Godex.Server.Observability.Tracing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

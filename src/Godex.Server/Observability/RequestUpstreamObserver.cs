@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Godex.Core.Backends.Upstream;
-using Godex.Server.Audit;
-using Godex.Server.Metrics;
-using Godex.Server.Tracing;
+using Godex.Server.Observability.Audit;
+using Godex.Server.Observability.Metrics;
+using Godex.Server.Observability.Tracing;
 
 namespace Godex.Server.Observability;
 

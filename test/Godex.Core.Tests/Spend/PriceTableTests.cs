@@ -13,8 +13,8 @@ public sealed class PriceTableTests
         var usage = new Usage { InputTokens = 1_000_000, CachedInputTokens = 200_000, CacheCreationInputTokens = 100_000, OutputTokens = 10_000, ReasoningTokens = 4_000 };
 
         // 700k uncached × $3/M + 200k cached × $0.3/M + 100k written × $3.75/M + 10k out (reasoning included) × $15/M
-        Assert.Equal(2_100_000 + 60_000 + 375_000 + 150_000, price.CostMicros(usage));
-        Assert.Equal(1, ModelPrice.Parse("in=0.05", "test").CostMicros(new Usage { InputTokens = 1 })); // 0.05 µ$ rounds up to 1
+        Assert.Equal(2_100_000 + 60_000 + 375_000 + 150_000, PriceTable.Cost(price, usage));
+        Assert.Equal(1, PriceTable.Cost(ModelPrice.Parse("in=0.05", "test"), new Usage { InputTokens = 1 })); // 0.05 µ$ rounds up to 1
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
-using Godex.Server.Metrics;
+using Godex.Server.Observability.Metrics;
 using Godex.Server.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;

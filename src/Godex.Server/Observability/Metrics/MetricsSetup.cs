@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
-namespace Godex.Server.Metrics;
+namespace Godex.Server.Observability.Metrics;
 
 /// <summary>
 /// <c>GET /metrics</c> in the Prometheus text format, through the OpenTelemetry .NET SDK and its Prometheus exporter

@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Godex.Core;
 using Godex.Core.Backends.Upstream;
-using Godex.Server.Observability;
 using Microsoft.AspNetCore.Http;
 
-namespace Godex.Server.Tracing;
+namespace Godex.Server.Observability.Tracing;
 
 /// <summary>
 /// godex's spans (activity source <see cref="SourceName"/>), exported over OTLP by <see cref="TracingSetup"/>: one

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Godex.Core.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Godex.Server.Audit;
+namespace Godex.Server.Observability.Audit;
 
 /// <summary>
 /// An append-only JSONL file written off the request path: <see cref="Write"/> formats the line and queues it; one

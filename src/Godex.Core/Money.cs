@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Godex.Core.Spend;
+namespace Godex.Core;
 
 /// <summary>Micro-dollars as people read them.</summary>
 public static class Money

@@ -3,7 +3,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
 
-namespace Godex.Server.Tracing;
+namespace Godex.Server.Observability.Tracing;
 
 /// <summary>
 /// OpenTelemetry traces over OTLP/HTTP (protobuf) to <c>proxy.tracing.endpoint</c>, with its headers and a

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Godex.Core;
-using Godex.Server.Observability;
 
-namespace Godex.Server.Metrics;
+namespace Godex.Server.Observability.Metrics;
 
 /// <summary>
 /// godex's instruments (meter <see cref="MeterName"/>), exported by <see cref="MetricsSetup"/> as Prometheus text.

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
-using Godex.Server.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Godex.Server.Audit;
+namespace Godex.Server.Observability.Audit;
 
 /// <summary>
 /// The original's three diagnostic files, each optional:

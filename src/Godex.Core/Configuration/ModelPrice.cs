@@ -1,11 +1,9 @@
 using System.Globalization;
-using Godex.Core.Configuration;
-using Godex.Core.Conversation;
 
-namespace Godex.Core.Spend;
+namespace Godex.Core.Configuration;
 
 /// <summary>
-/// A model's list price in micro-dollars (10⁻⁶ USD) per million tokens, so that every published price (down to
+/// A model's list price (<c>proxy.prices</c>; costs are computed by <c>Godex.Core.Spend.PriceTable</c>) in micro-dollars (10⁻⁶ USD) per million tokens, so that every published price (down to
 /// $0.000001 per million) is an exact integer: $1.25/M is 1,250,000. Written <c>in=1.25,cached_in=0.125,out=10</c>
 /// (USD per million tokens) in the config; <c>cache_write</c> is Anthropic's prompt-cache write price.
 /// </summary>
@@ -16,21 +14,6 @@ namespace Godex.Core.Spend;
 public sealed record ModelPrice(long Input, long CachedInput, long CacheWrite, long Output)
 {
     private const long PerMillion = 1_000_000;
-
-    /// <summary>
-    /// The cost of <paramref name="usage"/> in micro-dollars: each kind of token at its price, summed exactly and
-    /// rounded up once (a request never costs less than it used).
-    /// </summary>
-    public long CostMicros(Usage usage)
-    {
-        ArgumentNullException.ThrowIfNull(usage);
-        long cached = Math.Max(0, usage.CachedInputTokens);
-        long written = Math.Max(0, usage.CacheCreationInputTokens);
-        long uncached = Math.Max(0, usage.InputTokens - cached - written);
-        Int128 total = ((Int128)uncached * Input) + ((Int128)cached * CachedInput) + ((Int128)written * CacheWrite) + ((Int128)Math.Max(0, usage.OutputTokens) * Output);
-        Int128 micros = (total + PerMillion - 1) / PerMillion;
-        return micros > long.MaxValue ? long.MaxValue : (long)micros;
-    }
 
     /// <summary>Parses <c>in=USD,cached_in=USD,cache_write=USD,out=USD</c> (USD per million tokens); missing parts cost 0, <c>cached_in</c> defaults to <c>in</c>.</summary>
     public static ModelPrice Parse(string text, string path)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Godex.Core.Configuration;
+namespace Godex.Core;
 
 /// <summary>Durations as the config writes them (<c>30d</c>, <c>12h</c>, <c>90s</c>), for messages and listings.</summary>
 public static class Durations
