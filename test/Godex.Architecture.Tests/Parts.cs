@@ -43,10 +43,12 @@ internal static class Parts
 
         // State and money.
         ["Keys"] = ["Storage", "Core"],
-        ["Limits"] = ["Keys"],
+        ["Limits"] = ["Keys", "Storage"],
         ["Metering"] = ["Keys", "Limits", "Storage", "Conversation", "Core"],
         ["Spend"] = ["Configuration", "Conversation", "Keys"],
         ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
+        // The stores of one database (SQLite or PostgreSQL) opened together, and the copy between the two.
+        ["State"] = ["Storage", "Keys", "Limits", "Metering", "Payments", "Configuration"],
         ["Exec"] = ["Configuration", "Conversation"],
 
         // The simulator is the oracle: it speaks the wires itself and never uses godex's dialects or providers.
@@ -56,11 +58,11 @@ internal static class Parts
         // The server: front doors see backends only through their interfaces, never a provider.
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
         ["Server.Metering"] = ["Conversation", "Keys"],
-        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Server.Metering", "Server.Results"],
+        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
         ["Server.Access"] =
         [
-            "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Server.Metering", "Server.Observability",
-            "Server.Payments", "Server.Results",
+            "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "Server.Metering",
+            "Server.Observability", "Server.Payments", "Server.Results",
         ],
         ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Keys", "Metering", "Server.Observability", "Server.Results"],
 
@@ -75,7 +77,7 @@ internal static class Parts
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
-            "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
+            "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
             "Server.Results",
         ],
 
@@ -83,7 +85,7 @@ internal static class Parts
         ["Cli"] =
         [
             "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
-            "Auth", "Exec", "Keys", "Metering", "Payments", "Spend", "Storage",
+            "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "State",
         ],
     };
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
-using Godex.Core;
+using Godex.Core.State;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -75,7 +76,7 @@ internal static class KeysCommand
         return keys;
     }
 
-    private static SqliteKeyStore Store(GodexDatabase db) => new(db, TimeProvider.System);
+    private static IKeyStore Store(GodexState state) => state.Keys;
 
     private static long? Budget(ParseResult parse) => parse.GetValue(s_budgetUsd) is not { } text ? null
         : Money.TryParseUsd(text, out long micros) ? micros
@@ -84,7 +85,7 @@ internal static class KeysCommand
     private static TimeSpan? BudgetWindow(ParseResult parse) =>
         parse.GetValue(s_budgetWindow) is { } text ? StateCommand.Duration(text, "--budget-window") : null;
 
-    private static async Task<int> AddAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> AddAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         string label = parse.GetValue(s_label) is { Length: > 0 } l ? l : throw new StateCommand.UsageException("--label is required");
         string? secret = parse.GetValue(s_key);
@@ -120,7 +121,7 @@ internal static class KeysCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> UpdateAsync(ParseResult parse, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> UpdateAsync(ParseResult parse, GodexState db, TextWriter output, CancellationToken ct)
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         if (parse.GetValue(s_noExpiry) && parse.GetValue(s_expiresIn) is not null)
@@ -150,7 +151,7 @@ internal static class KeysCommand
         return key is null ? await StateCommand.NotFoundAsync(parse.InvocationConfiguration.Error, parse.GetValue(s_idOrKey)!) : await PrintAsync(parse, output, key, null);
     }
 
-    private static async Task<int> ListAsync(ParseResult parse, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> ListAsync(ParseResult parse, GodexState db, TextWriter output, CancellationToken ct)
     {
         IReadOnlyList<ClientKey> keys = await Store(db).ListAsync(ct);
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
@@ -184,7 +185,7 @@ internal static class KeysCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> ImportAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> ImportAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         string path = GodexDatabase.ExpandHome(parse.GetValue(s_path) ?? options.Proxy.KeysPath);
         if (!File.Exists(path))
@@ -203,7 +204,7 @@ internal static class KeysCommand
             return ExitCodes.Failure;
         }
 
-        SqliteKeyStore store = Store(db);
+        IKeyStore store = Store(db);
         int imported = 0;
         int skipped = 0;
         foreach (ClientKey key in keys)

@@ -45,6 +45,7 @@ internal static class ProxyCommand
         command.Subcommands.Add(UsageCommand.Create());
         command.Subcommands.Add(ReplayCommand.Create());
         command.Subcommands.Add(AttachCommand.Create());
+        command.Subcommands.Add(DbCommand.Create());
         command.SetAction(RunAsync);
         return command;
     }

@@ -265,6 +265,14 @@ public sealed class GodexDatabase
             redeemed_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        CREATE TABLE account_cooldowns (
+            account_key TEXT PRIMARY KEY,
+            until_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            set_at INTEGER NOT NULL
+        ) STRICT;
+        """,
 
         // Issue 18, spend in money: each request's cost at list price, in micro-dollars (exact integers).
         """

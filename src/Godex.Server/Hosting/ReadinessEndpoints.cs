@@ -1,6 +1,7 @@
 using Godex.Composition;
 using Godex.Core.Backends;
 using Godex.Core.Configuration;
+using Godex.Core.State;
 using Godex.Core.Storage;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Godex.Server.Hosting;
 
@@ -21,16 +23,19 @@ internal static class ReadinessEndpoints
     public static IEndpointConventionBuilder MapReadiness(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet("/readyz", (RequestDelegate)(context =>
+        return endpoints.MapGet("/readyz", (RequestDelegate)(async context =>
         {
             IServiceProvider services = context.RequestServices;
             GodexOptions options = services.GetRequiredService<GodexOptions>();
-            string? database = services.GetService<GodexDatabase>() is { } db ? DatabaseCheck(db) : null;
+            GodexState? state = services.GetService<GodexState>();
+            string? database = state?.Sqlite is { } db ? DatabaseCheck(db)
+                : state?.Postgres is { } postgres ? await PostgresCheckAsync(postgres, context.RequestAborted)
+                : null;
             var backends = services.GetRequiredService<IReadOnlyList<IChatBackend>>()
                 .Select(b => (b.Name, Ready: BackendFactory.IsReady(b.Name, options)))
                 .ToList();
             bool ready = database is null or "ok" && backends.Any(b => b.Ready);
-            return JsonResponse.WriteAsync(context, ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, writer =>
+            await JsonResponse.WriteAsync(context, ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("status"u8, ready ? "ready"u8 : "not_ready"u8);
@@ -47,6 +52,21 @@ internal static class ReadinessEndpoints
                 writer.WriteEndObject();
             });
         }));
+    }
+
+    /// <summary><c>ok</c> when the server answers and is not a read-only standby, else why not.</summary>
+    private static async Task<string> PostgresCheckAsync(PostgresDatabase database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery();", connection);
+            return await command.ExecuteScalarAsync(cancellationToken) is true ? "error: the server is a read-only standby" : "ok";
+        }
+        catch (Exception ex) when (ex is NpgsqlException or StorageException or TimeoutException)
+        {
+            return "error: " + ex.Message;
+        }
     }
 
     /// <summary><c>ok</c> when a write goes through (it is rolled back: nothing changes), else why not.</summary>
