@@ -7,7 +7,7 @@ namespace Godex.Simulator;
 /// <summary>
 /// An OpenAI-compatible chat provider under <c>/openai/v1</c>: <c>chat/completions</c> (JSON or <c>data:</c>-only
 /// chunks ending with the <c>choices: []</c> usage chunk when <c>stream_options.include_usage</c>, then
-/// <c>data: [DONE]</c>, as in wire-fixtures/openai-python-chat-recorded) and <c>models</c>.
+/// <c>data: [DONE]</c>, as in test/fixtures/openai-python-chat-recorded) and <c>models</c>.
 /// Errors use <c>{"error":{"message","type","param","code"}}</c>.
 /// </summary>
 internal static class OpenAIChatSimulatorEndpoint

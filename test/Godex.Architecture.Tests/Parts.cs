@@ -64,7 +64,7 @@ internal static class Parts
             "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "Server.Metering",
             "Server.Observability", "Server.Payments", "Server.Results",
         ],
-        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Keys", "Metering", "Server.Observability", "Server.Results"],
+        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Keys", "Metering", "Routing", "Server.Observability", "Server.Results"],
 
         // Metrics, traces, the JSON request log, audit files and the live feed: told by Server.Access (each request) and
         // by the send path's observer interface; they never reach into front doors or providers.

@@ -6,7 +6,8 @@ namespace Godex.Core.Routing;
 
 /// <summary>
 /// Model name → alias expansion (user aliases, then built-ins, one level) → backend by prefix pattern (in config
-/// order: deterministic, never a random map order) → <c>routing.default</c> → none.
+/// order: deterministic, never a random map order) → <c>routing.default</c> (<c>codex</c> unless configured, as in
+/// the original) → none, only when the default is configured empty or its backend is not enabled.
 /// </summary>
 public sealed class ModelRouter
 {
