@@ -76,7 +76,7 @@ internal static class Parts
         ],
         ["Server.Hosting"] =
         [
-            "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
+            "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
             "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
             "Server.Results",
         ],
