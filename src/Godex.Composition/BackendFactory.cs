@@ -44,6 +44,17 @@ internal static class BackendFactory
             ? UpstreamHttp.CreateClient(options)
             : new HttpClient(wrapHandler(UpstreamHttp.CreateHandler(options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
 
+    /// <summary>
+    /// Whether a backend can serve now as far as godex can tell without calling it (<c>/readyz</c>): its login (or
+    /// API key) is present. An expired OAuth token still counts: it is refreshed on the first request.
+    /// </summary>
+    public static bool IsReady(string backend, GodexOptions options) => backend switch
+    {
+        "codex" => CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex),
+        "anthropic" => ClaudeCredentialStore.HasLogin(options.Proxy.Backends.Anthropic),
+        _ => true,
+    };
+
     /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>
     public static string Describe(string backend, GodexOptions options) => backend switch
     {

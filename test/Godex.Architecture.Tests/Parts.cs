@@ -42,9 +42,10 @@ internal static class Parts
         ["Continuity"] = ["Backends", "Configuration", "Conversation"],
 
         // State and money.
-        ["Keys"] = ["Storage"],
+        ["Keys"] = ["Storage", "Core"],
         ["Limits"] = ["Keys", "Storage"],
-        ["Metering"] = ["Keys", "Limits", "Storage", "Conversation"],
+        ["Metering"] = ["Keys", "Limits", "Storage", "Conversation", "Core"],
+        ["Spend"] = ["Configuration", "Conversation", "Keys"],
         ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
         // The stores of one database (SQLite or PostgreSQL) opened together, and the copy between the two.
         ["State"] = ["Storage", "Keys", "Limits", "Metering", "Payments", "Configuration"],
@@ -58,8 +59,16 @@ internal static class Parts
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
         ["Server.Metering"] = ["Conversation", "Keys"],
         ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
-        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Storage", "Server.Metering", "Server.Payments", "Server.Results"],
-        ["Server.Admin"] = ["Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Results"],
+        ["Server.Access"] =
+        [
+            "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "Server.Metering",
+            "Server.Observability", "Server.Payments", "Server.Results",
+        ],
+        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Observability", "Server.Results"],
+
+        // Metrics, traces, the JSON request log, audit files and the live feed: told by Server.Access (each request) and
+        // by the send path's observer interface; they never reach into front doors or providers.
+        ["Server.Observability"] = ["Configuration", "Conversation", "Metering", "Spend", "Storage", "SendPath", "Core", "Server.Metering", "Server.Results", "Keys"],
         ["Server.FrontDoors"] =
         [
             "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
@@ -68,7 +77,8 @@ internal static class Parts
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
-            "State", "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+            "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
+            "Server.Results",
 
             // The errors of the HTTP layer (Kestrel's own, 404/405) are written in the front doors' dialects.
             "Dialects.*",
@@ -78,7 +88,7 @@ internal static class Parts
         ["Cli"] =
         [
             "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
-            "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Storage", "State",
+            "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "State",
         ],
     };
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
 using Godex.Core.Routing;
@@ -24,6 +25,8 @@ internal static class KeysCommand
     private static readonly Option<string?> s_expiresIn = new("--expires-in") { Description = "Expire after this long (e.g. 24h, 30d)", HelpName = "duration" };
     private static readonly Option<bool> s_noExpiry = new("--no-expiry") { Description = "Remove the expiry (update)" };
     private static readonly Option<string[]> s_models = new("--models") { Description = "Allowed model patterns (* wildcard); none = every model", HelpName = "pattern", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string?> s_budgetUsd = new("--budget-usd") { Description = "Spend cap in USD at list price per budget window (proxy.prices); 0 = none", HelpName = "usd" };
+    private static readonly Option<string?> s_budgetWindow = new("--budget-window") { Description = "Length of a budget window, e.g. 30d (default proxy.meter_window)", HelpName = "duration" };
     private static readonly Argument<string> s_idOrKey = new("id-or-key") { Description = "A key id (key_...) or the key itself" };
     private static readonly Argument<string?> s_path = new("path") { Description = "The original godex's key file (default proxy.keys_path, ~/.codex/proxy-keys.json)", Arity = ArgumentArity.ZeroOrOne };
 
@@ -31,7 +34,7 @@ internal static class KeysCommand
     {
         var keys = new Command("keys", "Manage client keys (stored in the godex database)") { StateCommand.Database };
 
-        var add = new Command("add", "Create a key; its secret is printed once") { s_label, s_key, s_rate, s_burst, s_quota, s_concurrent, s_expiresIn, s_models, StateCommand.Json };
+        var add = new Command("add", "Create a key; its secret is printed once") { s_label, s_key, s_rate, s_burst, s_quota, s_concurrent, s_expiresIn, s_models, s_budgetUsd, s_budgetWindow, StateCommand.Json };
         add.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => AddAsync(parse, o, db, output, ct)));
 
         var list = new Command("list", "Every key, revoked and expired ones included") { StateCommand.Json };
@@ -51,7 +54,7 @@ internal static class KeysCommand
             return key is null ? await StateCommand.NotFoundAsync(parse.InvocationConfiguration.Error, parse.GetValue(s_idOrKey)!) : await PrintAsync(parse, output, key, null);
         }));
 
-        var update = new Command("update", "Change the given settings of a key; the others stay") { s_idOrKey, s_label, s_rate, s_burst, s_quota, s_concurrent, s_expiresIn, s_noExpiry, s_models, StateCommand.Json };
+        var update = new Command("update", "Change the given settings of a key; the others stay") { s_idOrKey, s_label, s_rate, s_burst, s_quota, s_concurrent, s_expiresIn, s_noExpiry, s_models, s_budgetUsd, s_budgetWindow, StateCommand.Json };
         update.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => UpdateAsync(parse, o, db, output, ct)));
 
         var rotate = new Command("rotate", "Give a key a new secret; the id, limits and usage stay, the old secret stops working") { s_idOrKey, StateCommand.Json };
@@ -76,6 +79,13 @@ internal static class KeysCommand
 
     private static IKeyStore Store(GodexState state) => state.Keys;
 
+    private static long? Budget(ParseResult parse) => parse.GetValue(s_budgetUsd) is not { } text ? null
+        : Money.TryParseUsd(text, out long micros) ? micros
+        : throw new StateCommand.UsageException($"--budget-usd: expected dollars with at most 6 decimals (20, 0.01), got '{text}'");
+
+    private static TimeSpan? BudgetWindow(ParseResult parse) =>
+        parse.GetValue(s_budgetWindow) is { } text ? StateCommand.Duration(text, "--budget-window") : null;
+
     private static async Task<int> AddAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         string label = parse.GetValue(s_label) is { Length: > 0 } l ? l : throw new StateCommand.UsageException("--label is required");
@@ -96,6 +106,8 @@ internal static class KeysCommand
             MaxConcurrent = (int)(NonNegative(parse.GetValue(s_concurrent), "--max-concurrent") ?? 0),
             Models = Models(parse, options) ?? [],
             ExpiresAt = parse.GetValue(s_expiresIn) is { } ttl ? now + StateCommand.Duration(ttl, "--expires-in") : null,
+            BudgetMicros = Budget(parse) ?? 0,
+            BudgetWindow = BudgetWindow(parse) ?? TimeSpan.Zero,
         }, ct);
         if (parse.GetValue(StateCommand.Json))
         {
@@ -128,10 +140,12 @@ internal static class KeysCommand
             Models = parse.GetResult(s_models) is null ? null : Models(parse, options) ?? [],
             ExpiresAt = parse.GetValue(s_expiresIn) is { } ttl ? now + StateCommand.Duration(ttl, "--expires-in") : null,
             ClearExpiry = parse.GetValue(s_noExpiry),
+            BudgetMicros = Budget(parse),
+            BudgetWindow = BudgetWindow(parse),
         };
         if (change.IsEmpty)
         {
-            throw new StateCommand.UsageException("nothing to update: give at least one of --label, --rate, --burst, --quota-tokens, --max-concurrent, --expires-in, --no-expiry, --models");
+            throw new StateCommand.UsageException("nothing to update: give at least one of --label, --rate, --burst, --quota-tokens, --max-concurrent, --expires-in, --no-expiry, --models, --budget-usd, --budget-window");
         }
 
         ClientKey? key = await Store(db).UpdateAsync(parse.GetValue(s_idOrKey)!, change, ct);

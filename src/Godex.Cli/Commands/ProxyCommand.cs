@@ -15,6 +15,10 @@ internal static class ProxyCommand
     private static readonly Option<bool> s_allowAnyKey = new("--allow-any-key") { Description = "Accept any client key, or none (local development)" };
     private static readonly Option<string?> s_model = new("--model") { Description = "Model used when a request names none (default gpt-5.2-codex)", HelpName = "model" };
     private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn (or warning)|error (default info)", HelpName = "level" };
+    private static readonly Option<string?> s_logFormat = new("--log-format") { Description = "text|json: json writes one JSON object per log event and per request (default text)", HelpName = "format" };
+    private static readonly Option<bool> s_metrics = new("--metrics") { Description = "Serve Prometheus metrics at GET /metrics (proxy.metrics.enabled)" };
+    private static readonly Option<string?> s_tracePath = new("--trace-path") { Description = "Trace JSONL: each request in and its answer out, what proxy replay reads (proxy.trace_path)", HelpName = "path" };
+    private static readonly Option<string?> s_upstreamAuditPath = new("--upstream-audit-path") { Description = "Upstream audit JSONL: the exact body sent upstream per call (proxy.upstream_audit_path)", HelpName = "path" };
     private static readonly Option<bool> s_logRequests = new("--log-requests") { Description = "Log one line per request (never bodies or keys)" };
     private static readonly Option<string?> s_maxBodyBytes = new("--max-body-bytes") { Description = "Largest request body accepted, e.g. 20MB", HelpName = "size" };
     private static readonly Option<string?> s_simulator = new("--simulator") { Description = "auto (serve from the built-in simulator when no login exists) | on | off", HelpName = "mode" };
@@ -32,12 +36,15 @@ internal static class ProxyCommand
     {
         var command = new Command("proxy", "Run the OpenAI- and Anthropic-compatible HTTP server")
         {
-            s_listen, s_apiKey, s_allowAnyKey, s_model, s_logLevel, s_logRequests, s_maxBodyBytes, s_simulator,
+            s_listen, s_apiKey, s_allowAnyKey, s_model, s_logLevel, s_logFormat, s_logRequests, s_maxBodyBytes, s_simulator,
+            s_metrics, s_tracePath, s_upstreamAuditPath,
             s_baseUrl, s_authPath, s_anthropicBaseUrl, s_anthropicCredentials,
             s_payments, s_macaroonKey, s_macaroonRotate, s_macaroonRetire, s_redeemedPath,
         };
         command.Subcommands.Add(KeysCommand.Create());
         command.Subcommands.Add(UsageCommand.Create());
+        command.Subcommands.Add(ReplayCommand.Create());
+        command.Subcommands.Add(AttachCommand.Create());
         command.Subcommands.Add(DbCommand.Create());
         command.SetAction(RunAsync);
         return command;
@@ -130,6 +137,10 @@ internal static class ProxyCommand
         Apply(parse, s_apiKey, v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
         Apply(parse, s_model, v => proxy.Model = v);
         Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "warning", "error"));
+        Apply(parse, s_logFormat, v => proxy.LogFormat = ConfigValues.ParseChoice(v, "--log-format", "text", "json"));
+        Apply(parse, s_tracePath, v => proxy.TracePath = string.IsNullOrWhiteSpace(v) ? null : v);
+        Apply(parse, s_upstreamAuditPath, v => proxy.UpstreamAuditPath = string.IsNullOrWhiteSpace(v) ? null : v);
+        proxy.Metrics.Enabled = GlobalOptions.Switch(parse, s_metrics, proxy.Metrics.Enabled);
         Apply(parse, s_maxBodyBytes, v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
         Apply(parse, s_simulator, v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
         Apply(parse, s_baseUrl, v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));

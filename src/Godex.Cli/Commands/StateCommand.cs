@@ -71,6 +71,20 @@ internal static class StateCommand
         }
     }
 
+    /// <summary>The configuration (<c>--config</c>, environment), or null after printing why it cannot be read (exit 2).</summary>
+    public static async Task<GodexOptions?> LoadOptionsAsync(ParseResult parse)
+    {
+        try
+        {
+            return ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, []);
+        }
+        catch (ConfigException ex)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync("error: " + ex.Message);
+            return null;
+        }
+    }
+
     public static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
+using Godex.Core.Spend;
 using Godex.Core.State;
 
 namespace Godex.Cli.Commands;
@@ -14,13 +16,15 @@ internal static class UsageCommand
 {
     private static readonly Option<string?> s_since = new("--since") { Description = "Only the last DURATION (e.g. 24h, 7d)", HelpName = "duration" };
     private static readonly Option<string?> s_key = new("--key") { Description = "Only this key id", HelpName = "id" };
+    private static readonly Option<string?> s_by = new("--by") { Description = "Group by key (default), model, day (UTC) or account", HelpName = "key|model|day|account" };
     private static readonly Argument<string?> s_id = new("id") { Description = "A key id", Arity = ArgumentArity.ZeroOrOne };
 
     public static Command Create()
     {
-        var usage = new Command("usage", "Usage per client key, from the ledger") { StateCommand.Database };
+        var usage = new Command("usage", "Usage and spend per client key (or model, day, account), from the ledger") { StateCommand.Database, s_since, s_key, s_by, StateCommand.Json };
+        usage.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => ListAsync(parse, db, parse.GetValue(s_key), output, ct)));
 
-        var list = new Command("list", "Totals per key") { s_since, s_key, StateCommand.Json };
+        var list = new Command("list", "Totals per key (or --by model|day|account)") { s_since, s_key, s_by, StateCommand.Json };
         list.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => ListAsync(parse, db, parse.GetValue(s_key), output, ct)));
 
         var show = new Command("show", "Totals of one key") { s_id, s_since, s_key, StateCommand.Json };
@@ -51,7 +55,15 @@ internal static class UsageCommand
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         DateTimeOffset? since = parse.GetValue(s_since) is { } text ? now - StateCommand.Duration(text, "--since") : null;
-        IReadOnlyList<UsageTotals> totals = await db.Usage.TotalsAsync(since, keyId, ct);
+        UsageGrouping by = parse.GetValue(s_by)?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "key" => UsageGrouping.Key,
+            "model" => UsageGrouping.Model,
+            "day" => UsageGrouping.Day,
+            "account" => UsageGrouping.Account,
+            var other => throw new StateCommand.UsageException($"--by: expected key, model, day or account, got '{other}'"),
+        };
+        IReadOnlyList<UsageTotals> totals = await db.Usage.TotalsAsync(since, keyId, ct, by);
         Dictionary<string, string> labels = (await db.Keys.ListAsync(ct)).ToDictionary(k => k.Id, k => k.Label, StringComparer.Ordinal);
         if (parse.GetValue(StateCommand.Json))
         {
@@ -60,7 +72,7 @@ internal static class UsageCommand
                 w.WriteStartArray();
                 foreach (UsageTotals total in totals)
                 {
-                    UsageJson.Write(w, total, labels.GetValueOrDefault(total.KeyId));
+                    UsageJson.Write(w, total, by == UsageGrouping.Key ? labels.GetValueOrDefault(total.KeyId) : null, by);
                 }
 
                 w.WriteEndArray();
@@ -74,14 +86,20 @@ internal static class UsageCommand
             return ExitCodes.Success;
         }
 
-        const string Format = "{0,-16} {1,-20} {2,9} {3,12} {4,12} {5,12} {6,12} {7}";
-        await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, Format, "KEY", "LABEL", "REQUESTS", "INPUT", "OUTPUT", "CACHED", "TOTAL", "LAST_SEEN"));
+        const string Format = "{0,-24} {1,-20} {2,9} {3,12} {4,12} {5,12} {6,12} {7,14} {8}";
+        string group = by.ToString().ToUpperInvariant();
+        await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, Format, group, by == UsageGrouping.Key ? "LABEL" : "", "REQUESTS", "INPUT", "OUTPUT", "CACHED", "TOTAL", "COST_USD", "LAST_SEEN"));
+        long cost = 0;
         foreach (UsageTotals total in totals)
         {
+            cost += total.CostMicros;
             await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, Format,
-                total.KeyId, labels.GetValueOrDefault(total.KeyId) ?? "-", total.Requests, total.InputTokens, total.OutputTokens, total.CachedTokens, total.TotalTokens,
+                total.KeyId.Length == 0 ? "-" : total.KeyId, by == UsageGrouping.Key ? labels.GetValueOrDefault(total.KeyId) ?? "-" : "",
+                total.Requests, total.InputTokens, total.OutputTokens, total.CachedTokens, total.TotalTokens, Money.Usd(total.CostMicros),
                 total.LastSeen?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-"));
         }
+
+        await output.WriteLineAsync($"cost at list prices ({BuiltInPrices.Source} unless proxy.prices sets one): USD {Money.Usd(cost)}");
 
         return ExitCodes.Success;
     }

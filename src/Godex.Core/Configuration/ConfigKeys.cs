@@ -30,17 +30,15 @@ internal static class ConfigKeys
     ];
 
     /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
-    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns", "proxy.payments.prices"];
+    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns", "proxy.payments.prices", "proxy.prices"];
 
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
     [
         "proxy.stats_path",
         "proxy.stats_summary", "proxy.stats_max_bytes", "proxy.stats_max_backups", "proxy.events_path",
-        "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.audit_path", "proxy.audit_max_bytes",
-        "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
-        "proxy.upstream_audit_path", "proxy.cache_ttl",
-        "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
+        "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.cache_ttl",
+        "proxy.models", "proxy.metrics.path", "proxy.metrics.log_requests", "proxy.backends.custom", "proxy.backends.codex.native_tools",
     ];
 
     /// <summary>The original's environment variables of <see cref="NotYetSupported"/> keys: warned about when set.</summary>
@@ -48,9 +46,7 @@ internal static class ConfigKeys
     [
         "GODEX_PROXY_CACHE_TTL", "GODEX_PROXY_STATS_PATH", "GODEX_PROXY_STATS_SUMMARY", "GODEX_PROXY_STATS_MAX_BYTES",
         "GODEX_PROXY_STATS_MAX_BACKUPS", "GODEX_PROXY_EVENTS_PATH", "GODEX_PROXY_EVENTS_MAX_BYTES",
-        "GODEX_PROXY_EVENTS_MAX_BACKUPS", "GODEX_PROXY_AUDIT_PATH", "GODEX_PROXY_AUDIT_MAX_BYTES",
-        "GODEX_PROXY_AUDIT_MAX_BACKUPS", "GODEX_PROXY_TRACE_PATH", "GODEX_PROXY_TRACE_MAX_BYTES",
-        "GODEX_PROXY_TRACE_MAX_BACKUPS", "GODEX_UPSTREAM_AUDIT_PATH",
+        "GODEX_PROXY_EVENTS_MAX_BACKUPS",
     ];
 
     private static List<Key> BuildScalars()
@@ -80,6 +76,23 @@ internal static class ConfigKeys
             new("proxy.meter_window", "GODEX_PROXY_METER_WINDOW", (o, v) => o.Proxy.MeterWindow = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.meter_window"), "proxy.meter_window")),
             new("proxy.admin_socket", "GODEX_PROXY_ADMIN_SOCKET", (o, v) => o.Proxy.AdminSocket = Required(v, "proxy.admin_socket")),
             new("proxy.admin_key", "GODEX_PROXY_ADMIN_KEY", (o, v) => o.Proxy.AdminKey = Empty(v)),
+            new("proxy.log_format", "GODEX_PROXY_LOG_FORMAT", (o, v) => o.Proxy.LogFormat = ConfigValues.ParseChoice(v, "proxy.log_format", "text", "json")),
+            new("proxy.metrics.enabled", "GODEX_PROXY_METRICS_ENABLED", (o, v) => o.Proxy.Metrics.Enabled = ConfigValues.ParseBool(v, "proxy.metrics.enabled")),
+            new("proxy.metrics.listen", "GODEX_PROXY_METRICS_LISTEN", (o, v) => o.Proxy.Metrics.Listen = Empty(v) is { } listen ? ConfigValues.ParseListen(listen, "proxy.metrics.listen") : null),
+            new("proxy.metrics.require_admin_key", null, (o, v) => o.Proxy.Metrics.RequireAdminKey = ConfigValues.ParseBool(v, "proxy.metrics.require_admin_key")),
+            new("proxy.tracing.enabled", "GODEX_PROXY_TRACING_ENABLED", (o, v) => o.Proxy.Tracing.Enabled = ConfigValues.ParseBool(v, "proxy.tracing.enabled")),
+            new("proxy.tracing.endpoint", "GODEX_PROXY_TRACING_ENDPOINT", (o, v) => o.Proxy.Tracing.Endpoint = ConfigValues.ParseUrl(v, "proxy.tracing.endpoint")),
+            new("proxy.tracing.headers", "GODEX_PROXY_TRACING_HEADERS", (o, v) => o.Proxy.Tracing.Headers = Empty(v)),
+            new("proxy.tracing.sample_ratio", null, (o, v) => o.Proxy.Tracing.SampleRatio = ConfigValues.ParseRatio(v, "proxy.tracing.sample_ratio")),
+            new("proxy.tracing.propagate", null, (o, v) => o.Proxy.Tracing.Propagate = ConfigValues.ParseBool(v, "proxy.tracing.propagate")),
+            new("proxy.audit_path", "GODEX_PROXY_AUDIT_PATH", (o, v) => o.Proxy.AuditPath = Empty(v)),
+            new("proxy.audit_max_bytes", "GODEX_PROXY_AUDIT_MAX_BYTES", (o, v) => o.Proxy.AuditMaxBytes = Positive(ConfigValues.ParseBytes(v, "proxy.audit_max_bytes"), "proxy.audit_max_bytes")),
+            new("proxy.audit_max_backups", "GODEX_PROXY_AUDIT_MAX_BACKUPS", (o, v) => o.Proxy.AuditMaxBackups = NonNegative(ConfigValues.ParseInt(v, "proxy.audit_max_backups"), "proxy.audit_max_backups")),
+            new("proxy.audit_bodies", "GODEX_PROXY_AUDIT_BODIES", (o, v) => o.Proxy.AuditBodies = ConfigValues.ParseBool(v, "proxy.audit_bodies")),
+            new("proxy.trace_path", "GODEX_PROXY_TRACE_PATH", (o, v) => o.Proxy.TracePath = Empty(v)),
+            new("proxy.trace_max_bytes", "GODEX_PROXY_TRACE_MAX_BYTES", (o, v) => o.Proxy.TraceMaxBytes = Positive(ConfigValues.ParseBytes(v, "proxy.trace_max_bytes"), "proxy.trace_max_bytes")),
+            new("proxy.trace_max_backups", "GODEX_PROXY_TRACE_MAX_BACKUPS", (o, v) => o.Proxy.TraceMaxBackups = NonNegative(ConfigValues.ParseInt(v, "proxy.trace_max_backups"), "proxy.trace_max_backups")),
+            new("proxy.upstream_audit_path", "GODEX_UPSTREAM_AUDIT_PATH", (o, v) => o.Proxy.UpstreamAuditPath = Empty(v)),
             new("proxy.payments.enabled", "GODEX_PAYMENTS_ENABLED", (o, v) => o.Proxy.Payments.Enabled = ConfigValues.ParseBool(v, "proxy.payments.enabled")),
             new("proxy.payments.provider", "GODEX_PAYMENTS_PROVIDER", (o, v) => o.Proxy.Payments.Provider = ConfigValues.ParseChoice(v, "proxy.payments.provider", "l402")),
             new("proxy.payments.token_meter_url", "GODEX_PAYMENTS_TOKEN_METER_URL", (o, v) => o.Proxy.Payments.TokenMeterUrl = Empty(v)) { OriginalEnvVar = "GODEX_TOKEN_METER_URL" },

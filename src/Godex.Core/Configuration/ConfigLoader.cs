@@ -130,7 +130,11 @@ public static class ConfigLoader
             }
             else if (path == "proxy.payments.prices")
             {
-                ReadPrices(valueNode, options.Proxy.Payments, where);
+                ReadPrices(valueNode, path, where, options.Proxy.Payments.Prices, L402Price.Parse, "in=SATS,out=SATS,request=SATS");
+            }
+            else if (path == "proxy.prices")
+            {
+                ReadPrices(valueNode, path, where, options.Proxy.Prices, ModelPrice.Parse, "in=USD,cached_in=USD,cache_write=USD,out=USD (per million tokens)");
             }
             else if (path == "proxy.backends.routing")
             {
@@ -209,7 +213,8 @@ public static class ConfigLoader
         }
     }
 
-    private static void ReadPrices(YamlNode node, PaymentsOptions payments, string where)
+    /// <summary>A mapping of model pattern: price, in file order (the first match wins).</summary>
+    private static void ReadPrices<TPrice>(YamlNode node, string section, string where, List<KeyValuePair<string, TPrice>> prices, Func<string, string, TPrice> parse, string expected)
     {
         if (node is YamlScalarNode { Value: null or "" })
         {
@@ -218,19 +223,19 @@ public static class ConfigLoader
 
         if (node is not YamlMappingNode mapping)
         {
-            throw new ConfigException($"{where}: proxy.payments.prices: expected a mapping of model pattern: price, got a {Describe(node)}");
+            throw new ConfigException($"{where}: {section}: expected a mapping of model pattern: price, got a {Describe(node)}");
         }
 
         foreach ((YamlNode key, YamlNode value) in mapping.Children)
         {
             string pattern = ((key as YamlScalarNode)?.Value ?? "").Trim();
-            string path = "proxy.payments.prices." + pattern;
+            string path = section + "." + pattern;
             if (pattern.Length == 0 || value is not YamlScalarNode { Value: { } spec })
             {
-                throw new ConfigException($"{where}: {path}: expected in=SATS,out=SATS,request=SATS");
+                throw new ConfigException($"{where}: {path}: expected {expected}");
             }
 
-            Apply(() => payments.Prices.Add(new(pattern, L402Price.Parse(spec, path))), where);
+            Apply(() => prices.Add(new(pattern, parse(spec, path))), where);
         }
     }
 

@@ -19,6 +19,18 @@ public static partial class ConfigValues
         }
     }
 
+    /// <summary>A ratio between 0 and 1 (<c>0.25</c>).</summary>
+    public static double ParseRatio(string text, string key)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) && value is >= 0 and <= 1)
+        {
+            return value;
+        }
+
+        throw new ConfigException($"{key}: expected a number between 0 and 1, got '{text}'");
+    }
+
     public static int ParseInt(string text, string key)
     {
         if (int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))

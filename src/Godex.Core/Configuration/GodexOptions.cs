@@ -94,6 +94,74 @@ public sealed class ProxyOptions
 
     /// <summary>The <c>proxy.payments:</c> section (L402 over Lightning).</summary>
     public PaymentsOptions Payments { get; set; } = new();
+
+    /// <summary><c>text</c> (one line per event) or <c>json</c> (one JSON object per event and per request). <value>The default value is <c>text</c>.</value></summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>The <c>proxy.metrics:</c> section (Prometheus <c>GET /metrics</c>).</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The <c>proxy.tracing:</c> section (OpenTelemetry traces over OTLP).</summary>
+    public TracingOptions Tracing { get; set; } = new();
+
+    /// <summary>Audit JSONL: one line per <c>/v1</c> request (metadata; the request body with <see cref="AuditBodies"/>). Empty = off.</summary>
+    public string? AuditPath { get; set; }
+
+    /// <summary>Size at which the audit file is rotated. <value>The default value is 10 MiB.</value></summary>
+    public long AuditMaxBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Rotated audit files kept (<c>audit.jsonl.1</c> …). <value>The default value is 3.</value></summary>
+    public int AuditMaxBackups { get; set; } = 3;
+
+    /// <summary>Put each request's body into its audit line (replayable). <value>The default value is <see langword="false"/>.</value></summary>
+    public bool AuditBodies { get; set; }
+
+    /// <summary>Trace JSONL: each request's body in and its answer out, keyed by request id (what <c>proxy replay</c> reads). Empty = off.</summary>
+    public string? TracePath { get; set; }
+
+    /// <summary>Size at which the trace file (and the upstream audit file) is rotated. <value>The default value is 25 MiB.</value></summary>
+    public long TraceMaxBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>Rotated trace files kept. <value>The default value is 5.</value></summary>
+    public int TraceMaxBackups { get; set; } = 5;
+
+    /// <summary>Upstream audit JSONL: the exact body godex sends upstream and the upstream's status, per call. Empty = off.</summary>
+    public string? UpstreamAuditPath { get; set; }
+
+    /// <summary>List prices by model pattern (<c>*</c> wildcard), before the built-in ones; the first match in file order wins.</summary>
+    public List<KeyValuePair<string, ModelPrice>> Prices { get; set; } = [];
+}
+
+/// <summary>The <c>proxy.metrics:</c> section.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve <c>GET /metrics</c> and count. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>A separate <c>host:port</c> that serves <c>/metrics</c> alone; empty = the proxy's own listener.</summary>
+    public string? Listen { get; set; }
+
+    /// <summary>Ask scrapers for <c>Authorization: Bearer &lt;proxy.admin_key&gt;</c>. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool RequireAdminKey { get; set; }
+}
+
+/// <summary>The <c>proxy.tracing:</c> section.</summary>
+public sealed class TracingOptions
+{
+    /// <summary>Export a span per request (and per upstream call) over OTLP. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The OTLP/HTTP collector (<c>/v1/traces</c> is added when missing). <value>The default value is <c>http://127.0.0.1:4318</c>.</value></summary>
+    public string Endpoint { get; set; } = "http://127.0.0.1:4318";
+
+    /// <summary>Headers sent to the collector: <c>name=value,name2=value2</c> (an API key, a tenant).</summary>
+    public string? Headers { get; set; }
+
+    /// <summary>Share of new traces recorded (0–1); a client's sampled <c>traceparent</c> is always followed. <value>The default value is 1.</value></summary>
+    public double SampleRatio { get; set; } = 1.0;
+
+    /// <summary>Send <c>traceparent</c> to the upstream (Anthropic, the Codex backend). <value>The default value is <see langword="false"/>.</value></summary>
+    public bool Propagate { get; set; }
 }
 
 /// <summary>

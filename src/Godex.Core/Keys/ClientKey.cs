@@ -44,6 +44,12 @@ public sealed record ClientKey
     /// <summary>Usage before this instant no longer counts (<c>godex proxy usage reset</c>).</summary>
     public DateTimeOffset? UsageResetAt { get; init; }
 
+    /// <summary>Spend allowed per <see cref="BudgetWindow"/>, in micro-dollars at list price; 0 = no budget.</summary>
+    public long BudgetMicros { get; init; }
+
+    /// <summary>Length of a budget window, aligned to the Unix epoch (UTC); zero means <c>proxy.meter_window</c>.</summary>
+    public TimeSpan BudgetWindow { get; init; }
+
     public bool IsRevoked => RevokedAt is not null;
 
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
@@ -82,6 +88,11 @@ public sealed record NewClientKey
     public int MaxConcurrent { get; init; }
     public IReadOnlyList<string> Models { get; init; } = [];
     public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Spend cap per <see cref="BudgetWindow"/> in micro-dollars; 0 = none.</summary>
+    public long BudgetMicros { get; init; }
+
+    public TimeSpan BudgetWindow { get; init; }
 }
 
 /// <summary>
@@ -103,6 +114,8 @@ public sealed record ClientKeyUpdate
     public bool ClearExpiry { get; init; }
     public long? TokenAllowance { get; init; }
     public TimeSpan? AllowanceDuration { get; init; }
+    public long? BudgetMicros { get; init; }
+    public TimeSpan? BudgetWindow { get; init; }
 
     public bool IsEmpty => this == new ClientKeyUpdate();
 }

@@ -53,6 +53,12 @@ public static class ClientKeyJson
         writer.WriteString("allowance_duration"u8, ((long)key.AllowanceDuration.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "s");
         writer.WriteNumber("token_balance"u8, key.TokenBalance);
         Time(writer, "usage_reset_at"u8, key.UsageResetAt);
+        if (key.BudgetMicros > 0)
+        {
+            writer.WriteString("budget_usd"u8, Money.Usd(key.BudgetMicros));
+            writer.WriteString("budget_window"u8, key.BudgetWindow > TimeSpan.Zero ? Durations.Format(key.BudgetWindow) : null);
+        }
+
         writer.WriteEndObject();
     }
 

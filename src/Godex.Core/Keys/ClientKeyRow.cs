@@ -26,6 +26,8 @@ internal static class ClientKeyRow
         AllowanceWindowStart = Time(reader, 15),
         TokenBalance = reader.GetInt64(16),
         UsageResetAt = Time(reader, 17),
+        BudgetMicros = reader.GetInt64(18),
+        BudgetWindow = TimeSpan.FromSeconds(reader.GetInt64(19)),
     };
 
     private static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>

@@ -20,6 +20,8 @@ internal static class KeyChanges
             ExpiresAt = update.ClearExpiry ? null : update.ExpiresAt ?? key.ExpiresAt,
             TokenAllowance = update.TokenAllowance ?? key.TokenAllowance,
             AllowanceDuration = update.AllowanceDuration ?? key.AllowanceDuration,
+            BudgetMicros = update.BudgetMicros ?? key.BudgetMicros,
+            BudgetWindow = update.BudgetWindow ?? key.BudgetWindow,
         };
     }
 
@@ -56,6 +58,8 @@ internal static class KeyChanges
             QuotaTokens = key.QuotaTokens,
             MaxConcurrent = key.MaxConcurrent,
             Models = key.Models,
+            BudgetMicros = key.BudgetMicros,
+            BudgetWindow = key.BudgetWindow,
         };
     }
 }

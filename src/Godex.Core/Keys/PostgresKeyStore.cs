@@ -11,7 +11,7 @@ namespace Godex.Core.Keys;
 /// </summary>
 public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider time) : IKeyStore
 {
-    private const string Columns = "id, label, hash, created_at, updated_at, revoked_at, expires_at, rotated_at, rate, burst, quota_tokens, max_concurrent, models, token_allowance, allowance_seconds, allowance_window_start, token_balance, usage_reset_at";
+    private const string Columns = "id, label, hash, created_at, updated_at, revoked_at, expires_at, rotated_at, rate, burst, quota_tokens, max_concurrent, models, token_allowance, allowance_seconds, allowance_window_start, token_balance, usage_reset_at, budget_micros, budget_seconds";
 
     public string Hash(string secret) => KeySecrets.Hash(database.KeySecret, secret);
 
@@ -158,7 +158,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO keys ({Columns}) VALUES (@id, @label, @hash, @created, @updated, @revoked, @expires, @rotated, @rate, @burst,
-                @quota, @concurrent, @models, @allowance, @allowanceSeconds, @windowStart, @balance, @reset)
+                @quota, @concurrent, @models, @allowance, @allowanceSeconds, @windowStart, @balance, @reset, @budget, @budgetSeconds)
             ON CONFLICT DO NOTHING;
             """,
             connection,
@@ -184,7 +184,8 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
             UPDATE keys SET label = @label, hash = @hash, updated_at = @updated, revoked_at = @revoked, expires_at = @expires,
                 rotated_at = @rotated, rate = @rate, burst = @burst, quota_tokens = @quota, max_concurrent = @concurrent,
                 models = @models, token_allowance = @allowance, allowance_seconds = @allowanceSeconds,
-                allowance_window_start = @windowStart, token_balance = @balance, usage_reset_at = @reset
+                allowance_window_start = @windowStart, token_balance = @balance, usage_reset_at = @reset,
+                budget_micros = @budget, budget_seconds = @budgetSeconds
             WHERE id = @id;
             """,
             connection,
@@ -232,6 +233,8 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         p.Add(Time("windowStart", key.AllowanceWindowStart));
         p.Add(new NpgsqlParameter<long>("balance", key.TokenBalance));
         p.Add(Time("reset", key.UsageResetAt));
+        p.Add(new NpgsqlParameter<long>("budget", key.BudgetMicros));
+        p.Add(new NpgsqlParameter<long>("budgetSeconds", (long)key.BudgetWindow.TotalSeconds));
     }
 
     private static NpgsqlParameter Time(string name, DateTimeOffset? value) =>

@@ -6,7 +6,7 @@ namespace Godex.Core.Keys;
 /// <summary><see cref="IKeyStore"/> on the godex SQLite database (table <c>keys</c>).</summary>
 public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : IKeyStore
 {
-    private const string Columns = "id, label, hash, created_at, updated_at, revoked_at, expires_at, rotated_at, rate, burst, quota_tokens, max_concurrent, models, token_allowance, allowance_seconds, allowance_window_start, token_balance, usage_reset_at";
+    private const string Columns = "id, label, hash, created_at, updated_at, revoked_at, expires_at, rotated_at, rate, burst, quota_tokens, max_concurrent, models, token_allowance, allowance_seconds, allowance_window_start, token_balance, usage_reset_at, budget_micros, budget_seconds";
 
     public string Hash(string secret) => KeySecrets.Hash(database.KeySecret, secret);
 
@@ -167,7 +167,8 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
                 UPDATE keys SET label = $label, hash = $hash, updated_at = $updated, revoked_at = $revoked, expires_at = $expires,
                     rotated_at = $rotated, rate = $rate, burst = $burst, quota_tokens = $quota, max_concurrent = $concurrent,
                     models = $models, token_allowance = $allowance, allowance_seconds = $allowanceSeconds,
-                    allowance_window_start = $windowStart, token_balance = $balance, usage_reset_at = $reset
+                    allowance_window_start = $windowStart, token_balance = $balance, usage_reset_at = $reset,
+                    budget_micros = $budget, budget_seconds = $budgetSeconds
                 WHERE id = $id;
                 """;
             Bind(command, changed);
@@ -210,7 +211,7 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         command.Transaction = transaction;
         command.CommandText = $"""
             INSERT INTO keys ({Columns}) VALUES ($id, $label, $hash, $created, $updated, $revoked, $expires, $rotated, $rate, $burst,
-                $quota, $concurrent, $models, $allowance, $allowanceSeconds, $windowStart, $balance, $reset);
+                $quota, $concurrent, $models, $allowance, $allowanceSeconds, $windowStart, $balance, $reset, $budget, $budgetSeconds);
             """;
         Bind(command, key);
         command.Parameters.AddWithValue("$created", key.CreatedAt.ToUnixTimeMilliseconds());
@@ -236,6 +237,8 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         command.Parameters.AddWithValue("$windowStart", Time(key.AllowanceWindowStart));
         command.Parameters.AddWithValue("$balance", key.TokenBalance);
         command.Parameters.AddWithValue("$reset", Time(key.UsageResetAt));
+        command.Parameters.AddWithValue("$budget", key.BudgetMicros);
+        command.Parameters.AddWithValue("$budgetSeconds", (long)key.BudgetWindow.TotalSeconds);
     }
 
     private static object Time(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;

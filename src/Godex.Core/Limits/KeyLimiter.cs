@@ -35,13 +35,20 @@ public sealed class KeyLimiter
     private readonly ConcurrentDictionary<string, KeyState> _states = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly Func<string, DateTimeOffset, long> _usedSince;
+    private readonly Func<string, DateTimeOffset, long> _spentSince;
     private readonly ISharedLimitStore? _shared;
 
     /// <param name="time">The clock.</param>
     /// <param name="defaults">Limits for keys that set none.</param>
     /// <param name="usedSince">Tokens the ledger holds for a key since an instant (seeds the quota counter).</param>
     /// <param name="shared">Limit state shared with other instances; null keeps every limit in this process.</param>
-    public KeyLimiter(TimeProvider time, LimitDefaults defaults, Func<string, DateTimeOffset, long>? usedSince = null, ISharedLimitStore? shared = null)
+    /// <param name="spentSince">Micro-dollars the ledger holds for a key since an instant (seeds the budget counter).</param>
+    public KeyLimiter(
+        TimeProvider time,
+        LimitDefaults defaults,
+        Func<string, DateTimeOffset, long>? usedSince = null,
+        ISharedLimitStore? shared = null,
+        Func<string, DateTimeOffset, long>? spentSince = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         if (defaults.MeterWindow <= TimeSpan.Zero)
@@ -53,6 +60,7 @@ public sealed class KeyLimiter
         Defaults = defaults;
         _usedSince = usedSince ?? ((_, _) => 0);
         _shared = shared;
+        _spentSince = spentSince ?? ((_, _) => 0);
     }
 
     public LimitDefaults Defaults { get; }
@@ -72,6 +80,7 @@ public sealed class KeyLimiter
         lock (state)
         {
             TimeSpan windowLeft = UpdateWindow(key, state, now);
+            TimeSpan budgetLeft = UpdateBudget(key, state, now);
 
             // Bucket (refill first, so headers are current).
             RateSpec? rate = RateOf(key);
@@ -105,11 +114,19 @@ public sealed class KeyLimiter
                 TokenLimit = key.QuotaTokens > 0 ? key.QuotaTokens : null,
                 TokensRemaining = key.QuotaTokens > 0 ? Math.Max(0, key.QuotaTokens - state.WindowTokens) : null,
                 TokensReset = key.QuotaTokens > 0 ? windowLeft : null,
+                BudgetMicros = key.BudgetMicros > 0 ? key.BudgetMicros : null,
+                BudgetRemainingMicros = key.BudgetMicros > 0 ? Math.Max(0, key.BudgetMicros - state.SpentMicros) : null,
+                BudgetReset = key.BudgetMicros > 0 ? budgetLeft : null,
             };
 
             if (key.QuotaTokens > 0 && state.WindowTokens >= key.QuotaTokens)
             {
                 return Decide(LimitVerdict.Quota, windowLeft);
+            }
+
+            if (key.BudgetMicros > 0 && state.SpentMicros >= key.BudgetMicros)
+            {
+                return Decide(LimitVerdict.Budget, budgetLeft);
             }
 
             if (key.TokenAllowance > 0 && key.TokenBalance - state.UnflushedTokens <= 0)
@@ -164,6 +181,31 @@ public sealed class KeyLimiter
     }
 
     /// <summary>
+    /// Moves the key's budget window (its own length, or the meter window) to <paramref name="now"/>, seeding the spend
+    /// from the ledger once per process; returns the time it has left (zero for a key without a budget).
+    /// </summary>
+    private TimeSpan UpdateBudget(ClientKey key, KeyState state, DateTimeOffset now)
+    {
+        if (key.BudgetMicros <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        long nowMs = now.ToUnixTimeMilliseconds();
+        long budgetMs = (long)(key.BudgetWindow > TimeSpan.Zero ? key.BudgetWindow : Defaults.MeterWindow).TotalMilliseconds;
+        long budgetStart = nowMs - (((nowMs % budgetMs) + budgetMs) % budgetMs);
+        long budgetFrom = Math.Max(budgetStart, key.UsageResetAt?.ToUnixTimeMilliseconds() ?? long.MinValue);
+        if (!state.BudgetSeeded || state.BudgetFrom != budgetFrom)
+        {
+            state.SpentMicros = state.BudgetSeeded ? 0 : _spentSince(key.Id, DateTimeOffset.FromUnixTimeMilliseconds(budgetFrom));
+            state.BudgetSeeded = true;
+            state.BudgetFrom = budgetFrom;
+        }
+
+        return TimeSpan.FromMilliseconds(budgetStart + budgetMs - nowMs);
+    }
+
+    /// <summary>
     /// <see cref="TryAcquire"/> across instances when limits are shared (see the remarks); the same as it otherwise.
     /// Completes without a database round trip while the key's rate lease lasts and it has no concurrency cap.
     /// </summary>
@@ -180,6 +222,7 @@ public sealed class KeyLimiter
         RateSpec? rate = RateOf(key);
         int burst = Math.Max(1, key.Burst ?? Defaults.Burst);
         TimeSpan windowLeft;
+        TimeSpan budgetLeft;
         LimitDecision Decide(LimitVerdict verdict, TimeSpan retryAfter)
         {
             lock (state)
@@ -192,6 +235,9 @@ public sealed class KeyLimiter
                     TokenLimit = key.QuotaTokens > 0 ? key.QuotaTokens : null,
                     TokensRemaining = key.QuotaTokens > 0 ? Math.Max(0, key.QuotaTokens - state.WindowTokens) : null,
                     TokensReset = key.QuotaTokens > 0 ? windowLeft : null,
+                    BudgetMicros = key.BudgetMicros > 0 ? key.BudgetMicros : null,
+                    BudgetRemainingMicros = key.BudgetMicros > 0 ? Math.Max(0, key.BudgetMicros - state.SpentMicros) : null,
+                    BudgetReset = key.BudgetMicros > 0 ? budgetLeft : null,
                 };
             }
         }
@@ -201,11 +247,17 @@ public sealed class KeyLimiter
         lock (state)
         {
             windowLeft = UpdateWindow(key, state, now);
+            budgetLeft = UpdateBudget(key, state, now);
             local = LimitVerdict.Allowed;
             if (key.QuotaTokens > 0 && state.WindowTokens >= key.QuotaTokens)
             {
                 local = LimitVerdict.Quota;
                 localRetry = windowLeft;
+            }
+            else if (key.BudgetMicros > 0 && state.SpentMicros >= key.BudgetMicros)
+            {
+                local = LimitVerdict.Budget;
+                localRetry = budgetLeft;
             }
             else if (key.TokenAllowance > 0 && key.TokenBalance - state.UnflushedTokens <= 0)
             {
@@ -390,19 +442,26 @@ public sealed class KeyLimiter
         }
     }
 
-    /// <summary>Counts tokens a finished request used (called when its usage is recorded, before it reaches disk).</summary>
-    public void AddUsage(string keyId, DateTimeOffset at, long tokens)
+    /// <summary>Counts tokens (and micro-dollars) a finished request used (called when its usage is recorded, before it reaches disk).</summary>
+    public void AddUsage(string keyId, DateTimeOffset at, long tokens, long costMicros = 0)
     {
-        if (tokens <= 0 || !_states.TryGetValue(keyId, out KeyState? state))
+        if ((tokens <= 0 && costMicros <= 0) || !_states.TryGetValue(keyId, out KeyState? state))
         {
             return;
         }
 
+        tokens = Math.Max(0, tokens);
         lock (state)
         {
-            if (at.ToUnixTimeMilliseconds() >= state.From)
+            long atMs = at.ToUnixTimeMilliseconds();
+            if (atMs >= state.From)
             {
                 state.WindowTokens += tokens;
+            }
+
+            if (state.BudgetSeeded && atMs >= state.BudgetFrom)
+            {
+                state.SpentMicros += Math.Max(0, costMicros);
             }
 
             state.UnflushedTokens += tokens;
@@ -443,6 +502,11 @@ public sealed class KeyLimiter
         public long UnflushedTokens;
         public bool HasQuota;
         public long AddedTokens;
+
+        // Budget (micro-dollars spent in the current budget window).
+        public bool BudgetSeeded;
+        public long BudgetFrom;
+        public long SpentMicros;
 
         // Shared limits (TryAcquireAsync with a store).
         public double Leased;

@@ -18,6 +18,9 @@ public enum LimitVerdict
 
     /// <summary>The key's token balance (allowance) is used up.</summary>
     Balance,
+
+    /// <summary>The key spent its budget (micro-dollars at list price) for the current budget window.</summary>
+    Budget,
 }
 
 /// <summary>
@@ -50,6 +53,14 @@ public readonly record struct LimitDecision(LimitVerdict Verdict, TimeSpan Retry
 
     /// <summary>Time until the window restarts.</summary>
     public TimeSpan? TokensReset { get; init; }
+
+    /// <summary>The key's budget per window, in micro-dollars.</summary>
+    public long? BudgetMicros { get; init; }
+
+    public long? BudgetRemainingMicros { get; init; }
+
+    /// <summary>Time until the budget window restarts.</summary>
+    public TimeSpan? BudgetReset { get; init; }
 }
 
 /// <summary>Proxy-wide defaults for keys that set no limit of their own.</summary>

@@ -12,7 +12,7 @@ namespace Godex.Core.Metering;
 /// </summary>
 public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedger
 {
-    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path";
+    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros";
 
     public async ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
@@ -71,20 +71,29 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
             importer.Write(record.Status, NpgsqlDbType.Integer);
             importer.Write(record.RequestId, NpgsqlDbType.Text);
             importer.Write(record.Path, NpgsqlDbType.Text);
+            importer.Write(record.CostMicros, NpgsqlDbType.Bigint);
         }
 
         await importer.CompleteAsync(cancellationToken);
     }
 
-    public async ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken, UsageGrouping by = UsageGrouping.Key)
     {
+        // The group expression is one of four constants, never client text.
+        string group = by switch
+        {
+            UsageGrouping.Model => "u.model",
+            UsageGrouping.Day => "to_char(to_timestamp(u.ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+            UsageGrouping.Account => "COALESCE(u.account, '')",
+            _ => "u.key_id",
+        };
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            """
-            SELECT u.key_id, COUNT(*), SUM(u.input_tokens)::bigint, SUM(u.output_tokens)::bigint, SUM(u.cached_tokens)::bigint, SUM(u.reasoning_tokens)::bigint, MAX(u.ts)
+            $"""
+            SELECT {group} AS g, COUNT(*), SUM(u.input_tokens)::bigint, SUM(u.output_tokens)::bigint, SUM(u.cached_tokens)::bigint, SUM(u.reasoning_tokens)::bigint, MAX(u.ts), SUM(u.cost_micros)::bigint
             FROM usage u LEFT JOIN keys k ON k.id = u.key_id
             WHERE u.ts >= @since AND u.ts >= COALESCE(k.usage_reset_at, 0) AND (@key::text IS NULL OR u.key_id = @key::text)
-            GROUP BY u.key_id ORDER BY u.key_id;
+            GROUP BY g ORDER BY g;
             """,
             connection);
         command.Parameters.Add(new NpgsqlParameter<long>("since", since?.ToUnixTimeMilliseconds() ?? long.MinValue));
@@ -95,7 +104,10 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
         {
             totals.Add(new UsageTotals(
                 reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+            {
+                CostMicros = reader.GetInt64(7),
+            });
         }
 
         return totals;
@@ -121,7 +133,10 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
             rows.Add(new UsageRecord(
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
-                TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12)));
+                TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
+            {
+                CostMicros = reader.GetInt64(13),
+            });
         }
 
         return rows;
@@ -131,6 +146,15 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
     {
         using NpgsqlConnection connection = database.OpenConnection();
         using var command = new NpgsqlCommand("SELECT COALESCE(SUM(input_tokens + output_tokens), 0)::bigint FROM usage WHERE key_id = @key AND ts >= @since;", connection);
+        command.Parameters.Add(new NpgsqlParameter<string>("key", keyId));
+        command.Parameters.Add(new NpgsqlParameter<long>("since", since.ToUnixTimeMilliseconds()));
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public long CostSince(string keyId, DateTimeOffset since)
+    {
+        using NpgsqlConnection connection = database.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT COALESCE(SUM(cost_micros), 0)::bigint FROM usage WHERE key_id = @key AND ts >= @since;", connection);
         command.Parameters.Add(new NpgsqlParameter<string>("key", keyId));
         command.Parameters.Add(new NpgsqlParameter<long>("since", since.ToUnixTimeMilliseconds()));
         return (long)command.ExecuteScalar()!;

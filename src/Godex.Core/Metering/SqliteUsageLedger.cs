@@ -10,7 +10,7 @@ namespace Godex.Core.Metering;
 /// <summary><see cref="IUsageLedger"/> on the godex SQLite database (table <c>usage</c>).</summary>
 public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
 {
-    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path";
+    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros";
 
     public ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
@@ -66,6 +66,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
                 Check(db, raw.sqlite3_bind_int64(statement, 11, record.Status));
                 BindText(db, statement, 12, record.RequestId);
                 BindText(db, statement, 13, record.Path);
+                Check(db, raw.sqlite3_bind_int64(statement, 14, record.CostMicros));
                 int done = raw.sqlite3_step(statement);
                 if (done != raw.SQLITE_DONE)
                 {
@@ -77,7 +78,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         }
     }
 
-    private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);";
+    private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14);";
 
     private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, string? value)
     {
@@ -113,15 +114,23 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         }
     }
 
-    public ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken, UsageGrouping by = UsageGrouping.Key)
     {
+        // The group expression is one of four constants, never client text.
+        string group = by switch
+        {
+            UsageGrouping.Model => "u.model",
+            UsageGrouping.Day => "strftime('%Y-%m-%d', u.ts / 1000, 'unixepoch')",
+            UsageGrouping.Account => "COALESCE(u.account, '')",
+            _ => "u.key_id",
+        };
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT u.key_id, COUNT(*), SUM(u.input_tokens), SUM(u.output_tokens), SUM(u.cached_tokens), SUM(u.reasoning_tokens), MAX(u.ts)
+        command.CommandText = $"""
+            SELECT {group} AS g, COUNT(*), SUM(u.input_tokens), SUM(u.output_tokens), SUM(u.cached_tokens), SUM(u.reasoning_tokens), MAX(u.ts), SUM(u.cost_micros)
             FROM usage u LEFT JOIN keys k ON k.id = u.key_id
             WHERE u.ts >= $since AND u.ts >= COALESCE(k.usage_reset_at, 0) AND ($key IS NULL OR u.key_id = $key)
-            GROUP BY u.key_id ORDER BY u.key_id;
+            GROUP BY g ORDER BY g;
             """;
         command.Parameters.AddWithValue("$since", since?.ToUnixTimeMilliseconds() ?? long.MinValue);
         command.Parameters.AddWithValue("$key", (object?)keyId ?? DBNull.Value);
@@ -131,7 +140,10 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         {
             totals.Add(new UsageTotals(
                 reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+            {
+                CostMicros = reader.GetInt64(7),
+            });
         }
 
         return ValueTask.FromResult<IReadOnlyList<UsageTotals>>(totals);
@@ -156,7 +168,10 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
             rows.Add(new UsageRecord(
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
-                TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12)));
+                TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
+            {
+                CostMicros = reader.GetInt64(13),
+            });
         }
 
         return ValueTask.FromResult<IReadOnlyList<UsageRecord>>(rows);
@@ -167,6 +182,16 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = "SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM usage WHERE key_id = $key AND ts >= $since;";
+        command.Parameters.AddWithValue("$key", keyId);
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public long CostSince(string keyId, DateTimeOffset since)
+    {
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(cost_micros), 0) FROM usage WHERE key_id = $key AND ts >= $since;";
         command.Parameters.AddWithValue("$key", keyId);
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         return (long)command.ExecuteScalar()!;

@@ -59,10 +59,16 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
     /// <summary>Rows committed so far.</summary>
     public long Written => Interlocked.Read(ref _written);
 
+    /// <summary>Rows accepted and not yet committed (the <c>godex_ledger_queue_depth</c> gauge).</summary>
+    public long Pending => Queued - Written;
+
+    /// <summary>Told how long each committed batch took to write (the ledger write-latency histogram); null = nobody asks.</summary>
+    public Action<TimeSpan>? BatchWritten { get; init; }
+
     public void Record(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        _limiter?.AddUsage(record.KeyId, record.Timestamp, record.TotalTokens);
+        _limiter?.AddUsage(record.KeyId, record.Timestamp, record.TotalTokens, record.CostMicros);
         if (_queue.Writer.TryWrite(record))
         {
             Interlocked.Increment(ref _queued);
@@ -144,7 +150,9 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
         {
             try
             {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await _ledger.AppendAsync(batch, CancellationToken.None);
+                BatchWritten?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 return;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

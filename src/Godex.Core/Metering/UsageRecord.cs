@@ -32,9 +32,12 @@ public sealed record UsageRecord(
     string Path)
 {
     public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>The request's cost at list price in micro-dollars (<c>Godex.Core.Spend.PriceTable</c>); 0 when unpriced.</summary>
+    public long CostMicros { get; init; }
 }
 
-/// <summary>Totals of one key over a period.</summary>
+/// <summary>Totals of one key over a period (or, grouped otherwise, of one model, day or account: <see cref="KeyId"/> then holds that value).</summary>
 public sealed record UsageTotals(
     string KeyId,
     long Requests,
@@ -45,6 +48,9 @@ public sealed record UsageTotals(
     DateTimeOffset? LastSeen)
 {
     public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>Cost at list price in micro-dollars.</summary>
+    public long CostMicros { get; init; }
 }
 
 /// <summary>
@@ -66,12 +72,27 @@ public interface IUsageLedger
     /// <summary>Writes rows in one transaction (durable on return).</summary>
     ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
-    /// <summary>Per-key totals since <paramref name="since"/> (and since each key's reset); one key when <paramref name="keyId"/> is set.</summary>
-    ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Totals since <paramref name="since"/> (and since each key's reset), per key or grouped <paramref name="by"/>
+    /// model, UTC day or account; one key's rows only when <paramref name="keyId"/> is set.
+    /// </summary>
+    ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken, UsageGrouping by = UsageGrouping.Key);
 
     /// <summary>Rows, newest first.</summary>
     ValueTask<IReadOnlyList<UsageRecord>> ListAsync(DateTimeOffset? since, string? keyId, int limit, CancellationToken cancellationToken);
 
     /// <summary>Tokens a key used since an instant (input + output), for quota counters.</summary>
     long TokensSince(string keyId, DateTimeOffset since);
+
+    /// <summary>Micro-dollars a key spent since an instant, for budgets.</summary>
+    long CostSince(string keyId, DateTimeOffset since);
+}
+
+/// <summary>How <see cref="IUsageLedger.TotalsAsync"/> groups rows (<c>godex proxy usage --by</c>).</summary>
+public enum UsageGrouping
+{
+    Key,
+    Model,
+    Day,
+    Account,
 }

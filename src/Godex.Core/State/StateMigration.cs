@@ -73,7 +73,7 @@ public static class StateMigration
     private static async Task<long> CopyUsageAsync(SqliteConnection sqlite, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         using SqliteCommand select = sqlite.CreateCommand();
-        select.CommandText = "SELECT ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path FROM usage ORDER BY id;";
+        select.CommandText = "SELECT ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros FROM usage ORDER BY id;";
         using SqliteDataReader reader = select.ExecuteReader();
         var chunk = new List<UsageRecord>(UsageChunk);
         long copied = 0;
@@ -85,7 +85,10 @@ public static class StateMigration
                 chunk.Add(new UsageRecord(
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
-                    TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12)));
+                    TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
+                {
+                    CostMicros = reader.GetInt64(13),
+                });
             }
 
             if (chunk.Count == UsageChunk || (!more && chunk.Count > 0))

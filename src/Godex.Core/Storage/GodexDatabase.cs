@@ -278,6 +278,17 @@ public sealed class GodexDatabase
         -- unreachable.
         ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';
         """,
+
+        // Issue 18, spend in money: each request's cost at list price, in micro-dollars (exact integers).
+        """
+        ALTER TABLE usage ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0;
+        """,
+
+        // Issue 18, budgets per key: a spend cap in micro-dollars per window (0 = none), windows aligned to the Unix epoch.
+        """
+        ALTER TABLE keys ADD COLUMN budget_micros INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE keys ADD COLUMN budget_seconds INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }
 

@@ -495,6 +495,14 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         -- unreachable.
         ALTER TABLE responses ADD COLUMN owner text NOT NULL DEFAULT '';
         """,
+
+        // Issue 18, spend in money and budgets per key: each request's cost at list price in micro-dollars (exact
+        // integers), and a key's spend cap per window (0 = none; windows aligned to the Unix epoch).
+        """
+        ALTER TABLE usage ADD COLUMN cost_micros bigint NOT NULL DEFAULT 0;
+        ALTER TABLE keys ADD COLUMN budget_micros bigint NOT NULL DEFAULT 0;
+        ALTER TABLE keys ADD COLUMN budget_seconds bigint NOT NULL DEFAULT 0;
+        """,
     ];
 
     // Next event id: 1904.

@@ -1,11 +1,14 @@
 using System.Globalization;
+using Godex.Core;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Payments.L402;
+using Godex.Core.Spend;
 using Godex.Server.Metering;
+using Godex.Server.Observability;
 using Godex.Server.Payments;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +47,8 @@ public sealed partial class ClientKeyMiddleware
     private readonly TimeProvider _time;
     private readonly L402Gate? _l402;
     private readonly TokenMeterGate? _tokenMeter;
+    private readonly RequestTelemetry? _telemetry;
+    private readonly PriceTable? _prices;
 
     // Listening beyond loopback without a static key is allowed only with stored keys (GodexApp checks at startup);
     // from then on a key is required even when the store has none left, so revoking the last key never opens the door.
@@ -60,6 +65,8 @@ public sealed partial class ClientKeyMiddleware
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _l402 = services.GetService<L402Gate>();
         _tokenMeter = services.GetService<TokenMeterGate>();
+        _telemetry = services.GetService<RequestTelemetry>();
+        _prices = services.GetService<PriceTable>();
         _publicListen = !ListenAddress.Parse(options.Proxy.Listen).IsLoopback;
     }
 
@@ -163,7 +170,7 @@ public sealed partial class ClientKeyMiddleware
             }
             finally
             {
-                Record(context, usage);
+                await RecordAsync(context, usage);
             }
 
             return;
@@ -217,6 +224,7 @@ public sealed partial class ClientKeyMiddleware
     private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
     {
         context.Features.Set(usage);
+        _telemetry?.Start(context, usage);
         try
         {
             await _next(context);
@@ -228,7 +236,7 @@ public sealed partial class ClientKeyMiddleware
                 _limiter!.Release(usage.KeyId);
             }
 
-            Record(context, usage);
+            await RecordAsync(context, usage);
         }
     }
 
@@ -243,7 +251,7 @@ public sealed partial class ClientKeyMiddleware
             }
             finally
             {
-                Record(context, usage);
+                await RecordAsync(context, usage);
             }
 
             return;
@@ -256,6 +264,7 @@ public sealed partial class ClientKeyMiddleware
             LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestBurst}). Retry after {seconds} s.", "rate_limit_exceeded"),
             LimitVerdict.Concurrency => ($"Too many concurrent requests for this API key (limit {usage.Key!.MaxConcurrent}). Retry after {seconds} s.", "concurrency_limit_exceeded"),
             LimitVerdict.Quota => ($"Token quota of this API key used up ({usage.Key!.QuotaTokens} tokens per window). It resets in {seconds} s.", "quota_exceeded"),
+            LimitVerdict.Budget => (BudgetMessage(usage.Key!, decision, seconds), "budget_exceeded"),
             _ => ($"Token balance of this API key used up. It is topped up in {seconds} s.", "insufficient_quota"),
         };
         Log.Refused(_logger, usage.KeyId, decision.Verdict, seconds);
@@ -266,20 +275,29 @@ public sealed partial class ClientKeyMiddleware
         }
         finally
         {
-            Record(context, usage);
+            await RecordAsync(context, usage);
         }
     }
 
-    private void Record(HttpContext context, RequestUsage usage)
+    /// <summary>The 429 text of a spent budget: the budget, its window and when it resets.</summary>
+    private string BudgetMessage(ClientKey key, LimitDecision decision, long seconds)
     {
-        if (_recorder is null)
+        TimeSpan window = key.BudgetWindow > TimeSpan.Zero ? key.BudgetWindow : _limiter!.Defaults.MeterWindow;
+        DateTimeOffset reset = _time.GetUtcNow() + decision.RetryAfter;
+        return $"Budget of this API key used up: USD {Money.Usd(key.BudgetMicros)} per {Durations.Format(window)} (list prices). It resets at {reset.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}, in {seconds} s.";
+    }
+
+    /// <summary>The request's one ledger row, and its outcome for every observer.</summary>
+    private ValueTask RecordAsync(HttpContext context, RequestUsage usage)
+    {
+        if (_recorder is null && _telemetry?.Active != true)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         Usage tokens = usage.Final;
         int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
-        _recorder.Record(new UsageRecord(
+        var record = new UsageRecord(
             _time.GetUtcNow(),
             usage.KeyId,
             usage.Model,
@@ -292,7 +310,12 @@ public sealed partial class ClientKeyMiddleware
             _time.GetElapsedTime(usage.StartTimestamp),
             status,
             context.TraceIdentifier,
-            context.Request.Path.Value ?? ""));
+            context.Request.Path.Value ?? "")
+        {
+            CostMicros = _prices?.CostMicros(usage.Model, tokens) ?? 0,
+        };
+        _recorder?.Record(record);
+        return _telemetry?.FinishAsync(context, usage, record) ?? ValueTask.CompletedTask;
     }
 
     private Task RejectAsync(HttpContext context, string? presented, KeyStatus status)
@@ -331,6 +354,13 @@ public sealed partial class ClientKeyMiddleware
             headers["x-ratelimit-limit-tokens"] = tokens.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-tokens"] = decision.TokensRemaining.GetValueOrDefault().ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-reset-tokens"] = Duration(decision.TokensReset.GetValueOrDefault());
+        }
+
+        if (decision.BudgetRemainingMicros is { } remaining)
+        {
+            // USD left in the budget window before this request; the window's end in OpenAI's duration format.
+            headers["x-godex-budget-remaining"] = Money.Usd(remaining);
+            headers["x-godex-budget-reset"] = Duration(decision.BudgetReset.GetValueOrDefault());
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
@@ -5,7 +7,9 @@ using Godex.Core.Json;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
+using Godex.Core;
 using Godex.Core.Routing;
+using Godex.Server.Observability;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +25,7 @@ namespace Godex.Server.Admin;
 /// not exist). Changes are durable when the response is sent and apply to the running proxy at once.
 /// <list type="table">
 /// <item><term>GET /admin/keys</term><description>every key</description></item>
-/// <item><term>POST /admin/keys</term><description>create: <c>{"label","rate","burst","quota_tokens","max_concurrent","models","expires_in"}</c>, all optional; answers with <c>api_key</c> (shown once)</description></item>
+/// <item><term>POST /admin/keys</term><description>create: <c>{"label","rate","burst","quota_tokens","max_concurrent","models","expires_in","budget_usd":"20","budget_window":"30d"}</c>, all optional; answers with <c>api_key</c> (shown once)</description></item>
 /// <item><term>GET /admin/keys/{id}</term><description>one key</description></item>
 /// <item><term>POST /admin/keys/{id}</term><description>update: the same fields; only those present change</description></item>
 /// <item><term>POST /admin/keys/{id}/revoke, /rotate</term><description>revoke; new secret for the same id</description></item>
@@ -29,6 +33,7 @@ namespace Godex.Server.Admin;
 /// <item><term>POST /admin/keys/{id}/add-tokens</term><description><c>{"tokens":N}</c> (may be negative)</description></item>
 /// <item><term>GET /admin/usage?since=24h&amp;key=ID</term><description>per-key totals</description></item>
 /// <item><term>POST /admin/usage/{id}/reset</term><description>that key's usage stops counting from now</description></item>
+/// <item><term>GET /admin/events</term><description>live request events as server-sent events (<c>event: request</c>, JSON data), until the client leaves</description></item>
 /// </list>
 /// </summary>
 public static class AdminEndpoints
@@ -48,17 +53,63 @@ public static class AdminEndpoints
         endpoints.MapPost("/admin/keys/{id}/policy", (RequestDelegate)(c => Guard(c, PolicyAsync)));
         endpoints.MapPost("/admin/keys/{id}/add-tokens", (RequestDelegate)(c => Guard(c, AddTokensAsync)));
         endpoints.MapGet("/admin/usage", (RequestDelegate)(c => Guard(c, UsageAsync)));
+        endpoints.MapGet("/admin/events", (RequestDelegate)EventsAsync);
         endpoints.MapPost("/admin/usage/{id}/reset", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.ResetUsageAsync(Id(ctx), ctx.RequestAborted)))));
         return endpoints;
     }
 
-    private static async Task Guard(HttpContext context, Func<HttpContext, IKeyStore, JsonElement, Task> handler)
+    /// <summary>True on the admin socket, or over TCP with the admin key.</summary>
+    private static bool IsAdmin(HttpContext context)
     {
         var options = context.RequestServices.GetRequiredService<GodexOptions>();
         bool onSocket = context.Connection.LocalIpAddress is null;
         string? adminKey = options.Proxy.AdminKey;
         string? bearer = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
-        if (!onSocket && (string.IsNullOrEmpty(adminKey) || bearer is null || !KeySecrets.SecretEquals(bearer, adminKey)))
+        return onSocket || (!string.IsNullOrEmpty(adminKey) && bearer is not null && KeySecrets.SecretEquals(bearer, adminKey));
+    }
+
+    /// <summary>
+    /// <c>GET /admin/events</c>: the live feed as server-sent events. A comment line goes out at once (so the client
+    /// knows it is attached), then one <c>event: request</c> per finished request, flushed as it happens.
+    /// </summary>
+    private static async Task EventsAsync(HttpContext context)
+    {
+        if (!IsAdmin(context))
+        {
+            await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
+            return;
+        }
+
+        LiveEventFeed feed = context.RequestServices.GetRequiredService<RequestTelemetry>().Feed;
+        HttpResponse response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        CancellationToken aborted = context.RequestAborted;
+        using LiveEventFeed.Listener listener = feed.Attach();
+        try
+        {
+            await response.BodyWriter.WriteAsync(": attached to godex\n\n"u8.ToArray(), aborted);
+            await foreach (LiveEvent item in listener.ReadAllAsync(aborted))
+            {
+                PipeWriter writer = response.BodyWriter;
+                writer.Write("event: "u8);
+                writer.Write(System.Text.Encoding.UTF8.GetBytes(item.Name));
+                writer.Write("\ndata: "u8);
+                writer.Write(item.Json.Span);
+                writer.Write("\n\n"u8);
+                await writer.FlushAsync(aborted);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The listener detached.
+        }
+    }
+
+    private static async Task Guard(HttpContext context, Func<HttpContext, IKeyStore, JsonElement, Task> handler)
+    {
+        if (!IsAdmin(context))
         {
             await Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
             return;
@@ -174,6 +225,8 @@ public static class AdminEndpoints
                 MaxConcurrent = fields.MaxConcurrent ?? 0,
                 Models = fields.Models ?? [],
                 ExpiresAt = fields.ExpiresAt,
+                BudgetMicros = fields.BudgetMicros ?? 0,
+                BudgetWindow = fields.BudgetWindow ?? TimeSpan.Zero,
             }, context.RequestAborted);
         }
         catch (InvalidOperationException) when (secret is not null)
@@ -370,6 +423,12 @@ public static class AdminEndpoints
             throw new AdminRequestException("max_concurrent must be a non-negative integer (0 = unlimited)", "max_concurrent");
         }
 
+        long? budget = null;
+        if (String(body, "budget_usd", 32) is { } usd)
+        {
+            budget = Money.TryParseUsd(usd, out long micros) ? micros : throw new AdminRequestException($"budget_usd: expected dollars with at most 6 decimals, got '{usd}'", "budget_usd");
+        }
+
         return new ClientKeyUpdate
         {
             Label = String(body, "label", InputLimits.MaxLabelLength),
@@ -379,6 +438,8 @@ public static class AdminEndpoints
             MaxConcurrent = (int?)concurrent,
             Models = models,
             ExpiresAt = expiresIn is { } ttl ? now + ttl : null,
+            BudgetMicros = budget,
+            BudgetWindow = Duration(body, "budget_window"),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Godex.Composition;
 using Godex.Core;
 using Godex.Core.Backends;
@@ -8,15 +9,20 @@ using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Routing;
 using Godex.Core.State;
+using Godex.Core.Spend;
 using Godex.Core.Storage;
 using Godex.Server.Access;
 using Godex.Server.Admin;
 using Godex.Server.FrontDoors;
+using Godex.Server.Observability.Audit;
 using Godex.Server.FrontDoors.ChatCompletions;
 using Godex.Server.FrontDoors.Messages;
 using Godex.Server.FrontDoors.Models;
 using Godex.Server.FrontDoors.Responses;
+using Godex.Server.Observability.Metrics;
+using Godex.Server.Observability;
 using Godex.Server.Payments;
+using Godex.Server.Observability.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,6 +32,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
 
 namespace Godex.Server.Hosting;
 
@@ -57,6 +65,9 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     /// <summary>The address the proxy really listens on (the port is resolved when 0 was asked for).</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>The separate metrics listener (<c>proxy.metrics.listen</c>), when there is one.</summary>
+    public Uri? MetricsUrl { get; private init; }
 
     /// <summary>The simulator serving as upstream, when godex runs in simulator mode.</summary>
     public Uri? SimulatorUrl => _simulator?.BaseUrl;
@@ -114,12 +125,25 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+        if (options.Proxy.LogFormat == "json")
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
-            console.IncludeScopes = true; // the request id (RequestIdMiddleware) on every line a request logs
-        });
+            // One JSON object per line; the per-request object comes from RequestTelemetry (category Godex.Requests).
+            builder.Logging.AddJsonConsole(console =>
+            {
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss ";
+                console.IncludeScopes = true; // the request id (RequestIdMiddleware) on every line a request logs
+            });
+        }
+
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Hosting starts an Activity and a log scope for every request whenever this category is enabled at any level:
@@ -132,6 +156,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         configureLogging?.Invoke(builder.Logging);
 
+        ListenAddress? metricsListen = options.Proxy.Metrics is { Enabled: true, Listen: { } metricsAddress } ? ListenAddress.Parse(metricsAddress) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -141,6 +166,11 @@ public sealed partial class GodexApp : IAsyncDisposable
             // fails its read with a 408, which RequestBody answers in the front door's dialect.
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
             kestrel.Listen(listen.Address, listen.Port, endpoint => endpoint.Use(HostErrorResponses.Wrap));
+            if (metricsListen is not null)
+            {
+                kestrel.Listen(metricsListen.Value.Address, metricsListen.Value.Port);
+            }
+
             if (adminSocket is not null)
             {
                 kestrel.ListenUnixSocket(adminSocket, endpoint => endpoint.Use(HostErrorResponses.Wrap));
@@ -165,11 +195,16 @@ public sealed partial class GodexApp : IAsyncDisposable
             await PaymentsSetup.AddAsync(builder.Services, options.Proxy.Payments, state, timeProvider ?? TimeProvider.System, cancellationToken);
         }
 
+        AddObservability(builder.Services, options.Proxy);
+
         // Without a database (proxy.database: off) previous_response_id still works within the process.
         builder.Services.TryAddSingleton<IResponseStore>(sp => new InMemoryResponseStore(sp.GetRequiredService<TimeProvider>()));
 
         WebApplication app = builder.Build();
-        ConfigurePipeline(app, options);
+
+        // The metrics listener's real port, known once Kestrel has bound it (proxy.metrics.listen may ask for port 0).
+        var metricsPort = new StrongBox<int>(metricsListen?.Port ?? 0);
+        ConfigurePipeline(app, options, metricsListen is null ? null : metricsPort);
 
         try
         {
@@ -223,8 +258,16 @@ public sealed partial class GodexApp : IAsyncDisposable
                 ex);
         }
 
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
-        var godex = new GodexApp(app, new Uri(address), simulator, state);
+        string[] addresses = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Where(a => !a.Contains("unix:", StringComparison.Ordinal))];
+        var godex = new GodexApp(app, new Uri(addresses[0]), simulator, state)
+        {
+            MetricsUrl = metricsListen is null ? null : new Uri(addresses[^1]),
+        };
+        if (godex.MetricsUrl is not null)
+        {
+            Volatile.Write(ref metricsPort.Value, godex.MetricsUrl.Port);
+        }
+
         if (app.Services.GetService<KeyLimiter>() is { IsShared: true } limiter)
         {
             godex._maintenance = Task.Run(() => godex.MaintainLimitsAsync(limiter), CancellationToken.None);
@@ -251,16 +294,23 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private const int MinWorkerThreads = 4;
 
-    private static void ConfigurePipeline(WebApplication app, GodexOptions options)
+    private static void ConfigurePipeline(WebApplication app, GodexOptions options, StrongBox<int>? metricsPort)
     {
+        if (options.Proxy.Metrics.Enabled)
+        {
+            // Before the request log and the key check: a scrape is neither a client request nor logged per line.
+            MetricsSetup.Map(app, options.Proxy.Metrics, options.Proxy.AdminKey, metricsPort);
+        }
+
         app.UseMiddleware<RequestIdMiddleware>();
-        if (options.Proxy.LogRequests)
+        if (options.Proxy.LogRequests && options.Proxy.LogFormat != "json")
         {
             app.UseMiddleware<RequestLogMiddleware>();
         }
 
         app.UseMiddleware<ClientKeyMiddleware>();
         app.MapHealth();
+        app.MapReadiness();
         app.MapModels();
         app.MapChatCompletions();
         app.MapMessages();
@@ -346,7 +396,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             IUsageLedger ledger = sp.GetRequiredService<IUsageLedger>();
             RateSpec? rate = proxy.DefaultRate is { } text ? RateSpec.Parse(text) : null;
-            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince, state.SharedLimits);
+            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince, state.SharedLimits, ledger.CostSince);
         });
         services.AddSingleton<IUsageRecorder>(sp =>
         {
@@ -355,8 +405,44 @@ public sealed partial class GodexApp : IAsyncDisposable
                 sp.GetRequiredService<IUsageLedger>(),
                 sp.GetRequiredService<KeyLimiter>(),
                 keys.RefreshIfChanged,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>());
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<UsageLedgerWriter>())
+            {
+                BatchWritten = sp.GetService<GodexMetrics>() is { } metrics ? metrics.LedgerBatchWritten : null,
+            };
         });
+    }
+
+    /// <summary>
+    /// Prices, the request observers and, when asked for, metrics (OpenTelemetry + Prometheus exporter), traces
+    /// (OpenTelemetry + OTLP) and the audit files. With metrics and tracing off no OpenTelemetry provider exists.
+    /// </summary>
+    private static void AddObservability(IServiceCollection services, ProxyOptions proxy)
+    {
+        services.AddSingleton(new PriceTable(proxy.Prices));
+        services.AddSingleton<LiveEventFeed>();
+        services.AddSingleton(sp => AuditLog.Create(proxy, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<AuditLog>())!);
+        services.AddSingleton(sp => new RequestTelemetry(
+            proxy,
+            sp.GetService<GodexMetrics>(),
+            proxy.AuditPath is null && proxy.TracePath is null && proxy.UpstreamAuditPath is null ? null : sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<LiveEventFeed>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        if (!proxy.Metrics.Enabled && !proxy.Tracing.Enabled)
+        {
+            return;
+        }
+
+        OpenTelemetryBuilder telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("godex", serviceVersion: GodexVersion.Current));
+        if (proxy.Metrics.Enabled)
+        {
+            MetricsSetup.Add(services, telemetry);
+        }
+
+        if (proxy.Tracing.Enabled)
+        {
+            TracingSetup.Add(telemetry, proxy.Tracing);
+        }
     }
 
     private static void PrepareSocket(string path)

@@ -48,6 +48,18 @@ public sealed class RequestUsage
 
     internal long StartTimestamp { get; }
 
+    /// <summary>The front door's name for metrics and logs (set when telemetry watches the request).</summary>
+    internal string? Door { get; set; }
+
+    /// <summary>When the response headers went out; 0 until then (or when nobody times the request).</summary>
+    internal long FirstByteTimestamp { get; set; }
+
+    /// <summary>True once the response started as a stream (<c>text/event-stream</c>).</summary>
+    internal bool Streaming { get; set; }
+
+    /// <summary>The request's span, when tracing is on and the request is sampled.</summary>
+    internal System.Diagnostics.Activity? Activity { get; set; }
+
     public string Model { get; private set; } = "";
 
     public string Backend { get; private set; } = "";

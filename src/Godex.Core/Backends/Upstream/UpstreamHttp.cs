@@ -28,6 +28,10 @@ public static class UpstreamHttp
             AutomaticDecompression = DecompressionMethods.None,
             EnableMultipleHttp2Connections = true,
             MaxConnectionsPerServer = int.MaxValue,
+
+            // No trace headers from the HTTP stack, whatever the host's switches: godex adds traceparent itself, and only
+            // with proxy.tracing.propagate (an upstream is a third party).
+            ActivityHeadersPropagator = null,
         };
     }
 

@@ -78,23 +78,26 @@ public sealed partial class UpstreamSender<TCredential>
         ArgumentNullException.ThrowIfNull(credential);
         var options = _profile.Options;
         CancellationTokenSource? deadline = request.ClientStreams ? null : TimeoutSources.Create(options.TotalTimeout, _time);
+        using IUpstreamCall? call = UpstreamObserver.Current?.Start(_profile.Name, request);
         try
         {
             bool refreshed = false;
             for (int attempt = 0; ; attempt++)
             {
                 Log.Sending(_logger, _profile.Name, request.Model, request.Uri, _profile.Describe(credential));
-                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, deadline, cancellationToken);
+                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, deadline, call, cancellationToken);
                 if (failure is not null)
                 {
                     if (failure.Status == 502 && attempt < options.RetryMax)
                     {
                         // Could not connect: nothing reached the upstream, so another try is safe.
+                        call?.Retrying("connect");
                         await Task.Delay(Backoff(attempt), _time, cancellationToken);
                         continue;
                     }
 
                     Log.Refused(_logger, _profile.Name, failure.Status, failure.Message);
+                    call?.Answered(0, failure.Status == 502 ? "connect" : "timeout");
                     deadline?.Dispose();
                     return UpstreamResponse.Refused(failure, _profile.DisplayName);
                 }
@@ -130,12 +133,14 @@ public sealed partial class UpstreamSender<TCredential>
                     TimeSpan? asked = UpstreamHttp.RetryAfter(response, _time);
                     if (asked is null || asked <= options.RetryMaxWait)
                     {
+                        call?.Retrying(status.ToString(CultureInfo.InvariantCulture));
                         response.Dispose();
                         await Task.Delay(asked ?? Backoff(attempt), _time, cancellationToken);
                         continue;
                     }
                 }
 
+                call?.Answered(status, ErrorKind(status));
                 if (response.IsSuccessStatusCode)
                 {
                     return new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
@@ -154,13 +159,14 @@ public sealed partial class UpstreamSender<TCredential>
     }
 
     private async Task<(HttpResponseMessage? Response, BackendError? Failure)> SendOnceAsync(
-        UpstreamRequest request, TCredential credential, CancellationTokenSource? deadline, CancellationToken cancellationToken)
+        UpstreamRequest request, TCredential credential, CancellationTokenSource? deadline, IUpstreamCall? call, CancellationToken cancellationToken)
     {
         using var headersTimeout = TimeoutSources.Create(_profile.Options.ConnectTimeout, _time);
         using var linked = deadline is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token, deadline.Token);
         using HttpRequestMessage message = CreateMessage(request, credential);
+        call?.Sending(message.Headers);
         try
         {
             return (await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token), null);
@@ -261,6 +267,17 @@ public sealed partial class UpstreamSender<TCredential>
 
         return buffer.AsSpan(0, total).ToArray();
     }
+
+    /// <summary>The kind of failure a status is, for <see cref="IUpstreamCall.Answered"/>; null for a success.</summary>
+    private static string? ErrorKind(int status) => status switch
+    {
+        < 300 => null,
+        < 400 => "redirect",
+        401 or 407 => "login",
+        429 => "http_429",
+        < 500 => "http_4xx",
+        _ => "http_5xx",
+    };
 
     private BackendError LoginUnavailable() =>
         new(503, BackendErrorTypes.Server, $"godex has no usable {_profile.Name} login; the operator must log in (godex auth status shows what is missing)")
