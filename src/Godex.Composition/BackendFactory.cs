@@ -1,14 +1,23 @@
 using Godex.Core.Backends;
 using Godex.Core.Backends.Anthropic;
 using Godex.Core.Backends.Codex;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
+using Godex.Core.Dialects;
+using Godex.Core.Dialects.Messages;
+using Godex.Core.Dialects.Responses;
+using Godex.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Composition;
 
-/// <summary>Builds the enabled providers from configuration, each with its own pooled HTTP client.</summary>
+/// <summary>
+/// Builds the enabled providers from configuration, each with its own pooled HTTP client and its accounts
+/// (<see cref="BackendAccounts"/>). Services it uses when present: <see cref="IAccountStateStore"/> (cooldowns survive a
+/// restart), <see cref="SqliteAccountRegistry"/> (accounts added from the command line), <see cref="AccountPools"/>.
+/// </summary>
 internal static class BackendFactory
 {
     /// <param name="options">The final options.</param>
@@ -18,31 +27,51 @@ internal static class BackendFactory
     {
         TimeProvider time = services.GetRequiredService<TimeProvider>();
         ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
+        IAccountStateStore? state = services.GetService<IAccountStateStore>();
+        IReadOnlyList<RegisteredAccount> added = services.GetService<SqliteAccountRegistry>()?.List(null) ?? [];
+        AccountPools? pools = services.GetService<AccountPools>();
+        PoolOptions pool = options.Proxy.Pool;
         var backends = new List<IChatBackend>();
 
         CodexBackendOptions codex = options.Proxy.Backends.Codex;
         if (codex.Enabled)
         {
-            HttpClient http = CreateClient(codex, wrapHandler);
-            var credentials = new CodexCredentialStore(codex, http, time);
-            backends.Add(new CodexBackend(codex, http, credentials, time, loggers.CreateLogger<CodexBackend>()));
+            HttpClient http = CreateClient(codex, wrapHandler, ResponsesRelayRules.Instance, RefusalBodies.OpenAI);
+            KeyValuePair<string, CodexCredentialStore>[] accounts =
+                [.. BackendAccounts.Codex(options, added).Select(a => new KeyValuePair<string, CodexCredentialStore>(a.Name, new CodexCredentialStore(codex, a.LoginPath!, http, time)))];
+            var backend = new CodexBackend(codex, http, accounts, pool, state, time, loggers.CreateLogger<CodexBackend>());
+            pools?.Add(backend.Pool);
+            backends.Add(backend);
         }
 
         AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
         if (anthropic.Enabled)
         {
-            HttpClient http = CreateClient(anthropic, wrapHandler);
-            var credentials = new ClaudeCredentialStore(anthropic, http, time);
-            backends.Add(new AnthropicBackend(anthropic, http, credentials, time, loggers.CreateLogger<AnthropicBackend>()));
+            HttpClient http = CreateClient(anthropic, wrapHandler, MessagesRelayRules.Instance, RefusalBodies.Anthropic);
+            KeyValuePair<string, ClaudeCredentialStore>[] accounts =
+                [.. BackendAccounts.Anthropic(options, added).Select(a => new KeyValuePair<string, ClaudeCredentialStore>(a.Name, new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time)))];
+            var backend = new AnthropicBackend(anthropic, http, accounts, pool, state, time, loggers.CreateLogger<AnthropicBackend>());
+            pools?.Add(backend.Pool);
+            backends.Add(backend);
         }
 
         return backends;
     }
 
-    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler) =>
-        wrapHandler is null
-            ? UpstreamHttp.CreateClient(options)
-            : new HttpClient(wrapHandler(UpstreamHttp.CreateHandler(options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>
+    /// The backend's client: its pooled handler (wrapped by exec's recorder when given) behind a
+    /// <see cref="PreambleGuard"/>, so that an in-band refusal before any content fails over like an HTTP one.
+    /// </summary>
+    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, IRelayRules rules, Func<Core.Conversation.BackendError, byte[]> refusalBody)
+    {
+        HttpMessageHandler handler = UpstreamHttp.CreateHandler(options);
+        if (wrapHandler is not null)
+        {
+            handler = wrapHandler(handler);
+        }
+
+        return new HttpClient(new PreambleGuard(handler, rules, refusalBody), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
 
     /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>
     public static string Describe(string backend, GodexOptions options) => backend switch

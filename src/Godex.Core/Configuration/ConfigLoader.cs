@@ -115,6 +115,19 @@ public static class ConfigLoader
             {
                 ReadPrices(valueNode, options.Proxy.Payments, where);
             }
+            else if (path == "routing.fallbacks")
+            {
+                ReadFallbacks(valueNode, options.Routing, where);
+            }
+            else if (path is "proxy.backends.codex.accounts" or "proxy.backends.anthropic.accounts")
+            {
+                UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
+                backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
+            }
+            else if (path == "proxy.backends.custom")
+            {
+                options.Proxy.Backends.Custom = ConfigSections.ReadCustomBackends(valueNode, where);
+            }
             else if (ConfigKeys.NotYetSupported.Contains(path))
             {
                 warnings.Add($"{where}: {path} is a setting of the original godex that this version does not support yet; ignored");
@@ -135,7 +148,7 @@ public static class ConfigLoader
         || ConfigKeys.Lists.Any(k => k.Path.StartsWith(path + ".", StringComparison.Ordinal))
         || path == "routing";
 
-    private static List<string> ReadList(YamlNode node, string path, string where)
+    internal static List<string> ReadList(YamlNode node, string path, string where)
     {
         switch (node)
         {
@@ -231,6 +244,25 @@ public static class ConfigLoader
         routing.Patterns = patterns;
     }
 
+    private static void ReadFallbacks(YamlNode node, RoutingOptions routing, string where)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new ConfigException($"{where}: routing.fallbacks: expected a mapping of model: [fallback models], got a {Describe(node)}");
+        }
+
+        foreach ((YamlNode key, YamlNode value) in mapping.Children)
+        {
+            string model = ((key as YamlScalarNode)?.Value ?? "").Trim();
+            routing.Fallbacks[model] = ReadList(value, "routing.fallbacks." + model, where);
+        }
+    }
+
     /// <summary>Applies every <c>GODEX_*</c> variable that is set. A bad value names the variable.</summary>
     public static void ApplyEnvironment(GodexOptions options, Func<string, string?> getEnv)
     {
@@ -251,7 +283,7 @@ public static class ConfigLoader
         }
     }
 
-    private static void Apply(Action apply, string where)
+    internal static void Apply(Action apply, string where)
     {
         try
         {
@@ -263,7 +295,7 @@ public static class ConfigLoader
         }
     }
 
-    private static string Describe(YamlNode node) => node switch
+    internal static string Describe(YamlNode node) => node switch
     {
         YamlMappingNode => "mapping",
         YamlSequenceNode => "list",

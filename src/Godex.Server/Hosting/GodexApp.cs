@@ -1,6 +1,7 @@
 using Godex.Composition;
 using Godex.Core;
 using Godex.Core.Backends;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
@@ -93,7 +94,8 @@ public sealed partial class GodexApp : IAsyncDisposable
             PrepareSocket(adminSocket);
         }
 
-        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken);
+        IReadOnlyList<RegisteredAccount> added = database is null ? [] : new SqliteAccountRegistry(database).List(null);
+        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken, added);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -125,6 +127,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Proxy);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        builder.Services.AddSingleton<AccountPools>();
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         if (database is not null)
@@ -226,6 +229,8 @@ public sealed partial class GodexApp : IAsyncDisposable
     private static void AddState(IServiceCollection services, GodexDatabase database, ProxyOptions proxy)
     {
         services.AddSingleton(database);
+        services.AddSingleton<IAccountStateStore>(new SqliteAccountStateStore(database));
+        services.AddSingleton(new SqliteAccountRegistry(database));
         services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IUsageLedger>(new SqliteUsageLedger(database));
         services.AddSingleton<IResponseStore>(sp => new SqliteResponseStore(database, sp.GetRequiredService<TimeProvider>()));
@@ -288,6 +293,11 @@ public sealed partial class GodexApp : IAsyncDisposable
         foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
         {
             string description = BackendFactory.Describe(backend.Name, options);
+            if (backend is IPooledBackend { Pool: { Accounts.Count: > 1 } pool })
+            {
+                description += $"; {pool.Accounts.Count} accounts ({string.Join(", ", pool.Accounts.Select(a => a.Name))}), {PoolStrategies.Name(pool.Strategy)}";
+            }
+
             Log.Backend(logger, backend.Name, description);
         }
     }
