@@ -17,6 +17,7 @@ internal sealed class SimulatorState
     private readonly ConcurrentDictionary<string, QuotaState> _quotas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _bearers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _quotaRefusals = new(StringComparer.Ordinal);
     private long _nextId;
 
     public SimulatorState(SimulatorOptions options)
@@ -98,10 +99,17 @@ internal sealed class SimulatorState
             {
                 quota.Used++;
             }
+            else
+            {
+                _quotaRefusals.AddOrUpdate(key, 1, static (_, count) => count + 1);
+            }
 
             return new SimulatorQuota(allowed, quota.Limit == 0 ? 100 : Math.Min(100, quota.Used * 100.0 / quota.Limit), quota.WindowStart + Options.QuotaWindow, Options.QuotaWindow, now);
         }
     }
+
+    /// <summary>How many requests with <paramref name="key"/> were refused because its quota was spent.</summary>
+    public int QuotaRefusals(string key) => _quotaRefusals.GetValueOrDefault(key);
 
     /// <summary>Remembers an authorization code and the PKCE challenge it was issued for.</summary>
     public void AddAuthorizationCode(string code, string challenge) => _codes[code] = challenge;

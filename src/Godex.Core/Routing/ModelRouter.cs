@@ -82,6 +82,21 @@ public sealed class ModelRouter
         return true;
     }
 
+    /// <summary>
+    /// The fallback for a route whose backend refused before the first byte and now has no account that can serve
+    /// (every one was just tried and cools down), or null: the refusal stands.
+    /// </summary>
+    public ModelRoute? FallbackAfterRefusal(ModelRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (_options.Fallbacks.Count == 0 || route.FallbackFor is not null || route.Backend is not IPooledBackend pooled || !pooled.Pool.IsExhausted())
+        {
+            return null;
+        }
+
+        return Fallback(route.Model, route.Alias ?? route.Model);
+    }
+
     /// <summary>The first of <paramref name="model"/>'s fallbacks whose backend has an account that can serve, or null.</summary>
     private ModelRoute? Fallback(string model, string requested)
     {
