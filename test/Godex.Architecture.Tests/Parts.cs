@@ -1,0 +1,116 @@
+namespace Godex.Architecture.Tests;
+
+/// <summary>
+/// godex's parts — a part is a namespace and the ones below it; every dialect and every provider is a part of its
+/// own — and what each may reference. docs/architecture.md shows the same table; AGENTS.md says where each kind of
+/// change goes.
+/// </summary>
+internal static class Parts
+{
+    /// <summary>
+    /// What each part may reference besides itself. <c>Dialects.*</c> and <c>Providers.*</c> stand for every dialect and
+    /// every provider; a part missing from the table may reference nothing.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> Allowed { get; } = new Dictionary<string, string[]>
+    {
+        // The canonical model and the plumbing below everything.
+        ["Conversation"] = [],
+        ["Buffers"] = [],
+        ["Storage"] = [],
+        ["Core"] = [],
+        ["Sse"] = ["Buffers"],
+        ["Json"] = ["Conversation"],
+        ["Tokens"] = ["Conversation"],
+        ["Auth"] = ["Configuration"],
+        ["Configuration"] = ["Keys"],
+
+        // Dialects: a dialect knows the canonical model and the contracts all dialects share, never another dialect,
+        // a provider, the send path or configuration.
+        ["Dialects"] = ["Conversation", "Json", "Sse", "Buffers"],
+        ["Dialects.*"] = ["Dialects", "Conversation", "Json", "Sse", "Buffers"],
+
+        // The send path and the relay serve every provider and every dialect alike.
+        ["SendPath"] = ["Conversation", "Dialects", "Sse", "Buffers", "Configuration", "Auth"],
+        ["Relay"] = ["SendPath", "Dialects", "Sse", "Conversation"],
+        ["Backends"] = ["Conversation", "Dialects", "SendPath"],
+
+        // A provider is a profile of the send path plus the dialect it speaks; providers never reference each other.
+        ["Providers.*"] = ["Backends", "SendPath", "Dialects", "Dialects.*", "Conversation", "Configuration", "Auth", "Buffers", "Sse", "Json"],
+        ["Routing"] = ["Backends", "Configuration", "Conversation"],
+
+        // State and money.
+        ["Keys"] = ["Storage"],
+        ["Limits"] = ["Keys"],
+        ["Metering"] = ["Keys", "Limits", "Storage", "Conversation"],
+        ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
+        ["Exec"] = ["Configuration", "Conversation"],
+
+        // The simulator is the oracle: it speaks the wires itself and never uses godex's dialects or providers.
+        ["Simulator"] = ["Sse", "Buffers", "Payments"],
+        ["Composition"] = ["Backends", "Providers.*", "SendPath", "Configuration", "Auth", "Simulator"],
+
+        // The server: front doors see backends only through their interfaces, never a provider.
+        ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
+        ["Server.Metering"] = ["Conversation", "Keys"],
+        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Server.Metering", "Server.Results"],
+        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Server.Metering", "Server.Payments", "Server.Results"],
+        ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Server.Results"],
+        ["Server.FrontDoors"] =
+        [
+            "Backends", "SendPath", "Relay", "Routing", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
+            "Storage", "Tokens", "Server.Metering", "Server.Results",
+        ],
+        ["Server.Hosting"] =
+        [
+            "Core", "Composition", "Backends", "Routing", "Configuration", "Keys", "Limits", "Metering", "Storage", "Payments",
+            "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+        ],
+
+        // The command line: the server only through its entry point (GodexApp).
+        ["Cli"] =
+        [
+            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Configuration", "Conversation",
+            "Auth", "Exec", "Keys", "Metering", "Payments", "Storage",
+        ],
+    };
+
+    /// <summary>The part of a namespace; null for namespaces outside godex.</summary>
+    public static string? Of(string ns)
+    {
+        if (ns != "Godex" && !ns.StartsWith("Godex.", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] segments = ns.Split('.');
+        return segments switch
+        {
+            ["Godex", "Core"] => "Core",
+            ["Godex", "Core", "Dialects", string dialect, ..] => "Dialects." + dialect,
+            ["Godex", "Core", "Backends", "Upstream", ..] => "SendPath",
+            ["Godex", "Core", "Backends", string provider, ..] => "Providers." + provider,
+            ["Godex", "Core", string folder, ..] => folder,
+            ["Godex", "Server", "FrontDoors", ..] => "Server.FrontDoors",
+            ["Godex", "Server", string folder, ..] => "Server." + folder,
+            ["Godex", "Simulator", ..] => "Simulator",
+            ["Godex", "Composition", ..] => "Composition",
+            ["Godex", "Cli", ..] => "Cli",
+            _ => ns,
+        };
+    }
+
+    /// <summary>True when the table lets <paramref name="from"/> reference <paramref name="to"/>.</summary>
+    public static bool MayReference(string from, string to)
+    {
+        string[] allowed = Allowed.TryGetValue(from, out string[]? exact) ? exact
+            : Allowed.TryGetValue(Family(from), out string[]? family) ? family
+            : [];
+        return allowed.Contains(to) || allowed.Contains(Family(to));
+    }
+
+    /// <summary><c>Dialects.Messages</c> → <c>Dialects.*</c>; other parts are their own family.</summary>
+    private static string Family(string part) =>
+        part.StartsWith("Dialects.", StringComparison.Ordinal) ? "Dialects.*"
+        : part.StartsWith("Providers.", StringComparison.Ordinal) ? "Providers.*"
+        : part;
+}
