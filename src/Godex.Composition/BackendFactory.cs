@@ -4,7 +4,6 @@ using Godex.Core.Backends.Codex;
 using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
-using Godex.Core.Dialects;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Dialects.Responses;
 using Godex.Core.Storage;
@@ -36,10 +35,11 @@ internal static class BackendFactory
         CodexBackendOptions codex = options.Proxy.Backends.Codex;
         if (codex.Enabled)
         {
-            HttpClient http = CreateClient(codex, wrapHandler, ResponsesRelayRules.Instance, RefusalBodies.OpenAI);
-            KeyValuePair<string, CodexCredentialStore>[] accounts =
-                [.. BackendAccounts.Codex(options, added).Select(a => new KeyValuePair<string, CodexCredentialStore>(a.Name, new CodexCredentialStore(codex, a.LoginPath!, http, time)))];
-            var backend = new CodexBackend(codex, http, accounts, pool, state, time, loggers.CreateLogger<CodexBackend>());
+            HttpClient http = CreateClient(codex, wrapHandler, h => PreambleGuard.OpenAIShaped(h, ResponsesRelayRules.Instance));
+            IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Codex(options, added);
+            ILogger<CodexBackend> logger = loggers.CreateLogger<CodexBackend>();
+            var backend = new CodexBackend(
+                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time))], CreatePool("codex", accounts, codex, pool, time, state, logger), time, logger);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -47,10 +47,12 @@ internal static class BackendFactory
         AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
         if (anthropic.Enabled)
         {
-            HttpClient http = CreateClient(anthropic, wrapHandler, MessagesRelayRules.Instance, RefusalBodies.Anthropic);
-            KeyValuePair<string, ClaudeCredentialStore>[] accounts =
-                [.. BackendAccounts.Anthropic(options, added).Select(a => new KeyValuePair<string, ClaudeCredentialStore>(a.Name, new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time)))];
-            var backend = new AnthropicBackend(anthropic, http, accounts, pool, state, time, loggers.CreateLogger<AnthropicBackend>());
+            HttpClient http = CreateClient(anthropic, wrapHandler, h => PreambleGuard.AnthropicShaped(h, MessagesRelayRules.Instance));
+            IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Anthropic(options, added);
+            ILogger<AnthropicBackend> logger = loggers.CreateLogger<AnthropicBackend>();
+            var backend = new AnthropicBackend(
+                anthropic, http, [.. accounts.Select(a => new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time))],
+                CreatePool("anthropic", accounts, anthropic, pool, time, state, logger), time, logger);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -58,11 +60,14 @@ internal static class BackendFactory
         return backends;
     }
 
+    private static AccountPool CreatePool(string backend, IReadOnlyList<ResolvedAccount> accounts, UpstreamOptions options, PoolOptions pool, TimeProvider time, IAccountStateStore? state, ILogger logger) =>
+        new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, state, logger);
+
     /// <summary>
     /// The backend's client: its pooled handler (wrapped by exec's recorder when given) behind a
     /// <see cref="PreambleGuard"/>, so that an in-band refusal before any content fails over like an HTTP one.
     /// </summary>
-    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, IRelayRules rules, Func<Core.Conversation.BackendError, byte[]> refusalBody)
+    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, Func<HttpMessageHandler, PreambleGuard> guard)
     {
         HttpMessageHandler handler = UpstreamHttp.CreateHandler(options);
         if (wrapHandler is not null)
@@ -70,7 +75,7 @@ internal static class BackendFactory
             handler = wrapHandler(handler);
         }
 
-        return new HttpClient(new PreambleGuard(handler, rules, refusalBody), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        return new HttpClient(guard(handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>

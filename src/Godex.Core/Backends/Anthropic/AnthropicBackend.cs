@@ -7,7 +7,6 @@ using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
 using Godex.Core.Dialects.Messages;
-using Godex.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Core.Backends.Anthropic;
@@ -42,17 +41,16 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         ClaudeCredentialStore credentials,
         TimeProvider time,
         ILogger<AnthropicBackend> logger)
-        : this(options, http, [new KeyValuePair<string, ClaudeCredentialStore>("default", credentials)], new PoolOptions(), null, time, logger)
+        : this(options, http, [credentials], AccountPool.OfOne("anthropic", time, logger), time, logger)
     {
     }
 
-    /// <summary>A backend whose requests go to <paramref name="accounts"/> (name and login, in config order) as the pool decides.</summary>
+    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login or key each (<paramref name="accounts"/>, in the pool's order).</summary>
     public AnthropicBackend(
         AnthropicBackendOptions options,
         HttpClient http,
-        IReadOnlyList<KeyValuePair<string, ClaudeCredentialStore>> accounts,
-        PoolOptions pool,
-        IAccountStateStore? state,
+        IReadOnlyList<ClaudeCredentialStore> accounts,
+        AccountPool pool,
         TimeProvider time,
         ILogger<AnthropicBackend> logger)
     {
@@ -62,8 +60,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         ArgumentNullException.ThrowIfNull(logger);
         _options = options;
         _logger = logger;
-        var accountPool = new AccountPool(Name, [.. accounts.Select(a => a.Key)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, state, logger);
-        _sender = new PooledSender<ClaudeCredential>(accountPool, [.. accounts.Select(a => new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, a.Value), time, logger))]);
+        _sender = new PooledSender<ClaudeCredential>(pool, [.. accounts.Select(a => new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, a), time, logger))]);
         _writerOptions = new MessagesWriterOptions(options.DefaultMaxTokens, options.OAuthSystemPrefix);
         _baseUrl = options.BaseUrl.TrimEnd('/');
         _messagesUri = new Uri(_baseUrl + "/v1/messages");

@@ -5,7 +5,6 @@ using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
 using Godex.Core.Dialects.Responses;
-using Godex.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Core.Backends.Codex;
@@ -25,17 +24,16 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
 
     /// <summary>A backend with one account, <c>default</c>: the login of <paramref name="credentials"/>.</summary>
     public CodexBackend(CodexBackendOptions options, HttpClient http, CodexCredentialStore credentials, TimeProvider time, ILogger<CodexBackend> logger)
-        : this(options, http, [new KeyValuePair<string, CodexCredentialStore>("default", credentials)], new PoolOptions(), null, time, logger)
+        : this(options, http, [credentials], AccountPool.OfOne("codex", time, logger), time, logger)
     {
     }
 
-    /// <summary>A backend whose requests go to <paramref name="accounts"/> (name and login, in config order) as the pool decides.</summary>
+    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login each (<paramref name="accounts"/>, in the pool's order).</summary>
     public CodexBackend(
         CodexBackendOptions options,
         HttpClient http,
-        IReadOnlyList<KeyValuePair<string, CodexCredentialStore>> accounts,
-        PoolOptions pool,
-        IAccountStateStore? state,
+        IReadOnlyList<CodexCredentialStore> accounts,
+        AccountPool pool,
         TimeProvider time,
         ILogger<CodexBackend> logger)
     {
@@ -43,8 +41,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(pool);
         _options = options;
-        var accountPool = new AccountPool(Name, [.. accounts.Select(a => a.Key)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, state, logger);
-        _sender = new PooledSender<CodexCredential>(accountPool, [.. accounts.Select(a => new UpstreamSender<CodexCredential>(http, new CodexProfile(options, a.Value), time, logger))]);
+        _sender = new PooledSender<CodexCredential>(pool, [.. accounts.Select(a => new UpstreamSender<CodexCredential>(http, new CodexProfile(options, a), time, logger))]);
         _endpoint = new Uri(options.BaseUrl.TrimEnd('/') + "/responses");
     }
 

@@ -65,6 +65,10 @@ public sealed partial class AccountPool : IDisposable
         Restore();
     }
 
+    /// <summary>A pool of one account, <c>default</c>, with nothing saved: a backend built without accounts (tests, tools).</summary>
+    public static AccountPool OfOne(string backend, TimeProvider time, ILogger logger) =>
+        new(backend, ["default"], PoolStrategy.RoundRobin, new PoolOptions(), time, null, logger);
+
     /// <summary>The backend whose accounts these are.</summary>
     public string Backend { get; }
 

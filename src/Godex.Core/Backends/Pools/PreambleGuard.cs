@@ -21,6 +21,12 @@ namespace Godex.Core.Backends.Pools;
 internal sealed class PreambleGuard(HttpMessageHandler inner, IRelayRules rules, Func<BackendError, byte[]> errorBody) : DelegatingHandler(inner)
 {
     private const int MaxEvents = 8;
+
+    /// <summary>A guard for an upstream whose refusals are in OpenAI's shape (the Codex backend, OpenAI-compatible providers).</summary>
+    public static PreambleGuard OpenAIShaped(HttpMessageHandler inner, IRelayRules rules) => new(inner, rules, RefusalBodies.OpenAI);
+
+    /// <summary>A guard for the Anthropic API.</summary>
+    public static PreambleGuard AnthropicShaped(HttpMessageHandler inner, IRelayRules rules) => new(inner, rules, RefusalBodies.Anthropic);
     private const int MaxBytes = 64 * 1024;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
