@@ -42,11 +42,7 @@ internal static class AnthropicSimulatorEndpoint
             }
 
             JsonElement body = document.RootElement;
-            string? problem = !body.TryGetProperty("max_tokens", out JsonElement maxTokens) || maxTokens.ValueKind != JsonValueKind.Number ? "max_tokens: Field required"
-                : !body.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array ? "messages: Field required"
-                : !body.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.String ? "model: Field required"
-                : SimulatorThinkingSignature.FindInvalid(messages);
-            if (problem is not null)
+            if (AnthropicRequestRules.FindViolation(body, context.Request.Headers["anthropic-beta"]) is { } problem)
             {
                 await WriteErrorAsync(context, state, StatusCodes.Status400BadRequest, "invalid_request_error", problem);
                 return;

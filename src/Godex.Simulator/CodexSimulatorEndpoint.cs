@@ -12,9 +12,6 @@ internal static class CodexSimulatorEndpoint
 {
     public const string Path = "/backend-api/codex/responses";
 
-    // The backend rejects these outright instead of ignoring them; clients that send them must strip them.
-    private static readonly string[] s_unsupported = ["max_output_tokens", "temperature", "top_p", "previous_response_id"];
-
     public static async Task HandleAsync(HttpContext context, SimulatorState state)
     {
         state.CountCall(Path);
@@ -36,9 +33,9 @@ internal static class CodexSimulatorEndpoint
             }
 
             JsonElement body = document.RootElement;
-            if (Validate(body) is string problem)
+            if (CodexRequestRules.FindViolation(body) is { } rejection)
             {
-                await WriteDetailAsync(context, StatusCodes.Status400BadRequest, problem);
+                await WriteRejectionAsync(context, rejection);
                 return;
             }
 
@@ -70,56 +67,10 @@ internal static class CodexSimulatorEndpoint
         }
     }
 
-    /// <summary>The first rule the body breaks, in the backend's words; null when it is acceptable.</summary>
-    public static string? Validate(JsonElement body)
-    {
-        foreach (string name in s_unsupported)
-        {
-            if (body.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null)
-            {
-                return "Unsupported parameter: " + name;
-            }
-        }
-
-        if (!body.TryGetProperty("stream", out JsonElement stream) || stream.ValueKind != JsonValueKind.True)
-        {
-            return "Stream must be set to true";
-        }
-
-        if (body.TryGetProperty("store", out JsonElement store) && store.ValueKind == JsonValueKind.True)
-        {
-            return "Store must be set to false";
-        }
-
-        if (!body.TryGetProperty("input", out JsonElement input) || input.ValueKind != JsonValueKind.Array)
-        {
-            return "Input must be a list";
-        }
-
-        // Recent Codex CLIs (captured-clients/codex-request.json) send no top-level instructions and put them in a
-        // developer message instead; rejecting those would lock the real client out of demo mode.
-        bool hasInstructions = body.TryGetProperty("instructions", out JsonElement instructions) && instructions.ValueKind == JsonValueKind.String;
-        if (!hasInstructions && !HasDeveloperMessage(input))
-        {
-            return "Instructions are required";
-        }
-
-        return null;
-    }
-
-    private static bool HasDeveloperMessage(JsonElement input)
-    {
-        foreach (JsonElement item in input.EnumerateArray())
-        {
-            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("role", out JsonElement role)
-                && (role.ValueEquals("developer") || role.ValueEquals("system")))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static Task WriteRejectionAsync(HttpContext context, SimulatorRejection rejection) =>
+        rejection.IsDetail
+            ? WriteDetailAsync(context, StatusCodes.Status400BadRequest, rejection.Message)
+            : SimulatorHttp.WriteOpenAIErrorAsync(context, StatusCodes.Status400BadRequest, rejection.Message, "invalid_request_error", rejection.Param, rejection.Code);
 
     private static Task WriteDetailAsync(HttpContext context, int status, string detail) =>
         SimulatorHttp.WriteJsonAsync(context, status, writer =>

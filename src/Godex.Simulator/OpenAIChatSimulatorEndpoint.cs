@@ -123,7 +123,7 @@ internal static class OpenAIChatSimulatorEndpoint
             delta(w);
             w.WriteEndObject();
             w.WriteNull("logprobs");
-            WriteNullableString(w, "finish_reason", finishReason);
+            SimulatorHttp.WriteStringOrNull(w, "finish_reason", finishReason);
             w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
@@ -301,8 +301,8 @@ internal static class OpenAIChatSimulatorEndpoint
         }
         else
         {
-            WriteNullableString(w, "content", refusal ? null : plan.Text);
-            WriteNullableString(w, "refusal", refusal ? plan.Text : null);
+            SimulatorHttp.WriteStringOrNull(w, "content", refusal ? null : plan.Text);
+            SimulatorHttp.WriteStringOrNull(w, "refusal", refusal ? plan.Text : null);
         }
 
         w.WriteEndObject();
@@ -345,30 +345,8 @@ internal static class OpenAIChatSimulatorEndpoint
         w.WriteEndObject();
     }
 
-    private static void WriteNullableString(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull(name);
-        }
-        else
-        {
-            w.WriteString(name, value);
-        }
-    }
-
     private static Task WriteErrorAsync(HttpContext context, int status, string message, string type, string? code) =>
-        SimulatorHttp.WriteJsonAsync(context, status, w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("error");
-            w.WriteString("message", message);
-            w.WriteString("type", type);
-            w.WriteNull("param");
-            WriteNullableString(w, "code", code);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
+        SimulatorHttp.WriteOpenAIErrorAsync(context, status, message, type, param: null, code);
 
     private readonly record struct ChatIds(string CompletionId, string CallId, long Created, string Model);
 }

@@ -45,6 +45,32 @@ internal static class SimulatorHttp
         await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
     }
 
+    /// <summary>The OpenAI error object: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+    public static Task WriteOpenAIErrorAsync(HttpContext context, int status, string message, string type, string? param, string? code) =>
+        WriteJsonAsync(context, status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("error");
+            w.WriteString("message", message);
+            w.WriteString("type", type);
+            WriteStringOrNull(w, "param", param);
+            WriteStringOrNull(w, "code", code);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+
+    public static void WriteStringOrNull(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
     /// <summary>Sends SSE headers and returns a writer that flushes per event.</summary>
     public static SseWriter StartSse(HttpContext context)
     {

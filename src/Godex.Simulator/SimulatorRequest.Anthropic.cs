@@ -75,6 +75,16 @@ internal sealed partial record SimulatorRequest
             Reasoning = thinking is "enabled" or "adaptive",
             BodyLength = bodyLength,
             MaxTokens = GetInt(body, "max_tokens"),
+            OutputSchema = AnthropicOutputSchema(body),
         };
+    }
+
+    private static JsonElement? AnthropicOutputSchema(JsonElement body)
+    {
+        JsonElement format = body.TryGetProperty("output_config", out JsonElement config) && config.ValueKind == JsonValueKind.Object
+            && config.TryGetProperty("format", out JsonElement configured)
+            ? configured
+            : body.TryGetProperty("output_format", out JsonElement legacy) ? legacy : default;
+        return GetString(format, "type") == "json_schema" && format.TryGetProperty("schema", out JsonElement schema) ? schema.Clone() : null;
     }
 }

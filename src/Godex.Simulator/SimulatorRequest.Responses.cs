@@ -63,6 +63,23 @@ internal sealed partial record SimulatorRequest
             Tools = tools,
             Reasoning = body.TryGetProperty("reasoning", out JsonElement reasoning) && reasoning.ValueKind == JsonValueKind.Object,
             BodyLength = bodyLength,
+            OutputSchema = ResponsesOutputSchema(body),
+        };
+    }
+
+    private static JsonElement? ResponsesOutputSchema(JsonElement body)
+    {
+        if (!body.TryGetProperty("text", out JsonElement text) || text.ValueKind != JsonValueKind.Object
+            || !text.TryGetProperty("format", out JsonElement format))
+        {
+            return null;
+        }
+
+        return GetString(format, "type") switch
+        {
+            "json_schema" when format.TryGetProperty("schema", out JsonElement schema) => schema.Clone(),
+            "json_object" => JsonDocument.Parse("{}").RootElement.Clone(),
+            _ => null,
         };
     }
 }

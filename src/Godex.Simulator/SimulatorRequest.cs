@@ -25,6 +25,12 @@ internal sealed partial record SimulatorRequest
     /// <summary>Bytes of the request body; the usage estimate counts 4 per token.</summary>
     public int BodyLength { get; init; }
 
+    /// <summary>
+    /// The JSON schema the answer must follow (Codex <c>text.format</c>, Anthropic <c>output_config.format</c> or
+    /// <c>output_format</c>); an empty object schema for <c>json_object</c>.
+    /// </summary>
+    public JsonElement? OutputSchema { get; init; }
+
     /// <summary>Output token cap (Anthropic <c>max_tokens</c>, chat <c>max_tokens</c>/<c>max_completion_tokens</c>).</summary>
     public int? MaxTokens { get; init; }
 

@@ -51,6 +51,12 @@ internal static class SimulatorScript
             call = new SimulatorToolCall(tool.Name, tool.IsCustom, input, SplitChunks(input, ArgumentChunkChars));
             stop = SimulatorStop.ToolUse;
         }
+        else if (request.OutputSchema is { } schema)
+        {
+            // Structured output: the answer is a JSON document that follows the schema, as constrained decoding makes it.
+            reasoning = request.Reasoning ? SplitWords("The user wants JSON; I will fill in the schema.") : [];
+            text = SplitChunks(SynthesizeArguments(schema, prompt), ArgumentChunkChars);
+        }
         else
         {
             reasoning = request.Reasoning ? SplitWords("The user sent a message; I will greet them and echo it.") : [];

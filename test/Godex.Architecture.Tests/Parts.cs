@@ -42,6 +42,9 @@ internal static class Parts
         ["Providers.*"] = ["Backends", "Pools", "SendPath", "Dialects", "Dialects.*", "Conversation", "Configuration", "Auth", "Buffers", "Sse", "Json"],
         ["Routing"] = ["Backends", "Pools", "Configuration", "Conversation"],
 
+        // What a translated call keeps across turns: long tool names, signed reasoning per client key.
+        ["Continuity"] = ["Backends", "Configuration", "Conversation"],
+
         // State and money.
         ["Keys"] = ["Storage"],
         ["Limits"] = ["Keys"],
@@ -61,19 +64,19 @@ internal static class Parts
         ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Server.Results"],
         ["Server.FrontDoors"] =
         [
-            "Backends", "SendPath", "Relay", "Routing", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
+            "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
             "Storage", "Tokens", "Server.Metering", "Server.Results",
         ],
         ["Server.Hosting"] =
         [
-            "Core", "Composition", "Backends", "Pools", "Routing", "Configuration", "Keys", "Limits", "Metering", "Storage", "Payments",
-            "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+            "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
+            "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
         ],
 
         // The command line: the server only through its entry point (GodexApp).
         ["Cli"] =
         [
-            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Pools", "Providers.*", "Routing", "Configuration", "Conversation",
+            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Pools", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
             "Auth", "Exec", "Keys", "Metering", "Payments", "Storage",
         ],
     };

@@ -27,7 +27,7 @@ public sealed class ProbeAndAliasesTests
     public async Task Probe_Url_AsksTheRunningProxy()
     {
         await using Godex.Server.Hosting.GodexApp app = await Godex.Server.Hosting.GodexApp.StartAsync(
-            new Godex.Core.Configuration.GodexOptions { Proxy = { Listen = "127.0.0.1:0", Simulator = "on", Database = "off" } }, [], TestContext.Current.CancellationToken);
+            new Godex.Core.Configuration.GodexOptions { Proxy = { Listen = "127.0.0.1:0", Simulator = "on", Database = "off" } }, [], TestContext.Current.CancellationToken); // never the user's ~/.godex
 
         (int exitCode, string output, string error) = await CliRunner.RunAsync("probe", "opus", "--url", app.BaseUrl.ToString());
 

@@ -116,7 +116,7 @@ public sealed class AnthropicSimulatorEndpointTests
     public async Task ThinkingSignature_CoversTheText_AsTheRealApiChecks(bool tamper, HttpStatusCode expected)
     {
         await using SimulatorTestClient client = await SimulatorTestClient.StartAsync();
-        using HttpResponseMessage first = await client.PostAsync(Path, Body("think first", stream: false, extra: "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},"), bearer: null, apiKey: "sk-ant-test");
+        using HttpResponseMessage first = await client.PostAsync(Path, Body("think first", stream: false, extra: "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},", maxTokens: 4096), bearer: null, apiKey: "sk-ant-test");
         using JsonDocument turn1 = JsonDocument.Parse(await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         JsonElement thinking = turn1.RootElement.GetProperty("content")[0];
         Assert.Equal("thinking", thinking.GetProperty("type").GetString());

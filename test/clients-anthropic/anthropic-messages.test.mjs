@@ -106,3 +106,30 @@ test('missing max_tokens: a 400 BadRequestError naming the field', async () => {
     (error) => error instanceof Anthropic.BadRequestError && /max_tokens/.test(error.message),
   );
 });
+
+// Issue 16: structured output through /v1/messages, on both backends. output_config.format (GA) and the older beta's
+// output_format must reach the upstream (the Codex backend's text.format for a GPT model); the simulator, like a
+// constrained model, then answers JSON that follows the schema.
+const weatherSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { city: { type: 'string' }, degrees: { type: 'integer' } },
+  required: ['city', 'degrees'],
+};
+
+for (const model of ['claude-opus-4-5', 'gpt-5.2-codex']) {
+  for (const field of ['output_config', 'output_format']) {
+    test(`${model}: structured output via ${field}`, async () => {
+      const format = { type: 'json_schema', schema: weatherSchema };
+      const params = { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Paris weather' }] };
+      const message = field === 'output_config'
+        ? await client.messages.create({ ...params, output_config: { format } })
+        : await client.beta.messages.create({ ...params, output_format: format, betas: ['structured-outputs-2025-11-13'] });
+      const text = message.content.find((block) => block.type === 'text').text;
+      const answer = JSON.parse(text);
+      assert.equal(answer.city, 'Paris');
+      assert.equal(typeof answer.degrees, 'number');
+    });
+  }
+}
+

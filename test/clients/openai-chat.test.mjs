@@ -55,6 +55,32 @@ for (const model of ['gpt-5.2-codex', 'sonnet']) {
   });
 }
 
+// Issue 16: reasoning effort + tools on a Claude model. godex returns the signed thinking block as thinking_blocks;
+// pushing the SDK's message back as it is (the usual tool loop) brings it back, and the simulator, like the real API,
+// rejects turn 2 of a tool loop with thinking on when the block is missing or edited.
+test('sonnet: reasoning_effort + tools, turn 2 with the thinking_blocks the SDK kept', async () => {
+  const messages = [{ role: 'user', content: 'What is the weather in Paris? Use the get_weather tool.' }];
+  const first = await client.chat.completions.create({ model: 'sonnet', reasoning_effort: 'low', messages, tools });
+  const message = first.choices[0].message;
+  assert.equal(first.choices[0].finish_reason, 'tool_calls');
+  assert.ok(message.reasoning_content.length > 0);
+  assert.equal(message.thinking_blocks.length, 1);
+  assert.equal(message.thinking_blocks[0].thinking, message.reasoning_content);
+  const call = message.tool_calls[0];
+
+  messages.push(message, { role: 'tool', tool_call_id: call.id, content: '18 degrees and sunny' });
+  const second = await client.chat.completions.create({ model: 'sonnet', reasoning_effort: 'low', messages, tools });
+  assert.equal(second.choices[0].finish_reason, 'stop');
+  assert.match(second.choices[0].message.content, /18 degrees and sunny/);
+
+  // The block godex forwards is the client's own: edited, its signature no longer verifies upstream.
+  const edited = { ...message, thinking_blocks: [{ ...message.thinking_blocks[0], thinking: 'an edited thought' }] };
+  await assert.rejects(
+    client.chat.completions.create({ model: 'sonnet', reasoning_effort: 'low', tools, messages: [messages[0], edited, messages[2]] }),
+    (err) => err instanceof OpenAI.BadRequestError && /Invalid `signature` in `thinking` block/.test(err.message),
+  );
+});
+
 test('unknown model: 404 surfaced by the SDK as NotFoundError', async () => {
   await assert.rejects(
     client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),

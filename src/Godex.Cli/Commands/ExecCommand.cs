@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Godex.Core.Configuration;
+using Godex.Core.Continuity;
 using Godex.Core.Conversation;
 using Godex.Core.Exec;
 using Godex.Core.Routing;
@@ -162,7 +163,7 @@ internal static class ExecCommand
             }
 
             ChatRequest request = ExecRequest.Build(plan.Settings with { Model = route.Model });
-            var runner = new ExecRunner(route.Backend.StreamAsync, writer) { ToolOutputs = plan.ToolOutputs, MaxSteps = plan.MaxSteps };
+            var runner = new ExecRunner((request, ct) => UpstreamCall.StreamAsync(route.Backend, request, "exec", cache: null, ct), writer) { ToolOutputs = plan.ToolOutputs, MaxSteps = plan.MaxSteps };
 
             using var timeout = new CancellationTokenSource(plan.Timeout, TimeProvider.System);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

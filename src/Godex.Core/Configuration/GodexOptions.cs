@@ -78,6 +78,9 @@ public sealed class ProxyOptions
     /// <summary>When set, the admin API is also served on HTTP <c>/admin/*</c> to requests bearing this key.</summary>
     public string? AdminKey { get; set; }
 
+    /// <summary>Bounds of the signed reasoning godex keeps for clients that cannot send it back (<c>proxy.reasoning_cache</c>).</summary>
+    public ReasoningCacheOptions ReasoningCache { get; set; } = new();
+
     public BackendsOptions Backends { get; set; } = new();
 
     /// <summary>The <c>proxy.pool:</c> section: account selection, failover and cooldowns.</summary>
@@ -85,6 +88,22 @@ public sealed class ProxyOptions
 
     /// <summary>The <c>proxy.payments:</c> section (L402 over Lightning).</summary>
     public PaymentsOptions Payments { get; set; } = new();
+}
+
+/// <summary>
+/// The <c>proxy.reasoning_cache:</c> section: how much signed reasoning (Anthropic thinking blocks, Responses encrypted
+/// reasoning) godex keeps, by tool call id and client key, for clients whose dialect drops it between turns.
+/// </summary>
+public sealed class ReasoningCacheOptions
+{
+    /// <summary>Turns kept at most (0 turns the cache off). <value>The default value is 2048.</value></summary>
+    public int MaxEntries { get; set; } = 2048;
+
+    /// <summary>Bytes of reasoning kept at most. <value>The default value is 64 MiB.</value></summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a turn's reasoning stays restorable. <value>The default value is 1 hour.</value></summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>

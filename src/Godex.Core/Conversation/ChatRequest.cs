@@ -43,6 +43,9 @@ public sealed record ChatRequest
 
     public ResponseFormat? ResponseFormat { get; init; }
 
+    /// <summary>OpenAI's answer-length control (<c>low</c>, <c>medium</c>, <c>high</c>): Responses <c>text.verbosity</c>, chat <c>verbosity</c>.</summary>
+    public string? Verbosity { get; init; }
+
     /// <summary>A stable key for the upstream prompt cache and session affinity (Codex <c>prompt_cache_key</c>).</summary>
     public string? PromptCacheKey { get; init; }
 

@@ -17,6 +17,7 @@ public sealed class ChatResponseAccumulator
     private string? _id;
     private string? _model;
     private Usage _usage = Usage.Empty;
+    private int _summaryIndex;
     private FinishReason? _finishReason;
     private string? _upstreamReason;
 
@@ -39,6 +40,12 @@ public sealed class ChatResponseAccumulator
                 (_refusal ??= new StringBuilder()).Append(refusal.Text);
                 break;
             case ReasoningDeltaEvent reasoning:
+                if (reasoning.SummaryIndex != _summaryIndex && _reasoningText.Length > 0)
+                {
+                    _reasoningText.Append("\n\n");
+                }
+
+                _summaryIndex = reasoning.SummaryIndex;
                 _reasoningText.Append(reasoning.Text);
                 break;
             case ReasoningCompletedEvent completed:

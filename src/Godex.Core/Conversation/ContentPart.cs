@@ -91,8 +91,17 @@ public sealed record ToolResultPart(string CallId) : ContentPart
 /// </summary>
 public sealed record ReasoningPart : ContentPart
 {
-    /// <summary>Visible reasoning text (thinking, or the reasoning summary).</summary>
+    /// <summary>Visible reasoning text (thinking, or the reasoning summary with its parts joined by a blank line).</summary>
     public string Text { get; init; } = "";
+
+    /// <summary>
+    /// The parts of a Responses reasoning summary, in order, when the upstream split it into several; empty when
+    /// <see cref="Text"/> is one piece. A Responses client gets them back as separate <c>summary_text</c> parts.
+    /// </summary>
+    public IReadOnlyList<string> SummaryParts { get; init; } = [];
+
+    /// <summary>The summary as its parts: <see cref="SummaryParts"/>, else <see cref="Text"/> alone (nothing when empty).</summary>
+    public IReadOnlyList<string> SummaryOrText => SummaryParts.Count > 0 ? SummaryParts : Text.Length > 0 ? [Text] : [];
 
     /// <summary>Anthropic's thinking signature.</summary>
     public string? Signature { get; init; }

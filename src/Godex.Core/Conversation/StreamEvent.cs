@@ -25,6 +25,12 @@ public sealed record ReasoningDeltaEvent(string Text) : StreamEvent
 {
     /// <summary>The upstream reasoning item id (Responses <c>rs_...</c>), where the upstream has one.</summary>
     public string? ItemId { get; init; }
+
+    /// <summary>
+    /// Which part of a Responses reasoning summary the text belongs to (<c>summary_index</c>); the summary's paragraphs
+    /// stay apart for Responses clients, and dialects with one text join them with a blank line.
+    /// </summary>
+    public int SummaryIndex { get; init; }
 }
 
 /// <summary>A reasoning block ended; carries the whole block with its opaque signature or encrypted content.</summary>

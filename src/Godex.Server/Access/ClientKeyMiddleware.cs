@@ -32,8 +32,8 @@ namespace Godex.Server.Access;
 /// </summary>
 public sealed partial class ClientKeyMiddleware
 {
-    public const string StaticKeyId = "static";
-    public const string AnonymousKeyId = "anonymous";
+    public const string StaticKeyId = RequestUsage.StaticKeyId;
+    public const string AnonymousKeyId = RequestUsage.AnonymousKeyId;
 
     private readonly RequestDelegate _next;
     private readonly GodexOptions _options;

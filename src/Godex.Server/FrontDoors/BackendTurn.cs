@@ -1,3 +1,4 @@
+using Godex.Core.Continuity;
 using Godex.Core.Conversation;
 using Godex.Core.Routing;
 using Godex.Server.Metering;
@@ -53,7 +54,10 @@ internal sealed class BackendTurn : IAsyncDisposable
     private static async Task<BackendTurn> StartOnceAsync(HttpContext context, ModelRoute route, ChatRequest request)
     {
         CancellationToken aborted = context.RequestAborted;
-        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, route.Backend.StreamAsync(request with { Model = route.Model }, aborted));
+        // UpstreamCall: long tool names shortened and restored, signed reasoning restored per client key (issue 16).
+        string scope = RequestUsage.Of(context)?.KeyId ?? RequestUsage.AnonymousKeyId;
+        ReasoningCache? cache = context.RequestServices.GetService<ReasoningCache>();
+        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model }, scope, cache, aborted));
         IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
         try
         {

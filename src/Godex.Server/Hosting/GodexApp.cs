@@ -3,6 +3,7 @@ using Godex.Core;
 using Godex.Core.Backends;
 using Godex.Core.Backends.Pools;
 using Godex.Core.Configuration;
+using Godex.Core.Continuity;
 using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
@@ -130,6 +131,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.AddSingleton<AccountPools>();
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
+        builder.Services.AddSingleton(sp => new ReasoningCache(options.Proxy.ReasoningCache, sp.GetRequiredService<TimeProvider>()));
         if (database is not null)
         {
             AddState(builder.Services, database, options.Proxy);

@@ -24,6 +24,12 @@ namespace Godex.Server.Metering;
 /// </summary>
 public sealed class RequestUsage
 {
+    /// <summary>The key id of a request made with the static <c>--api-key</c>.</summary>
+    public const string StaticKeyId = "static";
+
+    /// <summary>The key id of a request made with no key (none is required).</summary>
+    public const string AnonymousKeyId = "anonymous";
+
     internal RequestUsage(string keyId, ClientKey? key, long startTimestamp)
     {
         KeyId = keyId;

@@ -44,6 +44,7 @@ public sealed class ChatCompletionsStreamTests
         string[] expected =
         [
             head + """[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}""",
+            head + """[{"index":0,"delta":{"reasoning_content":"thinking..."},"logprobs":null,"finish_reason":null}]}""",
             head + """[{"index":0,"delta":{"content":"Hel"},"logprobs":null,"finish_reason":null}]}""",
             head + """[{"index":0,"delta":{"content":"lo"},"logprobs":null,"finish_reason":null}]}""",
             head + """[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}""",

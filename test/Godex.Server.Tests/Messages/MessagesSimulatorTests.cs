@@ -16,8 +16,8 @@ public sealed class MessagesSimulatorTests
         {"name":"get_weather","description":"Current weather for a city","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}
         """;
 
-    private static string Body(string model, bool stream, string messages, string extra = "") =>
-        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":{{messages}}{{extra}}}""";
+    private static string Body(string model, bool stream, string messages, string extra = "", int maxTokens = 1024) =>
+        $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},"stream":{{(stream ? "true" : "false")}},"messages":{{messages}}{{extra}}}""";
 
     private static async Task<List<SseFrame>> StreamAsync(GodexAppHarness godex, string body)
     {
@@ -177,7 +177,8 @@ public sealed class MessagesSimulatorTests
         await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
         string extra = $$""","thinking":{{thinking}}""";
 
-        List<SseFrame> frames = await StreamAsync(godex, Body(model, true, """[{"role":"user","content":"Think, then greet me"}]""", extra));
+        // The API wants max_tokens above the thinking budget.
+        List<SseFrame> frames = await StreamAsync(godex, Body(model, true, """[{"role":"user","content":"Think, then greet me"}]""", extra, maxTokens: 4096));
 
         SseFrame start = frames.First(f => f.Event == "content_block_start");
         JsonElement block = start.Json.GetProperty("content_block");
@@ -202,7 +203,7 @@ public sealed class MessagesSimulatorTests
              {"role":"assistant","content":[{"type":"thinking","thinking":{{JsonSerializerString(thought)}},"signature":"{{signature}}"},{"type":"text","text":{{JsonSerializerString(text)}}}]},
              {"role":"user","content":"Again"}]
             """;
-        JsonElement answer = await CreateAsync(godex, Body(model, false, turn2, extra));
+        JsonElement answer = await CreateAsync(godex, Body(model, false, turn2, extra, maxTokens: 4096));
         Assert.Equal("end_turn", answer.GetProperty("stop_reason").GetString());
         Assert.Equal("thinking", answer.GetProperty("content")[0].GetProperty("type").GetString());
     }

@@ -47,19 +47,39 @@ internal static class ChatCompletionsJsonWriter
         WriteChunkEnd(writer, finishReason: null);
     }
 
-    public static void WriteContentChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text)
+    public static void WriteContentChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text) =>
+        WriteStringDeltaChunk(writer, header, "content"u8, text);
+
+    public static void WriteRefusalChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text) =>
+        WriteStringDeltaChunk(writer, header, "refusal"u8, text);
+
+    /// <summary>A piece of reasoning: <c>{"reasoning_content":"…"}</c>, as DeepSeek and the gateways that expose reasoning stream it.</summary>
+    public static void WriteReasoningChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text) =>
+        WriteStringDeltaChunk(writer, header, "reasoning_content"u8, text);
+
+    private static void WriteStringDeltaChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, ReadOnlySpan<byte> field, string text)
     {
         WriteChunkStart(writer, header);
-        writer.WriteString("content"u8, text);
+        writer.WriteString(field, text);
         WriteChunkEnd(writer, finishReason: null);
     }
 
-    public static void WriteRefusalChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text)
+    /// <summary>A finished reasoning block with what makes it verifiable: <c>{"thinking_blocks":[{type, thinking, signature}]}</c>.</summary>
+    public static void WriteThinkingBlockChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, ReasoningPart reasoning)
     {
         WriteChunkStart(writer, header);
-        writer.WriteString("refusal"u8, text);
+        writer.WriteStartArray("thinking_blocks"u8);
+        ThinkingBlocks.Write(writer, reasoning);
+        writer.WriteEndArray();
         WriteChunkEnd(writer, finishReason: null);
     }
+
+    /// <summary>
+    /// True when the block carries something an upstream can verify (an Anthropic signature or redacted data, or a
+    /// Responses encrypted content): the part a client must send back for the next turn.
+    /// </summary>
+    public static bool IsOpaque(ReasoningPart reasoning) =>
+        !string.IsNullOrEmpty(reasoning.Signature) || !string.IsNullOrEmpty(reasoning.RedactedData) || !string.IsNullOrEmpty(reasoning.EncryptedContent);
 
     /// <summary>The first delta of a call: <c>{"index":i,"id":"call_…","type":"function","function":{"name":"…","arguments":""}}</c>.</summary>
     public static void WriteToolCallStartChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, int index, string callId, string name, ToolCallKind kind)
@@ -157,6 +177,7 @@ internal static class ChatCompletionsJsonWriter
             writer.WriteString("refusal"u8, response.Refusal);
         }
 
+        WriteReasoning(writer, response.Reasoning);
         if (response.ToolCalls.Count > 0)
         {
             writer.WriteStartArray("tool_calls"u8);
@@ -195,6 +216,32 @@ internal static class ChatCompletionsJsonWriter
         writer.WriteEndArray();
         WriteUsage(writer, response.Usage);
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Reasoning is not part of the Chat Completions API; godex returns it the way other gateways do (LiteLLM's shape):
+    /// <c>reasoning_content</c>, the text, and <c>thinking_blocks</c>, the signed blocks a client sends back in the
+    /// assistant message so that the next turn keeps the model's reasoning (and Anthropic accepts a tool loop with
+    /// thinking on). Nothing is written when there was no reasoning.
+    /// </summary>
+    private static void WriteReasoning(Utf8JsonWriter writer, IReadOnlyList<ReasoningPart> reasoning)
+    {
+        string text = string.Join("\n\n", reasoning.Where(r => r.Text.Length > 0).Select(r => r.Text));
+        if (text.Length > 0)
+        {
+            writer.WriteString("reasoning_content"u8, text);
+        }
+
+        if (reasoning.Any(IsOpaque))
+        {
+            writer.WriteStartArray("thinking_blocks"u8);
+            foreach (ReasoningPart part in reasoning.Where(IsOpaque))
+            {
+                ThinkingBlocks.Write(writer, part);
+            }
+
+            writer.WriteEndArray();
+        }
     }
 
     /// <summary><c>"usage": {...}</c> with the detail objects the current API returns.</summary>

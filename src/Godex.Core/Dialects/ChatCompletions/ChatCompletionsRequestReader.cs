@@ -77,6 +77,7 @@ internal static class ChatCompletionsRequestReader
             StopSequences = ParseStop(root),
             Reasoning = ParseReasoning(root),
             ResponseFormat = ParseResponseFormat(root),
+            Verbosity = OptionalString(root, "verbosity", "verbosity"),
             PromptCacheKey = OptionalString(root, "prompt_cache_key", "prompt_cache_key"),
             User = OptionalString(root, "user", "user"),
             Stream = OptionalBool(root, "stream", "stream") ?? false,
@@ -168,7 +169,14 @@ internal static class ChatCompletionsRequestReader
 
     private static ChatMessage ParseAssistant(JsonElement element, string path)
     {
-        var parts = new List<ContentPart>();
+        // Reasoning first, where the model produced it: thinking_blocks (signed, what godex and other gateways
+        // return), else the plain reasoning_content text.
+        List<ContentPart> parts = ParseThinkingBlocks(element, path);
+        if (parts.Count == 0 && OptionalString(element, "reasoning_content", path + ".reasoning_content") is { Length: > 0 } reasoning)
+        {
+            parts.Add(new ReasoningPart { Text = reasoning });
+        }
+
         if (TryGetNonNull(element, "content", out JsonElement content))
         {
             parts.AddRange(ParseContent(content, path + ".content"));
@@ -200,6 +208,44 @@ internal static class ChatCompletionsRequestReader
         }
 
         return new ChatMessage(ChatRole.Assistant, parts);
+    }
+
+    /// <summary>
+    /// <c>thinking_blocks</c>: <c>{"type":"thinking","thinking","signature"}</c> or
+    /// <c>{"type":"redacted_thinking","data"}</c>, the Anthropic blocks as godex returns them, kept byte for byte so
+    /// that their signatures still verify.
+    /// </summary>
+    private static List<ContentPart> ParseThinkingBlocks(JsonElement element, string path)
+    {
+        var parts = new List<ContentPart>();
+        if (!TryGetNonNull(element, "thinking_blocks", out JsonElement blocks))
+        {
+            return parts;
+        }
+
+        RequireKind(blocks, JsonValueKind.Array, path + ".thinking_blocks", "an array of thinking blocks");
+        int index = 0;
+        foreach (JsonElement block in blocks.EnumerateArray())
+        {
+            string blockPath = $"{path}.thinking_blocks[{index}]";
+            RequireKind(block, JsonValueKind.Object, blockPath, "a thinking block object");
+            string type = OptionalString(block, "type", blockPath + ".type") ?? "thinking";
+            parts.Add(type switch
+            {
+                "thinking" => ThinkingBlocks.ToReasoningPart(
+                    OptionalString(block, "thinking", blockPath + ".thinking") ?? "",
+                    OptionalString(block, "signature", blockPath + ".signature")),
+                "redacted_thinking" => new ReasoningPart
+                {
+                    RedactedData = OptionalString(block, "data", blockPath + ".data")
+                        ?? throw new InvalidFieldException(blockPath + ".data", blockPath + ".data: required"),
+                },
+                _ => throw new InvalidFieldException(blockPath + ".type", $"{blockPath}.type: unsupported value '{type}' (expected thinking or redacted_thinking)"),
+            });
+            index++;
+        }
+
+        return parts;
     }
 
     private static ToolCallPart ParseToolCall(JsonElement call, string path)

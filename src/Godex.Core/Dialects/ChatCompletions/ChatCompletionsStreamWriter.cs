@@ -7,7 +7,9 @@ namespace Godex.Core.Dialects.ChatCompletions;
 /// <summary>
 /// Renders the canonical event stream of one turn as <c>chat.completion.chunk</c> SSE frames: a role chunk first,
 /// then content / refusal / tool-call deltas, a finish chunk, the optional <c>choices: []</c> usage chunk and
-/// <c>data: [DONE]</c>. Reasoning is not part of the Chat Completions API and is not rendered.
+/// <c>data: [DONE]</c>. Reasoning is not part of the Chat Completions API; it is streamed the way other gateways
+/// do, as <c>delta.reasoning_content</c> pieces and, once a block is complete, <c>delta.thinking_blocks</c> with its
+/// signature (see <see cref="ChatCompletionsJsonWriter.WriteThinkingBlockChunk"/>).
 /// </summary>
 internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
 {
@@ -15,6 +17,8 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
     private readonly ChatCompletionHeader _header;
     private readonly bool _includeUsage;
     private readonly Dictionary<int, ToolCallState> _calls = [];
+    private readonly StringBuilder _reasoning = new();
+    private int _summaryIndex;
     private bool _roleSent;
     private Usage _usage = Usage.Empty;
 
@@ -49,6 +53,17 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                     await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteRefusalChunk(w, _header, refusal.Text), cancellationToken);
                 }
 
+                break;
+
+            case ReasoningDeltaEvent reasoning when reasoning.Text.Length > 0:
+                // A new summary part is a new paragraph: one blank line between them, as in the joined text.
+                string piece = reasoning.SummaryIndex != _summaryIndex && _reasoning.Length > 0 ? "\n\n" + reasoning.Text : reasoning.Text;
+                _summaryIndex = reasoning.SummaryIndex;
+                await WriteReasoningAsync(piece, cancellationToken);
+                break;
+
+            case ReasoningCompletedEvent completed:
+                await CompleteReasoningAsync(completed.Reasoning, cancellationToken);
                 break;
 
             case ToolCallStartedEvent started:
@@ -109,6 +124,31 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
         await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteStreamError(w, error), cancellationToken);
         await _sse.WriteDoneAsync(cancellationToken);
         IsCompleted = true;
+    }
+
+    private async ValueTask WriteReasoningAsync(string text, CancellationToken cancellationToken)
+    {
+        await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
+        _reasoning.Append(text);
+        await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteReasoningChunk(w, _header, text), cancellationToken);
+    }
+
+    private async ValueTask CompleteReasoningAsync(ReasoningPart reasoning, CancellationToken cancellationToken)
+    {
+        // The block's own text is authoritative: what was not streamed yet is sent now.
+        string streamed = _reasoning.ToString();
+        if (reasoning.Text.Length > streamed.Length && reasoning.Text.StartsWith(streamed, StringComparison.Ordinal))
+        {
+            await WriteReasoningAsync(reasoning.Text[streamed.Length..], cancellationToken);
+        }
+
+        _reasoning.Clear();
+        _summaryIndex = 0;
+        if (ChatCompletionsJsonWriter.IsOpaque(reasoning))
+        {
+            await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
+            await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteThinkingBlockChunk(w, _header, reasoning), cancellationToken);
+        }
     }
 
     private async ValueTask EnsureRoleAsync(RoleChunkShape shape, CancellationToken cancellationToken)

@@ -155,7 +155,7 @@ internal static class MessagesJsonWriter
         {
             foreach (ReasoningPart reasoning in response.Reasoning)
             {
-                WriteReasoningBlock(w, reasoning);
+                ThinkingBlocks.Write(w, reasoning);
             }
 
             string text = response.Text + (response.Refusal ?? "");
@@ -178,23 +178,6 @@ internal static class MessagesJsonWriter
                 w.WriteEndObject();
             }
         }, StopReason(response.FinishReason, response.UpstreamReason), response.Usage);
-    }
-
-    /// <summary>
-    /// The signature a client gets for reasoning: Anthropic's own, else a godex envelope around OpenAI encrypted
-    /// content (<see cref="GodexReasoningSignature"/>), else none.
-    /// </summary>
-    public static string? Signature(ReasoningPart reasoning)
-    {
-        ArgumentNullException.ThrowIfNull(reasoning);
-        if (!string.IsNullOrEmpty(reasoning.Signature))
-        {
-            return reasoning.Signature;
-        }
-
-        return string.IsNullOrEmpty(reasoning.EncryptedContent)
-            ? null
-            : GodexReasoningSignature.Encode(reasoning.ItemId, reasoning.EncryptedContent);
     }
 
     /// <summary>A tool call's <c>input</c> object: the arguments when they are a JSON object, <c>{"input": text}</c> for a custom tool, else <c>{}</c>.</summary>
@@ -226,25 +209,6 @@ internal static class MessagesJsonWriter
         }
 
         writer.WriteStartObject();
-        writer.WriteEndObject();
-    }
-
-    private static void WriteReasoningBlock(Utf8JsonWriter writer, ReasoningPart reasoning)
-    {
-        string? signature = Signature(reasoning);
-        if (signature is null && !string.IsNullOrEmpty(reasoning.RedactedData))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "redacted_thinking"u8);
-            writer.WriteString("data"u8, reasoning.RedactedData);
-            writer.WriteEndObject();
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "thinking"u8);
-        writer.WriteString("thinking"u8, reasoning.Text);
-        writer.WriteString("signature"u8, signature ?? "");
         writer.WriteEndObject();
     }
 }

@@ -20,7 +20,7 @@ namespace Godex.Core.Dialects.Messages;
 /// instead <see cref="ChatRequest.PromptCacheKey"/> is a hash of the cacheable prefix (system + tools), so an OpenAI
 /// upstream's prompt cache still serves every turn of the conversation.</item>
 /// <item><c>tool_result</c> blocks become tool messages (ids kept), other user blocks stay user messages, in order.</item>
-/// <item>A thinking <c>signature</c> that is a godex envelope (<see cref="GodexReasoningSignature"/>) becomes
+/// <item>A thinking <c>signature</c> that is a godex envelope (<see cref="ThinkingBlocks"/>) becomes
 /// <see cref="ReasoningPart.EncryptedContent"/> again; any other signature is kept verbatim.</item>
 /// <item>Server-tool blocks (<c>server_tool_use</c>, <c>*_tool_result</c>, ...) become <see cref="RawPart"/>s of the
 /// <c>anthropic</c> dialect: same-dialect upstreams get them back, others skip them.</item>
@@ -160,6 +160,7 @@ internal static class MessagesRequestReader
             TopK = OptionalInt(root, "top_k", "top_k"),
             StopSequences = ParseStopSequences(root),
             Reasoning = ParseReasoning(root),
+            ResponseFormat = ParseOutputFormat(root),
             PromptCacheKey = PromptCacheKey(systemTexts, toolsKey),
             User = user,
             Stream = OptionalBool(root, "stream", "stream") ?? false,
@@ -426,13 +427,7 @@ internal static class MessagesRequestReader
             {
                 string thinking = OptionalString(block, "thinking", path + ".thinking")
                     ?? throw new InvalidFieldException(path + ".thinking", path + ".thinking: Field required");
-                string? signature = OptionalString(block, "signature", path + ".signature");
-                if (signature is not null && GodexReasoningSignature.TryDecode(signature, out string? itemId, out string? encrypted))
-                {
-                    return new ReasoningPart { Text = thinking, EncryptedContent = encrypted, ItemId = itemId };
-                }
-
-                return new ReasoningPart { Text = thinking, Signature = string.IsNullOrEmpty(signature) ? null : signature };
+                return ThinkingBlocks.ToReasoningPart(thinking, OptionalString(block, "signature", path + ".signature"));
             }
 
             case "redacted_thinking":
@@ -699,6 +694,41 @@ internal static class MessagesRequestReader
             default:
                 throw new InvalidFieldException("thinking.type", $"thinking.type: unsupported value \"{type}\" (expected enabled, adaptive or disabled)");
         }
+    }
+
+    /// <summary>
+    /// Structured output: <c>output_config.format</c> (GA) or the older beta's <c>output_format</c>, both
+    /// <c>{"type":"json_schema","schema":{…}}</c>. Anthropic guarantees the schema; OpenAI does only in strict mode,
+    /// which takes only schemas with every object closed and every property required — so a schema that meets those
+    /// rules asks for strict mode, any other is sent as guidance (OpenAI's non-strict json_schema).
+    /// </summary>
+    private static ResponseFormat? ParseOutputFormat(JsonElement root)
+    {
+        string path = "output_config.format";
+        if (!(TryGetNonNull(root, "output_config", out JsonElement config) && config.ValueKind == JsonValueKind.Object
+            && TryGetNonNull(config, "format", out JsonElement format)))
+        {
+            path = "output_format";
+            if (!TryGetNonNull(root, "output_format", out format))
+            {
+                return null;
+            }
+        }
+
+        RequireKind(format, JsonValueKind.Object, path, "an object");
+        string type = RequiredString(format, "type", path);
+        if (type != "json_schema")
+        {
+            throw new InvalidFieldException(path + ".type", $"{path}.type: unsupported value \"{type}\" (expected \"json_schema\")");
+        }
+
+        JsonElement schema = RequiredObject(format, "schema", path);
+        return new ResponseFormat("json_schema")
+        {
+            Name = "output",
+            Schema = schema.Clone(),
+            Strict = StructuredOutputSchema.IsStrict(schema),
+        };
     }
 
     private static string RequiredString(JsonElement element, string name, string parentPath)

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Godex.Core.Buffers;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 
 namespace Godex.Core.Dialects.Messages;
 
@@ -71,6 +72,23 @@ internal static class MessagesRequestWriter
             budget = null;
         }
 
+        List<Turn> turns = BuildTurns(request.Messages);
+
+        // With thinking on, the assistant turn a tool loop continues must start with its signed thinking block (the
+        // API's 400: "a final `assistant` message must start with a thinking block"). A client that dropped it, and
+        // whose thinking godex could not restore, gets this continuation without thinking rather than a 400: the API
+        // documents disabling thinking as the way around the requirement, and the next user turn may think again.
+        if (budget is not null && !ContinuationCanThink(turns))
+        {
+            budget = null;
+        }
+
+        if (budget is null && turns.Count > 0 && turns[^1].IsAssistant)
+        {
+            // Without thinking, an assistant turn in the final position (a prefill) must not carry thinking blocks.
+            turns[^1].Parts.RemoveAll(p => p is ReasoningPart);
+        }
+
         // max_tokens counts thinking too: when it would not leave room above the budget, the client's limit is kept
         // for the visible answer on top of the budget.
         int maxTokens = request.MaxOutputTokens is int requested && requested > 0 ? requested : options.DefaultMaxTokens;
@@ -83,7 +101,7 @@ internal static class MessagesRequestWriter
         writer.WriteString("model"u8, request.Model);
         writer.WriteNumber("max_tokens"u8, maxTokens);
         WriteSystem(writer, request, options, oauth);
-        WriteMessages(writer, request);
+        WriteMessages(writer, turns);
 
         if (hasTools)
         {
@@ -130,12 +148,14 @@ internal static class MessagesRequestWriter
 
         if (request.ResponseFormat is { Type: "json_schema", Schema: JsonElement schema })
         {
-            // Structured outputs: output_config.format (the shape the official SDKs send).
+            // Structured outputs: output_config.format (the shape the official SDKs send). The API wants every object
+            // closed ("For 'object' type, 'additionalProperties' must be explicitly set to false"); OpenAI clients
+            // may leave that out outside strict mode, so godex closes them.
             writer.WriteStartObject("output_config"u8);
             writer.WriteStartObject("format"u8);
             writer.WriteString("type"u8, "json_schema");
             writer.WritePropertyName("schema"u8);
-            schema.WriteTo(writer);
+            StructuredOutputSchema.WriteClosed(writer, schema);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -191,10 +211,25 @@ internal static class MessagesRequestWriter
         }
     }
 
-    private static void WriteMessages(Utf8JsonWriter writer, ChatRequest request)
+    /// <summary>
+    /// False when the conversation continues a tool loop (it ends with tool results) whose assistant turn does not start
+    /// with a thinking block: the API refuses thinking for such a request.
+    /// </summary>
+    private static bool ContinuationCanThink(List<Turn> turns)
+    {
+        if (turns.Count < 2 || turns[^1].IsAssistant || !turns[^1].Parts.Exists(p => p is ToolResultPart))
+        {
+            return true;
+        }
+
+        Turn assistant = turns[^2];
+        return assistant.IsAssistant && assistant.Parts.Count > 0 && assistant.Parts[0] is ReasoningPart;
+    }
+
+    private static void WriteMessages(Utf8JsonWriter writer, List<Turn> turns)
     {
         writer.WriteStartArray("messages"u8);
-        foreach (Turn turn in BuildTurns(request.Messages))
+        foreach (Turn turn in turns)
         {
             writer.WriteStartObject();
             writer.WriteString("role"u8, turn.IsAssistant ? "assistant" : "user");
@@ -246,16 +281,56 @@ internal static class MessagesRequestWriter
 
         foreach (Turn turn in turns)
         {
-            if (!turn.IsAssistant)
-            {
+            List<ContentPart> ordered = turn.IsAssistant
+                ? OrderAssistantParts(turn.Parts)
                 // Spec: tool_result blocks must come first in the user turn that answers a tool_use.
-                List<ContentPart> ordered = [.. turn.Parts.Where(p => p is ToolResultPart), .. turn.Parts.Where(p => p is not ToolResultPart)];
-                turn.Parts.Clear();
-                turn.Parts.AddRange(ordered);
-            }
+                : [.. turn.Parts.Where(p => p is ToolResultPart), .. turn.Parts.Where(p => p is not ToolResultPart)];
+            turn.Parts.Clear();
+            turn.Parts.AddRange(ordered);
         }
 
-        return turns;
+        // A turn that held only trailing thinking is empty now; its neighbours may be of one role and are merged.
+        var merged = new List<Turn>(turns.Count);
+        foreach (Turn turn in turns)
+        {
+            if (turn.Parts.Count == 0)
+            {
+                continue;
+            }
+
+            if (merged.Count > 0 && merged[^1].IsAssistant == turn.IsAssistant)
+            {
+                merged[^1].Parts.AddRange(turn.Parts);
+                continue;
+            }
+
+            merged.Add(turn);
+        }
+
+        return merged;
+    }
+
+    /// <summary>
+    /// An assistant turn as the API accepts it: thinking blocks that came after its text (two client messages merged)
+    /// move to the front, since "if an assistant message contains any thinking blocks, the first block must be thinking";
+    /// thinking at the very end goes ("the final block in an assistant message cannot be `thinking`"). Consecutive
+    /// thinking blocks keep their order, which their signatures require.
+    /// </summary>
+    private static List<ContentPart> OrderAssistantParts(List<ContentPart> parts)
+    {
+        int end = parts.Count;
+        while (end > 0 && parts[end - 1] is ReasoningPart)
+        {
+            end--;
+        }
+
+        int firstCall = parts.FindIndex(p => p is ToolCallPart);
+        int leadingEnd = firstCall < 0 ? end : Math.Min(firstCall, end);
+        var ordered = new List<ContentPart>(end);
+        ordered.AddRange(parts.Take(leadingEnd).Where(p => p is ReasoningPart));
+        ordered.AddRange(parts.Take(leadingEnd).Where(p => p is not ReasoningPart));
+        ordered.AddRange(parts.Skip(leadingEnd).Take(end - leadingEnd));
+        return ordered;
     }
 
     private static bool IsSendable(ContentPart part, bool assistant) => part switch

@@ -22,6 +22,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
     private readonly Dictionary<int, ToolBlock> _tools = [];
     private Block? _open;
     private int _nextIndex;
+    private int _summaryIndex;
     private bool _started;
     private bool _pinged;
     private Usage _usage = Usage.Empty;
@@ -51,8 +52,11 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
 
             case ReasoningDeltaEvent reasoning when reasoning.Text.Length > 0:
                 await OpenAsync(BlockKind.Thinking, cancellationToken);
-                _open!.Streamed.Append(reasoning.Text);
-                await DeltaAsync(_open.Index, "thinking_delta", "thinking"u8, reasoning.Text, cancellationToken);
+                // A new part of a Responses summary is a new paragraph of the one thinking text.
+                string thought = reasoning.SummaryIndex != _summaryIndex && _open!.Streamed.Length > 0 ? "\n\n" + reasoning.Text : reasoning.Text;
+                _summaryIndex = reasoning.SummaryIndex;
+                _open!.Streamed.Append(thought);
+                await DeltaAsync(_open.Index, "thinking_delta", "thinking"u8, thought, cancellationToken);
                 break;
 
             case ReasoningCompletedEvent completed:
@@ -171,7 +175,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
 
     private async ValueTask CompleteReasoningAsync(ReasoningPart reasoning, CancellationToken cancellationToken)
     {
-        string? signature = MessagesJsonWriter.Signature(reasoning);
+        string? signature = ThinkingBlocks.Signature(reasoning);
         if (signature is null && !string.IsNullOrEmpty(reasoning.RedactedData) && _open?.Kind != BlockKind.Thinking)
         {
             await CloseAsync(cancellationToken);

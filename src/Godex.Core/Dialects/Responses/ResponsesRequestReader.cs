@@ -190,6 +190,7 @@ internal static class ResponsesRequestReader
             TopP = request.TopP,
             Reasoning = request.Reasoning,
             ResponseFormat = request.ResponseFormat,
+            Verbosity = request.Verbosity,
             PromptCacheKey = request.PromptCacheKey,
             User = request.User,
             Stream = request.Stream,
@@ -571,44 +572,41 @@ internal static class ResponsesRequestReader
 
     private static ReasoningPart ParseReasoningItem(JsonElement item, string path)
     {
-        var text = new System.Text.StringBuilder();
+        var parts = new List<string>();
         foreach (string field in (ReadOnlySpan<string>)["summary", "content"])
         {
-            if (!TryGetNonNull(item, field, out JsonElement parts))
+            if (!TryGetNonNull(item, field, out JsonElement array))
             {
                 continue;
             }
 
-            RequireKind(parts, JsonValueKind.Array, path + "." + field, "an array");
+            RequireKind(array, JsonValueKind.Array, path + "." + field, "an array");
             int index = 0;
-            foreach (JsonElement part in parts.EnumerateArray())
+            foreach (JsonElement part in array.EnumerateArray())
             {
                 string partPath = $"{path}.{field}[{index}]";
                 RequireKind(part, JsonValueKind.Object, partPath, "an object");
-                if (OptionalString(part, "text", partPath + ".text") is { } partText)
+                if (OptionalString(part, "text", partPath + ".text") is { Length: > 0 } partText)
                 {
-                    if (text.Length > 0)
-                    {
-                        text.Append("\n\n");
-                    }
-
-                    text.Append(partText);
+                    parts.Add(partText);
                 }
 
                 index++;
             }
 
             // The summary is what clients show; reasoning_text content is the same thought in full. One is enough.
-            if (text.Length > 0)
+            if (parts.Count > 0)
             {
                 break;
             }
         }
 
-        return ResponsesReasoningEnvelope.Decode(
+        // The summary's parts stay apart, so that a Responses upstream gets them back as it made them.
+        ReasoningPart reasoning = ResponsesReasoningEnvelope.Decode(
             OptionalString(item, "encrypted_content", path + ".encrypted_content"),
-            text.ToString(),
+            string.Join("\n\n", parts),
             OptionalString(item, "id", path + ".id"));
+        return parts.Count > 1 && reasoning.Signature is null && reasoning.RedactedData is null ? reasoning with { SummaryParts = parts } : reasoning;
     }
 
     private static string ArgumentsText(JsonElement item, string path)

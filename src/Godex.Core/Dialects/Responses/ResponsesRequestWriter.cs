@@ -126,7 +126,7 @@ internal static class ResponsesRequestWriter
             writer.WriteString("prompt_cache_key", request.PromptCacheKey);
         }
 
-        WriteTextFormat(writer, request.ResponseFormat);
+        WriteText(writer, request.ResponseFormat, request.Verbosity);
         writer.WriteEndObject();
     }
 
@@ -369,11 +369,11 @@ internal static class ResponsesRequestWriter
         }
 
         writer.WriteStartArray("summary");
-        if (reasoning.Text.Length > 0)
+        foreach (string part in reasoning.SummaryOrText)
         {
             writer.WriteStartObject();
             writer.WriteString("type", "summary_text");
-            writer.WriteString("text", reasoning.Text);
+            writer.WriteString("text", part);
             writer.WriteEndObject();
         }
 
@@ -480,14 +480,26 @@ internal static class ResponsesRequestWriter
         }
     }
 
-    private static void WriteTextFormat(Utf8JsonWriter writer, ResponseFormat? format)
+    private static void WriteText(Utf8JsonWriter writer, ResponseFormat? format, string? verbosity)
     {
-        if (format is null || format.Type is not ("json_schema" or "json_object"))
+        bool hasFormat = format is { Type: "json_schema" or "json_object" };
+        if (!hasFormat && verbosity is null)
         {
             return;
         }
 
         writer.WriteStartObject("text");
+        if (verbosity is not null)
+        {
+            writer.WriteString("verbosity", verbosity);
+        }
+
+        if (!hasFormat || format is null)
+        {
+            writer.WriteEndObject();
+            return;
+        }
+
         writer.WriteStartObject("format");
         writer.WriteString("type", format.Type);
         if (format.Type == "json_schema")

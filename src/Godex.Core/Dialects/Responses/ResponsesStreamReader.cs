@@ -15,6 +15,8 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
     private readonly Dictionary<string, ToolCallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StringBuilder> _earlyDeltas = new(StringComparer.Ordinal);
     private readonly StringBuilder _reasoningSummary = new();
+    private readonly List<string> _summaryParts = [];
+    private int _summaryIndex;
     private int _toolCallCount;
     private bool _started;
 
@@ -90,22 +92,22 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
                 }
 
                 break;
-            case "response.reasoning_summary_part.added":
-                // Summary parts are paragraphs: separate them the way the final summary text is joined.
-                if (_reasoningSummary.Length > 0)
-                {
-                    _reasoningSummary.Append("\n\n");
-                    output.Add(new ReasoningDeltaEvent("\n\n"));
-                }
-
-                break;
             case "response.reasoning_summary_text.delta":
             case "response.reasoning_text.delta":
                 Start(root, output);
                 if (String(root, "delta") is { Length: > 0 } thinking)
                 {
+                    // Summary parts stay apart (summary_index); writers with one text join them with a blank line.
+                    int part = (int)Number(root, "summary_index");
+                    if (part != _summaryIndex && _reasoningSummary.Length > 0)
+                    {
+                        _summaryParts.Add(_reasoningSummary.ToString());
+                        _reasoningSummary.Clear();
+                    }
+
+                    _summaryIndex = part;
                     _reasoningSummary.Append(thinking);
-                    output.Add(new ReasoningDeltaEvent(thinking) { ItemId = String(root, "item_id") });
+                    output.Add(new ReasoningDeltaEvent(thinking) { ItemId = String(root, "item_id"), SummaryIndex = part });
                 }
 
                 break;
@@ -252,13 +254,22 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         string? type = String(item, "type");
         if (type == "reasoning")
         {
+            if (_reasoningSummary.Length > 0)
+            {
+                _summaryParts.Add(_reasoningSummary.ToString());
+            }
+
+            List<string> parts = SummaryParts(item) is { Count: > 0 } done ? done : [.. _summaryParts];
             var reasoning = new ReasoningPart
             {
-                Text = SummaryText(item) is { Length: > 0 } summary ? summary : _reasoningSummary.ToString(),
+                Text = string.Join("\n\n", parts),
+                SummaryParts = parts.Count > 1 ? parts : [],
                 EncryptedContent = String(item, "encrypted_content"),
                 ItemId = String(item, "id"),
             };
             _reasoningSummary.Clear();
+            _summaryParts.Clear();
+            _summaryIndex = 0;
             output.Add(new ReasoningCompletedEvent(reasoning));
             return;
         }
@@ -411,28 +422,21 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         };
     }
 
-    private static string SummaryText(JsonElement item)
+    private static List<string> SummaryParts(JsonElement item)
     {
-        if (!item.TryGetProperty("summary", out JsonElement summary) || summary.ValueKind != JsonValueKind.Array)
+        var parts = new List<string>();
+        if (item.TryGetProperty("summary", out JsonElement summary) && summary.ValueKind == JsonValueKind.Array)
         {
-            return "";
-        }
-
-        var builder = new StringBuilder();
-        foreach (JsonElement part in summary.EnumerateArray())
-        {
-            if (part.ValueKind == JsonValueKind.Object && String(part, "text") is { Length: > 0 } text)
+            foreach (JsonElement part in summary.EnumerateArray())
             {
-                if (builder.Length > 0)
+                if (part.ValueKind == JsonValueKind.Object && String(part, "text") is { Length: > 0 } text)
                 {
-                    builder.Append("\n\n");
+                    parts.Add(text);
                 }
-
-                builder.Append(text);
             }
         }
 
-        return builder.ToString();
+        return parts;
     }
 
     private static ToolCallKind? KindOf(string? itemType) => itemType switch

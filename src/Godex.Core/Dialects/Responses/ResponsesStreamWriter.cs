@@ -84,7 +84,7 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         switch (streamEvent)
         {
             case ReasoningDeltaEvent delta:
-                await ReasoningDeltaAsync(delta.Text, delta.ItemId, cancellationToken);
+                await ReasoningDeltaAsync(delta.Text, delta.ItemId, delta.SummaryIndex, cancellationToken);
                 break;
 
             case ReasoningCompletedEvent completed:
@@ -353,7 +353,7 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         return state;
     }
 
-    private async ValueTask ReasoningDeltaAsync(string text, string? itemId, CancellationToken cancellationToken)
+    private async ValueTask ReasoningDeltaAsync(string text, string? itemId, int upstreamPart, CancellationToken cancellationToken)
     {
         if (text.Length == 0)
         {
@@ -361,13 +361,21 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         }
 
         ReasoningState state = await OpenReasoningAsync(itemId, cancellationToken);
+        if (state.PartOpen && upstreamPart != state.UpstreamPart)
+        {
+            // The upstream's summary has several parts: each stays a part of its own, as the upstream sent them.
+            await CloseSummaryPartAsync(state, cancellationToken);
+        }
+
+        state.UpstreamPart = upstreamPart;
         await OpenSummaryPartAsync(state, cancellationToken);
         state.Text.Append(text);
+        int index = state.Done.Count;
         await EmitAsync("response.reasoning_summary_text.delta", w =>
         {
             w.WriteString("item_id", state.ItemId);
             w.WriteNumber("output_index", state.OutputIndex);
-            w.WriteNumber("summary_index", 0);
+            w.WriteNumber("summary_index", index);
             w.WriteString("delta", text);
         }, cancellationToken);
     }
@@ -380,32 +388,66 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         }
 
         state.PartOpen = true;
-        await EmitAsync("response.reasoning_summary_part.added", w =>
+        int index = state.Done.Count;
+        await EmitAsync("response.reasoning_summary_part.added", w => WriteSummaryPart(w, state, index, ""), cancellationToken);
+    }
+
+    private async ValueTask CloseSummaryPartAsync(ReasoningState state, CancellationToken cancellationToken)
+    {
+        if (!state.PartOpen)
+        {
+            return;
+        }
+
+        state.PartOpen = false;
+        int index = state.Done.Count;
+        string text = state.Text.ToString();
+        state.Done.Add(text);
+        state.Text.Clear();
+        await EmitAsync("response.reasoning_summary_text.done", w =>
         {
             w.WriteString("item_id", state.ItemId);
             w.WriteNumber("output_index", state.OutputIndex);
-            w.WriteNumber("summary_index", 0);
-            w.WriteStartObject("part");
-            w.WriteString("type", "summary_text");
-            w.WriteString("text", "");
-            w.WriteEndObject();
+            w.WriteNumber("summary_index", index);
+            w.WriteString("text", text);
         }, cancellationToken);
+        await EmitAsync("response.reasoning_summary_part.done", w => WriteSummaryPart(w, state, index, text), cancellationToken);
+    }
+
+    private static void WriteSummaryPart(Utf8JsonWriter w, ReasoningState state, int index, string text)
+    {
+        w.WriteString("item_id", state.ItemId);
+        w.WriteNumber("output_index", state.OutputIndex);
+        w.WriteNumber("summary_index", index);
+        w.WriteStartObject("part");
+        w.WriteString("type", "summary_text");
+        w.WriteString("text", text);
+        w.WriteEndObject();
     }
 
     private async ValueTask ReasoningCompletedAsync(ReasoningPart reasoning, CancellationToken cancellationToken)
     {
         ReasoningState state = await OpenReasoningAsync(reasoning.ItemId, cancellationToken);
-
-        // The block's own text is authoritative; deltas that were not streamed yet are sent now.
-        string streamed = state.Text.ToString();
-        string final = reasoning.Text.Length > 0 ? reasoning.Text : streamed;
-        string remainder = final.StartsWith(streamed, StringComparison.Ordinal) ? final[streamed.Length..] : "";
-        if (remainder.Length > 0)
+        if (state.Done.Count == 0 && state.Text.Length == 0)
         {
-            await ReasoningDeltaAsync(remainder, null, cancellationToken);
+            // Nothing streamed: the block's own parts, each a part of its own.
+            IReadOnlyList<string> parts = reasoning.SummaryOrText;
+            for (int i = 0; i < parts.Count; i++)
+            {
+                await ReasoningDeltaAsync(parts[i], null, i, cancellationToken);
+            }
+        }
+        else if (reasoning.SummaryParts.Count == 0)
+        {
+            // The block's text is authoritative: what was not streamed yet goes into the open part.
+            string streamed = string.Join("\n\n", [.. state.Done, state.Text.ToString()]);
+            if (reasoning.Text.Length > streamed.Length && reasoning.Text.StartsWith(streamed, StringComparison.Ordinal))
+            {
+                await ReasoningDeltaAsync(reasoning.Text[streamed.Length..], null, state.UpstreamPart, cancellationToken);
+            }
         }
 
-        await CloseReasoningAsync(reasoning with { Text = state.Text.Length > 0 ? state.Text.ToString() : final }, cancellationToken);
+        await CloseReasoningAsync(reasoning, cancellationToken);
     }
 
     private async ValueTask CloseReasoningAsync(ReasoningPart? reasoning, CancellationToken cancellationToken)
@@ -416,36 +458,20 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         }
 
         _reasoning = null;
-        string text = state.Text.ToString();
-        if (state.PartOpen)
-        {
-            await EmitAsync("response.reasoning_summary_text.done", w =>
-            {
-                w.WriteString("item_id", state.ItemId);
-                w.WriteNumber("output_index", state.OutputIndex);
-                w.WriteNumber("summary_index", 0);
-                w.WriteString("text", text);
-            }, cancellationToken);
-            await EmitAsync("response.reasoning_summary_part.done", w =>
-            {
-                w.WriteString("item_id", state.ItemId);
-                w.WriteNumber("output_index", state.OutputIndex);
-                w.WriteNumber("summary_index", 0);
-                w.WriteStartObject("part");
-                w.WriteString("type", "summary_text");
-                w.WriteString("text", text);
-                w.WriteEndObject();
-            }, cancellationToken);
-        }
+        await CloseSummaryPartAsync(state, cancellationToken);
 
-        string? encrypted = reasoning is null ? null : ResponsesReasoningEnvelope.Encode(reasoning with { Text = text });
+        // The item carries the upstream's own parts when it gave them (its done snapshot is authoritative), else what streamed.
+        IReadOnlyList<string> parts = reasoning is { SummaryParts.Count: > 0 } ? reasoning.SummaryParts : state.Done;
+        string? encrypted = reasoning is null
+            ? null
+            : ResponsesReasoningEnvelope.Encode(reasoning with { Text = string.Join("\n\n", parts), SummaryParts = parts.Count > 1 ? parts : [] });
         byte[] item = Json(w =>
         {
             w.WriteStartObject();
             w.WriteString("id", state.ItemId);
             w.WriteString("type", "reasoning");
             w.WriteStartArray("summary");
-            if (text.Length > 0)
+            foreach (string text in parts)
             {
                 w.WriteStartObject();
                 w.WriteString("type", "summary_text");
@@ -820,7 +846,16 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
     {
         public int OutputIndex { get; } = outputIndex;
         public string ItemId { get; } = itemId;
+
+        /// <summary>The summary parts already closed, in order.</summary>
+        public List<string> Done { get; } = [];
+
+        /// <summary>The open part's text.</summary>
         public StringBuilder Text { get; } = new();
+
+        /// <summary>The upstream's summary_index of the open part.</summary>
+        public int UpstreamPart { get; set; }
+
         public bool PartOpen { get; set; }
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 using Godex.Core.Dialects.Messages;
 using Godex.TestUtilities;
 
@@ -70,7 +71,7 @@ public sealed class MessagesRequestReaderTests
     [Fact]
     public void AllBlockTypes_MapToCanonicalParts()
     {
-        string envelope = GodexReasoningSignature.Encode("rs_1", "gAAAA-enc");
+        string envelope = ThinkingBlocks.Encode("rs_1", "gAAAA-enc");
         ChatRequest request = Parse(Request($$$"""
             [{"role":"user","content":[
                {"type":"text","text":"look"},
@@ -257,12 +258,12 @@ public sealed class MessagesRequestReaderTests
     [Fact]
     public void GodexSignature_RoundTrips_AndRejectsOthers()
     {
-        string signature = GodexReasoningSignature.Encode(null, "enc");
+        string signature = ThinkingBlocks.Encode(null, "enc");
 
-        Assert.True(GodexReasoningSignature.TryDecode(signature, out string? itemId, out string? encrypted));
+        Assert.True(ThinkingBlocks.TryDecode(signature, out string? itemId, out string? encrypted));
         Assert.Null(itemId);
         Assert.Equal("enc", encrypted);
-        Assert.False(GodexReasoningSignature.TryDecode("ZmFrZS1zaWduYXR1cmU=", out _, out _));
-        Assert.False(GodexReasoningSignature.TryDecode("godex1:!!!", out _, out _));
+        Assert.False(ThinkingBlocks.TryDecode("ZmFrZS1zaWduYXR1cmU=", out _, out _));
+        Assert.False(ThinkingBlocks.TryDecode("godex1:!!!", out _, out _));
     }
 }

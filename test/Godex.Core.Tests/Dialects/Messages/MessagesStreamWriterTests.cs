@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Sse;
 using Godex.TestUtilities;
@@ -148,7 +149,7 @@ public sealed class MessagesStreamWriterTests
              "start 1 tool_use", "delta 1 input_json_delta", "delta 1 input_json_delta", "stop 1", "message_delta", "message_stop"],
             Shape(frames));
         string signature = frames[4].Data.GetProperty("delta").GetProperty("signature").GetString()!;
-        Assert.True(GodexReasoningSignature.TryDecode(signature, out string? itemId, out string? encrypted));
+        Assert.True(ThinkingBlocks.TryDecode(signature, out string? itemId, out string? encrypted));
         Assert.Equal(("rs_9", "gAAAAenc"), (itemId, encrypted));
         Assert.Equal("\"ls\"}", frames[8].Data.GetProperty("delta").GetProperty("partial_json").GetString());
         Assert.Equal("tool_use", frames[^2].Data.GetProperty("delta").GetProperty("stop_reason").GetString());
