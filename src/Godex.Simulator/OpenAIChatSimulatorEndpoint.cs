@@ -264,7 +264,7 @@ internal static class OpenAIChatSimulatorEndpoint
         }
 
         w.WriteEndObject();
-        WriteNullableString(w, "finish_reason", finishReason);
+        SimulatorHttp.WriteStringOrNull(w, "finish_reason", finishReason);
         w.WriteEndObject();
         w.WriteEndArray();
         if (includeUsage)
