@@ -23,7 +23,7 @@ internal static class ConfigKeys
 
     /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
     public static IReadOnlyList<string> Maps { get; } =
-        ["routing.aliases", "routing.patterns", "routing.fallbacks", "proxy.payments.prices", "proxy.backends.custom", "proxy.backends.codex.accounts", "proxy.backends.anthropic.accounts"];
+        ["routing.aliases", "routing.patterns", "routing.fallbacks", "proxy.payments.prices", "proxy.backends.codex.accounts", "proxy.backends.anthropic.accounts"];
 
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
@@ -33,7 +33,7 @@ internal static class ConfigKeys
         "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.audit_path", "proxy.audit_max_bytes",
         "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
         "proxy.upstream_audit_path", "proxy.cache_ttl",
-        "proxy.models", "proxy.metrics", "proxy.backends.codex.native_tools",
+        "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
         "client.retry_delay",
     ];
 

@@ -124,10 +124,6 @@ public static class ConfigLoader
                 UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
                 backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
             }
-            else if (path == "proxy.backends.custom")
-            {
-                options.Proxy.Backends.Custom = ConfigSections.ReadCustomBackends(valueNode, where);
-            }
             else if (ConfigKeys.NotYetSupported.Contains(path))
             {
                 warnings.Add($"{where}: {path} is a setting of the original godex that this version does not support yet; ignored");

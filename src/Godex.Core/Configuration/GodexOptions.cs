@@ -200,9 +200,6 @@ public sealed class BackendsOptions
 {
     public CodexBackendOptions Codex { get; set; } = new();
     public AnthropicBackendOptions Anthropic { get; set; } = new();
-
-    /// <summary>OpenAI-compatible backends (<c>proxy.backends.custom.&lt;name&gt;</c>), in config order.</summary>
-    public List<CustomBackendOptions> Custom { get; set; } = [];
 }
 
 /// <summary>Settings every HTTP upstream shares.</summary>
