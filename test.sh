@@ -10,6 +10,8 @@
 #   6. the real Codex CLI (test/e2e/codex-cli);
 #   7. the real Claude Code CLI (test/e2e/claude-code);
 #   8. L402 interop: npm bolt11 and macaroon against godex --payments and its simulated LND node (test/l402);
+#   8b. several instances: two godex processes on one PostgreSQL server (from the OS packages, started on a temp
+#       directory) behind nginx: ledger, limits, responses, L402 and kill -9 (scripts/several-instances-tests.sh);
 #   9. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted).
 # Every phase's results are added up into one closing line: "N passed, N failed".
 set -uo pipefail
@@ -47,6 +49,7 @@ if scripts/publish.sh; then
   phase scripts/codex-cli-tests.sh
   phase scripts/claude-code-tests.sh
   phase scripts/l402-tests.sh
+  phase scripts/several-instances-tests.sh
   if bench/run.sh --smoke >"$log" 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "bench smoke failed:"; tail -20 "$log"; fi
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))

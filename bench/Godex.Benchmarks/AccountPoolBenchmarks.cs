@@ -24,7 +24,7 @@ public class AccountPoolBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        _pool = new AccountPool("codex", ["a", "b", "c", "d"], PoolStrategies.Parse(Strategy), new PoolOptions(), TimeProvider.System, null, NullLogger.Instance);
+        _pool = new AccountPool("codex", ["a", "b", "c", "d"], PoolStrategies.Parse(Strategy), new PoolOptions(), TimeProvider.System, null, null, NullLogger.Instance);
         _request = new ChatRequest
         {
             Model = "gpt-5.2-codex",

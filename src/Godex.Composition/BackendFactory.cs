@@ -4,6 +4,7 @@ using Godex.Core.Backends.Codex;
 using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
+using Godex.Core.Limits;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Dialects.Responses;
 using Godex.Core.Storage;
@@ -14,8 +15,8 @@ namespace Godex.Composition;
 
 /// <summary>
 /// Builds the enabled providers from configuration, each with its own pooled HTTP client and its accounts
-/// (<see cref="BackendAccounts"/>). Services it uses when present: <see cref="IAccountStateStore"/> (cooldowns survive a
-/// restart), <see cref="SqliteAccountRegistry"/> (accounts added from the command line), <see cref="AccountPools"/>.
+/// (<see cref="BackendAccounts"/>). Services it uses when present: <see cref="IAccountCooldownStore"/> and
+/// <see cref="IAccountStateStore"/> (cooldowns and reported usage survive a restart), <see cref="SqliteAccountRegistry"/> (accounts added from the command line), <see cref="AccountPools"/>.
 /// </summary>
 internal static class BackendFactory
 {
@@ -26,6 +27,7 @@ internal static class BackendFactory
     {
         TimeProvider time = services.GetRequiredService<TimeProvider>();
         ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
+        IAccountCooldownStore? cooldowns = services.GetService<IAccountCooldownStore>();
         IAccountStateStore? state = services.GetService<IAccountStateStore>();
         IReadOnlyList<RegisteredAccount> added = services.GetService<SqliteAccountRegistry>()?.List(null) ?? [];
         AccountPools? pools = services.GetService<AccountPools>();
@@ -39,7 +41,7 @@ internal static class BackendFactory
             IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Codex(options, added);
             ILogger<CodexBackend> logger = loggers.CreateLogger<CodexBackend>();
             var backend = new CodexBackend(
-                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time))], CreatePool("codex", accounts, codex, pool, time, state, logger), time, logger);
+                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time))], CreatePool("codex", accounts, codex, pool, time, cooldowns, state, logger), time, logger);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -52,7 +54,7 @@ internal static class BackendFactory
             ILogger<AnthropicBackend> logger = loggers.CreateLogger<AnthropicBackend>();
             var backend = new AnthropicBackend(
                 anthropic, http, [.. accounts.Select(a => new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time))],
-                CreatePool("anthropic", accounts, anthropic, pool, time, state, logger), time, logger);
+                CreatePool("anthropic", accounts, anthropic, pool, time, cooldowns, state, logger), time, logger);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -60,8 +62,8 @@ internal static class BackendFactory
         return backends;
     }
 
-    private static AccountPool CreatePool(string backend, IReadOnlyList<ResolvedAccount> accounts, UpstreamOptions options, PoolOptions pool, TimeProvider time, IAccountStateStore? state, ILogger logger) =>
-        new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, state, logger);
+    private static AccountPool CreatePool(string backend, IReadOnlyList<ResolvedAccount> accounts, UpstreamOptions options, PoolOptions pool, TimeProvider time, IAccountCooldownStore? cooldowns, IAccountStateStore? state, ILogger logger) =>
+        new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
 
     /// <summary>
     /// The backend's client: its pooled handler (wrapped by exec's recorder when given) behind a

@@ -47,9 +47,11 @@ internal static class Parts
 
         // State and money.
         ["Keys"] = ["Storage"],
-        ["Limits"] = ["Keys"],
+        ["Limits"] = ["Keys", "Storage"],
         ["Metering"] = ["Keys", "Limits", "Storage", "Conversation"],
         ["Payments"] = ["Auth", "Configuration", "Storage", "Conversation"],
+        // The stores of one database (SQLite or PostgreSQL) opened together, and the copy between the two.
+        ["State"] = ["Storage", "Keys", "Limits", "Metering", "Payments", "Configuration"],
         ["Exec"] = ["Configuration", "Conversation"],
 
         // The simulator is the oracle: it speaks the wires itself and never uses godex's dialects or providers.
@@ -59,8 +61,8 @@ internal static class Parts
         // The server: front doors see backends only through their interfaces, never a provider.
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
         ["Server.Metering"] = ["Conversation", "Keys"],
-        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Server.Metering", "Server.Results"],
-        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Server.Metering", "Server.Payments", "Server.Results"],
+        ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
+        ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Storage", "Server.Metering", "Server.Payments", "Server.Results"],
         ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Server.Results"],
         ["Server.FrontDoors"] =
         [
@@ -70,14 +72,14 @@ internal static class Parts
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
-            "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
+            "State", "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
         ],
 
         // The command line: the server only through its entry point (GodexApp).
         ["Cli"] =
         [
             "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Pools", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
-            "Auth", "Exec", "Keys", "Metering", "Payments", "Storage",
+            "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Storage", "State",
         ],
     };
 

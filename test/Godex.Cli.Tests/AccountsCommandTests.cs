@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Godex.Core.Auth;
+using Godex.Core.Limits;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Tests;
@@ -45,9 +46,11 @@ public sealed class AccountsCommandTests : IDisposable
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
         DateTimeOffset reset = now.AddHours(2);
-        await new SqliteAccountStateStore(GodexDatabase.Open(Db, TimeProvider.System)).SaveAsync(
-            [new AccountState("codex", "work", reset, "usage_limit_reached", "The usage limit has been reached", new UsageWindow(100, 300, reset), new UsageWindow(41.5, 10080, now.AddDays(3)), now)],
+        var database = GodexDatabase.Open(Db, TimeProvider.System);
+        await new SqliteAccountStateStore(database).SaveAsync(
+            [new AccountState("codex", "work", "The usage limit has been reached", new UsageWindow(100, 300, reset), new UsageWindow(41.5, 10080, now.AddDays(3)), now)],
             TestContext.Current.CancellationToken);
+        await new SqliteAccountCooldownStore(database, TimeProvider.System).SetAsync(new AccountCooldown("codex:work", reset, "usage_limit_reached"), TestContext.Current.CancellationToken);
 
         (int exit, string output, string error) = await CliRunner.RunAsync("--config", Config, "accounts", "status", "--json");
 

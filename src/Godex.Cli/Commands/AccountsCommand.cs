@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Godex.Composition;
 using Godex.Core.Configuration;
+using Godex.Core.Limits;
+using Godex.Core.State;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -22,20 +24,20 @@ internal static class AccountsCommand
     public static Command Create()
     {
         var list = new Command("list", "The accounts of each backend and where their logins are") { StateCommand.Json };
-        list.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => WriteAsync(parse, o, db, output, withState: false)));
+        list.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: false, ct)));
 
         var status = new Command("status", "Each account's plan, usage per window, cooldown and last error, as the proxy last saw them") { StateCommand.Json };
-        status.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => WriteAsync(parse, o, db, output, withState: true)));
+        status.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: true, ct)));
 
         var add = new Command("add", "Serve another login of a backend (the proxy reads it at start)") { s_backend, s_name, s_login, s_apiKeyEnv };
-        add.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => AddAsync(parse, db, output)));
+        add.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => AddAsync(parse, Registry(state), output)));
 
         var remove = new Command("remove", "Stop serving an account added with `godex accounts add`") { s_backend, s_name };
-        remove.SetAction((parse, ct) => StateCommand.RunAsync(parse, async (o, db, output) =>
+        remove.SetAction((parse, ct) => StateCommand.RunAsync(parse, async (o, state, output) =>
         {
             string backend = Backend(parse.GetValue(s_backend));
             string name = parse.GetValue(s_name)!;
-            if (!new SqliteAccountRegistry(db).Remove(backend, name))
+            if (!Registry(state).Remove(backend, name))
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"error: no account {name} was added to {backend} (accounts of the config are removed from the config)");
                 return ExitCodes.Failure;
@@ -46,24 +48,30 @@ internal static class AccountsCommand
         }));
 
         var command = new Command("accounts", "The upstream accounts godex spreads requests over (no subcommand: status)") { StateCommand.Database, list, status, add, remove, StateCommand.Json };
-        command.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => WriteAsync(parse, o, db, output, withState: true)));
+        command.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: true, ct)));
         return command;
     }
 
     /// <summary>One account as the screens show it.</summary>
-    internal sealed record AccountRow(string Backend, string Name, string Source, string Login, bool Configured, string? Mode, string? Plan, string? Problem, AccountState? State);
+    internal sealed record AccountRow(
+        string Backend, string Name, string Source, string Login, bool Configured, string? Mode, string? Plan, string? Problem, AccountState? State, AccountCooldown? Cooldown);
 
-    internal static IReadOnlyList<AccountRow> Rows(GodexOptions options, GodexDatabase db)
+    /// <summary>Accounts added from the command line are kept in the SQLite database only.</summary>
+    private static SqliteAccountRegistry Registry(GodexState state) =>
+        state.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite) : throw new StateCommand.UsageException("accounts are added to a SQLite database only; on PostgreSQL list them in the config's accounts:");
+
+    internal static async Task<IReadOnlyList<AccountRow>> RowsAsync(GodexOptions options, GodexState state, CancellationToken cancellationToken)
     {
-        IReadOnlyList<RegisteredAccount> added = new SqliteAccountRegistry(db).List(null);
-        Dictionary<(string, string), AccountState> states = new SqliteAccountStateStore(db).Load(null).ToDictionary(s => (s.Backend, s.Account));
+        IReadOnlyList<RegisteredAccount> added = state.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite).List(null) : [];
+        Dictionary<(string, string), AccountState> states = state.Sqlite is { } db ? new SqliteAccountStateStore(db).Load(null).ToDictionary(s => (s.Backend, s.Account)) : [];
+        Dictionary<string, AccountCooldown> cooldowns = (await state.Cooldowns.ListActiveAsync(cancellationToken)).ToDictionary(c => c.AccountKey, StringComparer.Ordinal);
         var rows = new List<AccountRow>();
         if (options.Proxy.Backends.Codex.Enabled)
         {
             foreach (ResolvedAccount account in BackendAccounts.Codex(options, added))
             {
                 AuthCommand.LoginStatus login = AuthCommand.ReadCodex(new CodexBackendOptions { AuthPath = account.LoginPath });
-                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name))));
+                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
             }
         }
 
@@ -74,16 +82,16 @@ internal static class AccountsCommand
                 AuthCommand.LoginStatus login = account.ApiKey is not null
                     ? new("Anthropic", true, "(API key)", "API key", null, null, false, null)
                     : AuthCommand.ReadAnthropic(new AnthropicBackendOptions { CredentialsPath = account.LoginPath, ApiKeyEnv = "" });
-                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name))));
+                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
             }
         }
 
         return rows;
     }
 
-    private static async Task<int> WriteAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, bool withState)
+    private static async Task<int> WriteAsync(ParseResult parse, GodexOptions options, GodexState state, TextWriter output, bool withState, CancellationToken cancellationToken)
     {
-        IReadOnlyList<AccountRow> rows = Rows(options, db);
+        IReadOnlyList<AccountRow> rows = await RowsAsync(options, state, cancellationToken);
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         if (parse.GetValue(StateCommand.Json))
         {
@@ -99,7 +107,7 @@ internal static class AccountsCommand
 
         foreach (AccountRow row in rows)
         {
-            string state = !row.Configured ? "no login" : Cooling(row, now) is { } until ? $"cooling down until {Time(until)} ({row.State!.CooldownReason})" : "ready";
+            string state = !row.Configured ? "no login" : Cooling(row, now) is { } until ? $"cooling down until {Time(until)} ({row.Cooldown!.Reason})" : "ready";
             await output.WriteLineAsync($"{row.Backend}/{row.Name}  {state}");
             await output.WriteLineAsync($"  Login:   {row.Login} ({row.Source}{(row.Mode is null ? "" : ", " + row.Mode)})");
             if (row.Problem is not null)
@@ -157,7 +165,7 @@ internal static class AccountsCommand
                 if (cooling is { } until)
                 {
                     w.WriteString("cooling_down_until", until);
-                    WriteOptional(w, "cooldown_reason", row.State!.CooldownReason);
+                    WriteOptional(w, "cooldown_reason", row.Cooldown!.Reason);
                 }
 
                 WriteWindow(w, "primary", row.State?.Primary);
@@ -202,11 +210,11 @@ internal static class AccountsCommand
     }
 
     private static DateTimeOffset? Cooling(AccountRow row, DateTimeOffset now) =>
-        row.State?.CooldownUntil is { } until && until > now ? until : null;
+        row.Cooldown?.Until is { } until && until > now ? until : null;
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
-    private static async Task<int> AddAsync(ParseResult parse, GodexDatabase db, TextWriter output)
+    private static async Task<int> AddAsync(ParseResult parse, SqliteAccountRegistry registry, TextWriter output)
     {
         string backend = Backend(parse.GetValue(s_backend));
         string name = parse.GetValue(s_name)!.Trim();
@@ -232,7 +240,7 @@ internal static class AccountsCommand
             throw new StateCommand.UsageException($"no login file at {login}");
         }
 
-        new SqliteAccountRegistry(db).Save(new RegisteredAccount(backend, name, login, apiKey, TimeProvider.System.GetUtcNow()));
+        registry.Save(new RegisteredAccount(backend, name, login, apiKey, TimeProvider.System.GetUtcNow()));
         await output.WriteLineAsync($"added {backend}/{name}; the proxy serves it from its next start");
         return ExitCodes.Success;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
+using Godex.Core.State;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -72,9 +73,9 @@ internal static class KeysCommand
         return keys;
     }
 
-    private static SqliteKeyStore Store(GodexDatabase db) => new(db, TimeProvider.System);
+    private static IKeyStore Store(GodexState state) => state.Keys;
 
-    private static async Task<int> AddAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> AddAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         string label = parse.GetValue(s_label) is { Length: > 0 } l ? l : throw new StateCommand.UsageException("--label is required");
         string? secret = parse.GetValue(s_key);
@@ -108,7 +109,7 @@ internal static class KeysCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> UpdateAsync(ParseResult parse, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> UpdateAsync(ParseResult parse, GodexState db, TextWriter output, CancellationToken ct)
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         if (parse.GetValue(s_noExpiry) && parse.GetValue(s_expiresIn) is not null)
@@ -136,7 +137,7 @@ internal static class KeysCommand
         return key is null ? await StateCommand.NotFoundAsync(parse.InvocationConfiguration.Error, parse.GetValue(s_idOrKey)!) : await PrintAsync(parse, output, key, null);
     }
 
-    private static async Task<int> ListAsync(ParseResult parse, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> ListAsync(ParseResult parse, GodexState db, TextWriter output, CancellationToken ct)
     {
         IReadOnlyList<ClientKey> keys = await Store(db).ListAsync(ct);
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
@@ -170,7 +171,7 @@ internal static class KeysCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> ImportAsync(ParseResult parse, GodexOptions options, GodexDatabase db, TextWriter output, CancellationToken ct)
+    private static async Task<int> ImportAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         string path = GodexDatabase.ExpandHome(parse.GetValue(s_path) ?? options.Proxy.KeysPath);
         if (!File.Exists(path))
@@ -189,7 +190,7 @@ internal static class KeysCommand
             return ExitCodes.Failure;
         }
 
-        SqliteKeyStore store = Store(db);
+        IKeyStore store = Store(db);
         int imported = 0;
         int skipped = 0;
         foreach (ClientKey key in keys)

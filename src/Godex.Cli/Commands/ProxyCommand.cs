@@ -38,6 +38,7 @@ internal static class ProxyCommand
         };
         command.Subcommands.Add(KeysCommand.Create());
         command.Subcommands.Add(UsageCommand.Create());
+        command.Subcommands.Add(DbCommand.Create());
         command.SetAction(RunAsync);
         return command;
     }

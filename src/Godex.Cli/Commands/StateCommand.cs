@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Godex.Core.Configuration;
+using Godex.Core.State;
 using Godex.Core.Storage;
 
 namespace Godex.Cli.Commands;
@@ -9,10 +10,10 @@ namespace Godex.Cli.Commands;
 /// <summary>What <c>godex proxy keys</c> and <c>godex proxy usage</c> share: opening the database, JSON output, errors.</summary>
 internal static class StateCommand
 {
-    /// <summary><c>--database PATH</c> (default <c>proxy.database</c>).</summary>
+    /// <summary><c>--database PATH|postgres://…</c> (default <c>proxy.database</c>).</summary>
     public static Option<string?> Database { get; } = new("--database")
     {
-        Description = "The godex database (default proxy.database, ~/.godex/godex.db)",
+        Description = "The godex database: a SQLite file or a postgres:// URL (default proxy.database, ~/.godex/godex.db)",
         Recursive = true,
         HelpName = "path",
     };
@@ -23,7 +24,7 @@ internal static class StateCommand
     public sealed class UsageException(string message) : Exception(message);
 
     /// <summary>Loads the config, opens the database and runs <paramref name="body"/>, mapping errors to exit codes.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<GodexOptions, GodexDatabase, TextWriter, Task<int>> body)
+    public static async Task<int> RunAsync(ParseResult parse, Func<GodexOptions, GodexState, TextWriter, Task<int>> body)
     {
         TextWriter output = parse.InvocationConfiguration.Output;
         TextWriter error = parse.InvocationConfiguration.Error;
@@ -42,7 +43,7 @@ internal static class StateCommand
             return ExitCodes.Usage;
         }
 
-        if (options.Proxy.Database.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
+        if (GodexState.IsOff(options.Proxy.Database))
         {
             await error.WriteLineAsync("error: proxy.database is off: there is no key store");
             return ExitCodes.Failure;
@@ -50,8 +51,8 @@ internal static class StateCommand
 
         try
         {
-            GodexDatabase db = GodexDatabase.Open(options.Proxy.Database, TimeProvider.System);
-            return await body(options, db, output);
+            await using GodexState state = await GodexState.OpenAsync(options.Proxy.Database, TimeProvider.System, CancellationToken.None);
+            return await body(options, state, output);
         }
         catch (UsageException ex)
         {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
-using Godex.Core.Storage;
+using Godex.Core.State;
 
 namespace Godex.Cli.Commands;
 
@@ -31,7 +31,7 @@ internal static class UsageCommand
         reset.SetAction((parse, ct) => StateCommand.RunAsync(parse, async (o, db, output) =>
         {
             string id = parse.GetValue(s_id) ?? parse.GetValue(s_key) ?? throw new StateCommand.UsageException("give a key id (or --key)");
-            ClientKey? key = await new SqliteKeyStore(db, TimeProvider.System).ResetUsageAsync(id, ct);
+            ClientKey? key = await db.Keys.ResetUsageAsync(id, ct);
             if (key is null)
             {
                 return await StateCommand.NotFoundAsync(parse.InvocationConfiguration.Error, id);
@@ -47,12 +47,12 @@ internal static class UsageCommand
         return usage;
     }
 
-    private static async Task<int> ListAsync(ParseResult parse, GodexDatabase db, string? keyId, TextWriter output, CancellationToken ct)
+    private static async Task<int> ListAsync(ParseResult parse, GodexState db, string? keyId, TextWriter output, CancellationToken ct)
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         DateTimeOffset? since = parse.GetValue(s_since) is { } text ? now - StateCommand.Duration(text, "--since") : null;
-        IReadOnlyList<UsageTotals> totals = await new SqliteUsageLedger(db).TotalsAsync(since, keyId, ct);
-        Dictionary<string, string> labels = (await new SqliteKeyStore(db, TimeProvider.System).ListAsync(ct)).ToDictionary(k => k.Id, k => k.Label, StringComparer.Ordinal);
+        IReadOnlyList<UsageTotals> totals = await db.Usage.TotalsAsync(since, keyId, ct);
+        Dictionary<string, string> labels = (await db.Keys.ListAsync(ct)).ToDictionary(k => k.Id, k => k.Label, StringComparer.Ordinal);
         if (parse.GetValue(StateCommand.Json))
         {
             await StateCommand.WriteJsonAsync(output, w =>

@@ -17,7 +17,9 @@ public enum KeyStatus
 /// The proxy's in-memory view of the key store, so authentication never touches the disk. It reloads right after
 /// a change made through this process (<see cref="ReloadAsync"/>) and polls the store's version every
 /// <see cref="RefreshInterval"/> for changes made elsewhere (the CLI, another instance): a limit change applies
-/// within that interval, without a restart. The same poll tops up allowances whose window ended.
+/// within that interval, without a restart. The same poll tops up allowances whose window ended. A store that can
+/// say when it changed (PostgreSQL's <c>NOTIFY godex_keys</c>) calls <see cref="NotifyChanged"/>, and the reload
+/// starts at once: a key revoked on one instance is refused by every instance within milliseconds.
 /// </summary>
 public sealed partial class KeyCache : IAsyncDisposable
 {
@@ -30,6 +32,7 @@ public sealed partial class KeyCache : IAsyncDisposable
     private readonly SemaphoreSlim _reload = new(1, 1);
     private Task? _poll;
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private int _dirty;
 
     public KeyCache(IKeyStore store, TimeProvider time, ILogger? logger = null, TimeSpan? refreshInterval = null)
     {
@@ -102,6 +105,37 @@ public sealed partial class KeyCache : IAsyncDisposable
         finally
         {
             _reload.Release();
+        }
+    }
+
+    /// <summary>
+    /// The store says it changed: reload now, in the background. Notifications that arrive during a reload coalesce
+    /// into one more reload after it.
+    /// </summary>
+    public void NotifyChanged()
+    {
+        if (Interlocked.Exchange(ref _dirty, 1) == 0)
+        {
+            _ = Task.Run(ReloadWhileDirtyAsync, CancellationToken.None);
+        }
+    }
+
+    private async Task ReloadWhileDirtyAsync()
+    {
+        while (Interlocked.Exchange(ref _dirty, 0) == 1)
+        {
+            try
+            {
+                await ReloadAsync(_stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.PollFailed(_logger, ex); // the next poll tries again
+            }
         }
     }
 

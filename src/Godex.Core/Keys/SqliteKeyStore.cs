@@ -14,21 +14,7 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
     {
         ArgumentNullException.ThrowIfNull(key);
         string secret = key.Secret ?? KeySecrets.NewSecret();
-        DateTimeOffset now = time.GetUtcNow();
-        var record = new ClientKey
-        {
-            Id = KeySecrets.NewId(),
-            Label = key.Label,
-            Hash = Hash(secret),
-            CreatedAt = now,
-            UpdatedAt = now,
-            ExpiresAt = key.ExpiresAt,
-            Rate = key.Rate,
-            Burst = key.Burst,
-            QuotaTokens = key.QuotaTokens,
-            MaxConcurrent = key.MaxConcurrent,
-            Models = key.Models,
-        };
+        ClientKey record = KeyChanges.New(key, Hash(secret), time.GetUtcNow());
         using SqliteConnection connection = database.OpenConnection();
         using SqliteTransaction transaction = connection.BeginTransaction();
         if (FindByHash(connection, transaction, record.Hash) is not null)
@@ -73,7 +59,7 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         var keys = new List<ClientKey>();
         while (reader.Read())
         {
-            keys.Add(Read(reader));
+            keys.Add(ClientKeyRow.Read(reader));
         }
 
         return ValueTask.FromResult<IReadOnlyList<ClientKey>>(keys);
@@ -82,45 +68,27 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
     public ValueTask<ClientKey?> UpdateAsync(string idOrSecret, ClientKeyUpdate update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return ValueTask.FromResult(Change(idOrSecret, key => key with
-        {
-            Label = update.Label ?? key.Label,
-            Rate = update.Rate ?? key.Rate,
-            Burst = update.Burst ?? key.Burst,
-            QuotaTokens = update.QuotaTokens ?? key.QuotaTokens,
-            MaxConcurrent = update.MaxConcurrent ?? key.MaxConcurrent,
-            Models = update.Models ?? key.Models,
-            ExpiresAt = update.ClearExpiry ? null : update.ExpiresAt ?? key.ExpiresAt,
-            TokenAllowance = update.TokenAllowance ?? key.TokenAllowance,
-            AllowanceDuration = update.AllowanceDuration ?? key.AllowanceDuration,
-        }));
+        return ValueTask.FromResult(Change(idOrSecret, KeyChanges.Update(update)));
     }
 
     public ValueTask<ClientKey?> RevokeAsync(string idOrSecret, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Change(idOrSecret, key => key with { RevokedAt = key.RevokedAt ?? time.GetUtcNow() }));
+        ValueTask.FromResult(Change(idOrSecret, KeyChanges.Revoke(time.GetUtcNow())));
 
     public ValueTask<IssuedClientKey?> RotateAsync(string idOrSecret, CancellationToken cancellationToken)
     {
         string secret = KeySecrets.NewSecret();
-        string hash = Hash(secret);
-        ClientKey? rotated = Change(idOrSecret, key => key with { Hash = hash, RotatedAt = time.GetUtcNow() });
+        ClientKey? rotated = Change(idOrSecret, KeyChanges.Rotate(Hash(secret), time.GetUtcNow()));
         return ValueTask.FromResult(rotated is null ? null : new IssuedClientKey(rotated, secret));
     }
 
     public ValueTask<ClientKey?> SetAllowanceAsync(string idOrSecret, long allowance, TimeSpan duration, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Change(idOrSecret, key => key with
-        {
-            TokenAllowance = allowance,
-            AllowanceDuration = duration,
-            TokenBalance = allowance,
-            AllowanceWindowStart = time.GetUtcNow(),
-        }));
+        ValueTask.FromResult(Change(idOrSecret, KeyChanges.SetAllowance(allowance, duration, time.GetUtcNow())));
 
     public ValueTask<ClientKey?> AddTokensAsync(string idOrSecret, long tokens, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Change(idOrSecret, key => key with { TokenBalance = key.TokenBalance + tokens }));
+        ValueTask.FromResult(Change(idOrSecret, KeyChanges.AddTokens(tokens)));
 
     public ValueTask<ClientKey?> ResetUsageAsync(string idOrSecret, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Change(idOrSecret, key => key with { UsageResetAt = time.GetUtcNow() }));
+        ValueTask.FromResult(Change(idOrSecret, KeyChanges.ResetUsage(time.GetUtcNow())));
 
     public ValueTask<int> RefillAllowancesAsync(CancellationToken cancellationToken)
     {
@@ -233,7 +201,7 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         command.CommandText = $"SELECT {Columns} FROM keys WHERE {column} = $v;";
         command.Parameters.AddWithValue("$v", value);
         using SqliteDataReader reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        return reader.Read() ? ClientKeyRow.Read(reader) : null;
     }
 
     private static void Insert(SqliteConnection connection, SqliteTransaction transaction, ClientKey key)
@@ -270,32 +238,8 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         command.Parameters.AddWithValue("$reset", Time(key.UsageResetAt));
     }
 
-    private static ClientKey Read(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetString(0),
-        Label = reader.GetString(1),
-        Hash = reader.GetString(2),
-        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-        UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-        RevokedAt = Time(reader, 5),
-        ExpiresAt = Time(reader, 6),
-        RotatedAt = Time(reader, 7),
-        Rate = reader.IsDBNull(8) ? null : reader.GetString(8),
-        Burst = reader.IsDBNull(9) ? null : reader.GetInt32(9),
-        QuotaTokens = reader.GetInt64(10),
-        MaxConcurrent = reader.GetInt32(11),
-        Models = reader.GetString(12).Split('\n', StringSplitOptions.RemoveEmptyEntries),
-        TokenAllowance = reader.GetInt64(13),
-        AllowanceDuration = TimeSpan.FromSeconds(reader.GetInt64(14)),
-        AllowanceWindowStart = Time(reader, 15),
-        TokenBalance = reader.GetInt64(16),
-        UsageResetAt = Time(reader, 17),
-    };
-
     private static object Time(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
 
-    private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
     private static void BumpVersion(SqliteConnection connection, SqliteTransaction transaction)
     {

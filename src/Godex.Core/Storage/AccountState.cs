@@ -1,14 +1,12 @@
 namespace Godex.Core.Storage;
 
 /// <summary>
-/// What godex knows about one upstream account (a login of a backend) that must outlive the process: a cooldown the
-/// upstream imposed, the last error, and the usage windows it last reported. <c>godex accounts status</c> reads it from
-/// another process.
+/// What godex knows about one upstream account (a login of a backend) that should outlive the process, besides its
+/// cooldown (kept by <c>IAccountCooldownStore</c>): the last error and the usage windows it last reported.
+/// <c>godex accounts status</c> reads it from another process.
 /// </summary>
 /// <param name="Backend">The backend id (<c>codex</c>, <c>anthropic</c>).</param>
 /// <param name="Account">The account's name within the backend.</param>
-/// <param name="CooldownUntil">No request goes to the account before this instant; null when it is not cooling down.</param>
-/// <param name="CooldownReason">Why it cools down (<c>usage_limit_reached</c>, <c>rate_limited</c>, <c>login_rejected</c>, <c>upstream_error</c>).</param>
 /// <param name="LastError">The last refusal's message (never a secret), or null.</param>
 /// <param name="Primary">The shorter usage window the upstream reported (Codex primary, Anthropic 5 h), or null.</param>
 /// <param name="Secondary">The longer window (Codex secondary, Anthropic 7 d), or null.</param>
@@ -16,8 +14,6 @@ namespace Godex.Core.Storage;
 public sealed record AccountState(
     string Backend,
     string Account,
-    DateTimeOffset? CooldownUntil,
-    string? CooldownReason,
     string? LastError,
     UsageWindow? Primary,
     UsageWindow? Secondary,

@@ -265,15 +265,22 @@ public sealed class GodexDatabase
             redeemed_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        CREATE TABLE account_cooldowns (
+            account_key TEXT PRIMARY KEY,
+            until_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            set_at INTEGER NOT NULL
+        ) STRICT;
+        """,
 
-        // Account pools (issue 17): cooldowns and the usage windows upstreams report, per backend account, so that a
-        // spent account stays avoided across a restart (SqliteAccountStateStore).
+        // Account pools (issue 17): the last error and the usage windows upstreams report, per backend account, so that
+        // an account near its limit stays avoided across a restart (SqliteAccountStateStore). Cooldowns themselves are
+        // in account_cooldowns (IAccountCooldownStore), shared with PostgreSQL.
         """
         CREATE TABLE account_state (
             backend TEXT NOT NULL,
             account TEXT NOT NULL,
-            cooldown_until INTEGER,
-            cooldown_reason TEXT,
             last_error TEXT,
             primary_used REAL,
             primary_window INTEGER,
@@ -286,7 +293,7 @@ public sealed class GodexDatabase
         ) STRICT;
         """,
 
-        // Account pools (issue 17): accounts added with `godex accounts add|login`, served beside the config's list
+        // Account pools (issue 17): accounts added with `godex accounts add`, served beside the config's list
         // (SqliteAccountRegistry).
         """
         CREATE TABLE accounts (

@@ -1,9 +1,9 @@
 namespace Godex.Core.Storage;
 
 /// <summary>
-/// Where account cooldowns and reported usage are kept so that they survive a restart (a spent account stays avoided
-/// until its reset). <see cref="SqliteAccountStateStore"/> is the default; the contract is small on purpose so that
-/// another store (PostgreSQL) can fill it.
+/// Where the usage an upstream reported and the last error of each account are kept so that they survive a restart
+/// (cooldowns are in <c>IAccountCooldownStore</c>, shared by every instance). <see cref="SqliteAccountStateStore"/> is
+/// the one store.
 /// </summary>
 public interface IAccountStateStore
 {

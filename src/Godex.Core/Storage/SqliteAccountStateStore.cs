@@ -6,7 +6,7 @@ namespace Godex.Core.Storage;
 public sealed class SqliteAccountStateStore(GodexDatabase database) : IAccountStateStore
 {
     private const string Columns =
-        "backend, account, cooldown_until, cooldown_reason, last_error, primary_used, primary_window, primary_reset, secondary_used, secondary_window, secondary_reset, updated_at";
+        "backend, account, last_error, primary_used, primary_window, primary_reset, secondary_used, secondary_window, secondary_reset, updated_at";
 
     public IReadOnlyList<AccountState> Load(string? backend)
     {
@@ -21,12 +21,10 @@ public sealed class SqliteAccountStateStore(GodexDatabase database) : IAccountSt
             states.Add(new AccountState(
                 reader.GetString(0),
                 reader.GetString(1),
-                Time(reader, 2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                Window(reader, 5),
-                Window(reader, 8),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11))));
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                Window(reader, 3),
+                Window(reader, 6),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9))));
         }
 
         return states;
@@ -40,17 +38,15 @@ public sealed class SqliteAccountStateStore(GodexDatabase database) : IAccountSt
             return ValueTask.CompletedTask;
         }
 
-        // Written off the request path, coalesced (AccountPool): an fsync per batch is affordable and a cooldown the
-        // upstream imposed must not be forgotten by a crash.
+        // Written off the request path, coalesced (AccountPool): one transaction per batch.
         using SqliteConnection connection = database.OpenConnection();
         using SqliteTransaction transaction = connection.BeginTransaction();
         using SqliteCommand command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"INSERT OR REPLACE INTO account_state ({Columns}) VALUES ($b, $a, $cu, $cr, $le, $pu, $pw, $pr, $su, $sw, $sr, $t);";
+        command.CommandText = $"INSERT OR REPLACE INTO account_state ({Columns}) VALUES ($b, $a, $le, $pu, $pw, $pr, $su, $sw, $sr, $t);";
         SqliteParameter[] p =
         [
             command.Parameters.Add("$b", SqliteType.Text), command.Parameters.Add("$a", SqliteType.Text),
-            command.Parameters.Add("$cu", SqliteType.Integer), command.Parameters.Add("$cr", SqliteType.Text),
             command.Parameters.Add("$le", SqliteType.Text), command.Parameters.Add("$pu", SqliteType.Real),
             command.Parameters.Add("$pw", SqliteType.Integer), command.Parameters.Add("$pr", SqliteType.Integer),
             command.Parameters.Add("$su", SqliteType.Real), command.Parameters.Add("$sw", SqliteType.Integer),
@@ -60,16 +56,14 @@ public sealed class SqliteAccountStateStore(GodexDatabase database) : IAccountSt
         {
             p[0].Value = state.Backend;
             p[1].Value = state.Account;
-            p[2].Value = Db(state.CooldownUntil);
-            p[3].Value = (object?)state.CooldownReason ?? DBNull.Value;
-            p[4].Value = (object?)state.LastError ?? DBNull.Value;
-            p[5].Value = state.Primary is { } primary ? primary.UsedPercent : DBNull.Value;
-            p[6].Value = (object?)state.Primary?.WindowMinutes ?? DBNull.Value;
-            p[7].Value = Db(state.Primary?.ResetsAt);
-            p[8].Value = state.Secondary is { } secondary ? secondary.UsedPercent : DBNull.Value;
-            p[9].Value = (object?)state.Secondary?.WindowMinutes ?? DBNull.Value;
-            p[10].Value = Db(state.Secondary?.ResetsAt);
-            p[11].Value = state.UpdatedAt.ToUnixTimeMilliseconds();
+            p[2].Value = (object?)state.LastError ?? DBNull.Value;
+            p[3].Value = state.Primary is { } primary ? primary.UsedPercent : DBNull.Value;
+            p[4].Value = (object?)state.Primary?.WindowMinutes ?? DBNull.Value;
+            p[5].Value = Db(state.Primary?.ResetsAt);
+            p[6].Value = state.Secondary is { } secondary ? secondary.UsedPercent : DBNull.Value;
+            p[7].Value = (object?)state.Secondary?.WindowMinutes ?? DBNull.Value;
+            p[8].Value = Db(state.Secondary?.ResetsAt);
+            p[9].Value = state.UpdatedAt.ToUnixTimeMilliseconds();
             command.ExecuteNonQuery();
         }
 

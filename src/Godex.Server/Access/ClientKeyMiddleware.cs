@@ -132,24 +132,62 @@ public sealed partial class ClientKeyMiddleware
         }
 
         key = _keys!.Get(key.Id) ?? key;
-        LimitDecision decision = _limiter.TryAcquire(key);
-        WriteRateHeaders(context.Response, decision);
-        var usage = new RequestUsage(keyId, key, started);
-        if (!decision.IsAllowed)
+        ValueTask<LimitDecision> pending = _limiter.TryAcquireAsync(key, context.RequestAborted);
+        return pending.IsCompletedSuccessfully
+            ? LimitedAsync(context, new RequestUsage(keyId, key, started), pending.Result)
+            : LimitedSlowAsync(context, new RequestUsage(keyId, key, started), pending);
+    }
+
+    /// <summary>Shared limits that needed the database (a new rate lease, a concurrency slot).</summary>
+    private async Task LimitedSlowAsync(HttpContext context, RequestUsage usage, ValueTask<LimitDecision> pending)
+    {
+        LimitDecision decision;
+        try
         {
-            return RefuseAsync(context, usage, decision);
+            decision = await pending;
+        }
+        catch (Exception ex) when (ex is Core.Storage.StorageException or Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The shared limits are unknown: refuse rather than serve past them (the request is not the client's fault).
+            Log.LimitStoreFailed(_logger, usage.KeyId, ex);
+            context.Response.Headers.RetryAfter = "1";
+            var error = new BackendError(StatusCodes.Status503ServiceUnavailable, BackendErrorTypes.Overloaded, "The limit store is unavailable. Retry after 1 s.");
+            try
+            {
+                await ErrorResponses.WriteForPathAsync(context, error);
+            }
+            finally
+            {
+                Record(context, usage);
+            }
+
+            return;
         }
 
-        return RunAsync(context, usage, acquired: true);
+        await LimitedAsync(context, usage, decision);
+    }
+
+    private Task LimitedAsync(HttpContext context, RequestUsage usage, LimitDecision decision)
+    {
+        WriteRateHeaders(context.Response, decision);
+        return decision.IsAllowed ? RunAsync(context, usage, acquired: true) : RefuseAsync(context, usage, decision);
     }
 
     /// <summary>An L402 request: verified and funded → served and charged; used up → a new 402; invalid → 401.</summary>
     private async Task PaidAsync(HttpContext context, string authorization, long started)
     {
-        L402Gate.Session? session = _l402!.Authenticate(authorization, out BackendError? error);
+        (L402Gate.Session? session, BackendError? error) = await _l402!.AuthenticateAsync(authorization, context.RequestAborted);
         if (error is not null)
         {
-            context.Response.Headers.WWWAuthenticate = "L402";
+            if (error.Status == StatusCodes.Status429TooManyRequests)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+            else
+            {
+                context.Response.Headers.WWWAuthenticate = "L402";
+            }
+
             await ErrorResponses.WriteForPathAsync(context, error);
             return;
         }
@@ -167,7 +205,7 @@ public sealed partial class ClientKeyMiddleware
         }
         finally
         {
-            _l402.Charge(session, usage);
+            await _l402.ChargeAsync(session, usage);
         }
     }
 
@@ -311,7 +349,7 @@ public sealed partial class ClientKeyMiddleware
         return string.IsNullOrEmpty(apiKey) ? null : apiKey.Trim();
     }
 
-    // Next event id: 1302.
+    // Next event id: 1303.
     private static partial class Log
     {
         [LoggerMessage(1300, LogLevel.Information, "Rejected {Path}: {Reason} client key", EventName = "ClientKeyRejected")]
@@ -319,5 +357,8 @@ public sealed partial class ClientKeyMiddleware
 
         [LoggerMessage(1301, LogLevel.Information, "Refused a request of key {KeyId}: {Verdict} limit, retry after {Seconds} s", EventName = "ClientKeyLimited")]
         public static partial void Refused(ILogger logger, string keyId, LimitVerdict verdict, long seconds);
+
+        [LoggerMessage(1302, LogLevel.Error, "Shared limits of key {KeyId} could not be checked: the database failed", EventName = "LimitStoreFailed")]
+        public static partial void LimitStoreFailed(ILogger logger, string keyId, Exception exception);
     }
 }

@@ -8,6 +8,7 @@ using Godex.Core.Keys;
 using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core.Routing;
+using Godex.Core.State;
 using Godex.Core.Storage;
 using Godex.Server.Access;
 using Godex.Server.Admin;
@@ -41,12 +42,16 @@ public sealed partial class GodexApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SimulatedUpstream? _simulator;
+    private readonly GodexState? _state;
+    private readonly CancellationTokenSource _stopMaintenance = new();
+    private Task? _maintenance;
 
-    private GodexApp(WebApplication app, Uri baseUrl, SimulatedUpstream? simulator)
+    private GodexApp(WebApplication app, Uri baseUrl, SimulatedUpstream? simulator, GodexState? state)
     {
         _app = app;
         BaseUrl = baseUrl;
         _simulator = simulator;
+        _state = state;
     }
 
     /// <summary>The address the proxy really listens on (the port is resolved when 0 was asked for).</summary>
@@ -76,12 +81,12 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
 
         EnsureThreadPoolHeadroom();
-        GodexDatabase? database = null;
-        if (!IsOff(options.Proxy.Database))
+        GodexState? state = null;
+        if (!GodexState.IsOff(options.Proxy.Database))
         {
             try
             {
-                database = GodexDatabase.Open(options.Proxy.Database, timeProvider ?? TimeProvider.System);
+                state = await GodexState.OpenAsync(options.Proxy.Database, timeProvider ?? TimeProvider.System, cancellationToken);
             }
             catch (StorageException ex)
             {
@@ -89,13 +94,13 @@ public sealed partial class GodexApp : IAsyncDisposable
             }
         }
 
-        string? adminSocket = database is not null && !IsOff(options.Proxy.AdminSocket) ? GodexDatabase.ExpandHome(options.Proxy.AdminSocket) : null;
+        string? adminSocket = state is not null && !GodexState.IsOff(options.Proxy.AdminSocket) ? GodexDatabase.ExpandHome(options.Proxy.AdminSocket) : null;
         if (adminSocket is not null)
         {
             PrepareSocket(adminSocket);
         }
 
-        IReadOnlyList<RegisteredAccount> added = database is null ? [] : new SqliteAccountRegistry(database).List(null);
+        IReadOnlyList<RegisteredAccount> added = state?.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite).List(null) : [];
         SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken, added);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -132,14 +137,14 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         builder.Services.AddSingleton(sp => new ReasoningCache(options.Proxy.ReasoningCache, sp.GetRequiredService<TimeProvider>()));
-        if (database is not null)
+        if (state is not null)
         {
-            AddState(builder.Services, database, options.Proxy);
+            AddState(builder.Services, state, options.Proxy);
         }
 
         if (options.Proxy.Payments.Enabled)
         {
-            PaymentsSetup.Add(builder.Services, options.Proxy.Payments, database, timeProvider ?? TimeProvider.System);
+            await PaymentsSetup.AddAsync(builder.Services, options.Proxy.Payments, state, timeProvider ?? TimeProvider.System, cancellationToken);
         }
 
         // Without a database (proxy.database: off) previous_response_id still works within the process.
@@ -150,10 +155,28 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         try
         {
+            if (state?.Postgres is { } postgres)
+            {
+                await postgres.StartBackgroundAsync(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PostgresDatabase>(), cancellationToken);
+            }
+
             if (app.Services.GetService<KeyCache>() is { } keys)
             {
+                if (state?.Postgres is { } shared)
+                {
+                    // NOTIFY godex_keys from any instance (or the CLI): reload now, not at the next poll.
+                    shared.Changed += channel =>
+                    {
+                        if (channel == PostgresDatabase.KeysChannel)
+                        {
+                            keys.NotifyChanged();
+                        }
+                    };
+                }
+
                 await keys.StartAsync(cancellationToken);
             }
+
 
             await app.StartAsync(cancellationToken);
             if (adminSocket is not null && !OperatingSystem.IsWindows())
@@ -161,7 +184,7 @@ public sealed partial class GodexApp : IAsyncDisposable
                 File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
         }
-        catch (StorageException ex)
+        catch (Exception ex) when (ex is StorageException or IOException)
         {
             await app.DisposeAsync();
             if (simulator is not null)
@@ -169,21 +192,21 @@ public sealed partial class GodexApp : IAsyncDisposable
                 await simulator.DisposeAsync();
             }
 
-            throw new GodexStartupException(ex.Message, ex);
-        }
-        catch (IOException ex)
-        {
-            await app.DisposeAsync();
-            if (simulator is not null)
+            if (state is not null)
             {
-                await simulator.DisposeAsync();
+                await state.DisposeAsync();
             }
 
-            throw new GodexStartupException($"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
+            throw new GodexStartupException(ex is StorageException ? ex.Message : $"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
         }
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
-        var godex = new GodexApp(app, new Uri(address), simulator);
+        var godex = new GodexApp(app, new Uri(address), simulator, state);
+        if (app.Services.GetService<KeyLimiter>() is { IsShared: true } limiter)
+        {
+            godex._maintenance = Task.Run(() => godex.MaintainLimitsAsync(limiter), CancellationToken.None);
+        }
+
         godex.LogStartup(options, configWarnings);
         return godex;
     }
@@ -222,26 +245,60 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapAdmin();
     }
 
-    private static bool IsOff(string? value) => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Shared limits' housekeeping (<see cref="KeyLimiter.MaintainAsync"/>) every second: unused rate leases go back,
+    /// quota counters re-read every instance's usage.
+    /// </summary>
+    private async Task MaintainLimitsAsync(KeyLimiter limiter)
+    {
+        ILogger logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("godex");
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopMaintenance.Token))
+            {
+                try
+                {
+                    await limiter.MaintainAsync(_stopMaintenance.Token);
+                }
+                catch (Exception ex) when (ex is StorageException or Npgsql.NpgsqlException or TimeoutException)
+                {
+                    Log.LimitMaintenanceFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopMaintenance.IsCancellationRequested)
+        {
+        }
+    }
 
     /// <summary>
-    /// Keys, limits, the usage ledger and stored responses on the database. The ledger writer flushes on shutdown
-    /// (the container disposes it after the server stopped).
+    /// Keys, limits, the usage ledger, stored responses and account cooldowns on the database. The ledger writer
+    /// flushes on shutdown (the container disposes it after the server stopped; the database closes after that).
     /// </summary>
-    private static void AddState(IServiceCollection services, GodexDatabase database, ProxyOptions proxy)
+    private static void AddState(IServiceCollection services, GodexState state, ProxyOptions proxy)
     {
-        services.AddSingleton(database);
-        services.AddSingleton<IAccountStateStore>(new SqliteAccountStateStore(database));
-        services.AddSingleton(new SqliteAccountRegistry(database));
-        services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IUsageLedger>(new SqliteUsageLedger(database));
-        services.AddSingleton<IResponseStore>(sp => new SqliteResponseStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(state);
+        if (state.Sqlite is { } sqlite)
+        {
+            services.AddSingleton(sqlite);
+
+            // What the pools keep beside the shared cooldowns: reported usage and last errors, and accounts added
+            // from the command line (SQLite only: on PostgreSQL, cooldowns are shared and the rest is per process).
+            services.AddSingleton<IAccountStateStore>(new SqliteAccountStateStore(sqlite));
+            services.AddSingleton(new SqliteAccountRegistry(sqlite));
+        }
+
+        services.AddSingleton(state.Keys);
+        services.AddSingleton(state.Usage);
+        services.AddSingleton(state.Responses);
+        services.AddSingleton(state.Cooldowns);
         services.AddSingleton(sp => new KeyCache(sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyCache>()));
         services.AddSingleton(sp =>
         {
             IUsageLedger ledger = sp.GetRequiredService<IUsageLedger>();
             RateSpec? rate = proxy.DefaultRate is { } text ? RateSpec.Parse(text) : null;
-            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince);
+            return new KeyLimiter(sp.GetRequiredService<TimeProvider>(), new LimitDefaults(rate, proxy.DefaultBurst, proxy.MeterWindow), ledger.TokensSince, state.SharedLimits);
         });
         services.AddSingleton<IUsageRecorder>(sp =>
         {
@@ -281,6 +338,11 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
 
         Log.Listening(logger, GodexVersion.Current, BaseUrl);
+        if (_state is not null)
+        {
+            Log.Database(logger, _state.Description);
+        }
+
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))
         {
             Log.NoClientKey(logger);
@@ -309,15 +371,29 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopMaintenance.CancelAsync();
+        if (_maintenance is not null)
+        {
+            await _maintenance;
+        }
+
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
         if (_simulator is not null)
         {
             await _simulator.DisposeAsync();
         }
+
+        // After the container: the usage ledger's last batch is written before the database closes.
+        if (_state is not null)
+        {
+            await _state.DisposeAsync();
+        }
+
+        _stopMaintenance.Dispose();
     }
 
-    // EventIds 1-5; next free: 6.
+    // EventIds 1-7; next free: 8.
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, EventName = "Listening", Level = LogLevel.Information, Message = "godex {Version} listening on {Url}")]
@@ -334,5 +410,11 @@ public sealed partial class GodexApp : IAsyncDisposable
 
         [LoggerMessage(EventId = 5, EventName = "ConfigWarning", Level = LogLevel.Warning, Message = "config: {Warning}")]
         public static partial void ConfigWarning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 6, EventName = "LimitMaintenanceFailed", Level = LogLevel.Warning, Message = "Shared limits housekeeping failed; retrying in 1 s")]
+        public static partial void LimitMaintenanceFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 7, EventName = "Database", Level = LogLevel.Information, Message = "state: {Database}")]
+        public static partial void Database(ILogger logger, string database);
     }
 }

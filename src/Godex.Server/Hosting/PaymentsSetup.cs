@@ -3,6 +3,7 @@ using Godex.Core.Configuration;
 using Godex.Core.Payments;
 using Godex.Core.Payments.L402;
 using Godex.Core.Payments.Lnd;
+using Godex.Core.State;
 using Godex.Core.Storage;
 using Godex.Server.Payments;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ namespace Godex.Server.Hosting;
 /// </summary>
 internal static class PaymentsSetup
 {
-    public static void Add(IServiceCollection services, PaymentsOptions payments, GodexDatabase? database, TimeProvider time)
+    public static async Task AddAsync(IServiceCollection services, PaymentsOptions payments, GodexState? state, TimeProvider time, CancellationToken cancellationToken)
     {
         services.AddSingleton(payments);
         if (payments.TokenMeterUrl is { } tokenMeter)
@@ -35,7 +36,10 @@ internal static class PaymentsSetup
             services.AddSingleton<ILightningBackend>(LndRestClient.FromOptions(payments.Lnd, time));
             MacaroonKeyRing keys = MacaroonKeyRing.Open(GodexDatabase.ExpandHome(payments.MacaroonKeyPath), time);
             services.AddSingleton(new L402Authority(keys, time));
-            services.AddSingleton(L402CreditLedger.Open(database, GodexDatabase.ExpandHome(payments.RedeemedPath), time));
+            // The credits live with the rest of the state (shared by every instance on PostgreSQL); without a database,
+            // in this process and the JSONL ledger.
+            IL402CreditStore credits = state?.Credits ?? new LocalL402CreditStore(null);
+            services.AddSingleton(await L402CreditLedger.OpenAsync(credits, GodexDatabase.ExpandHome(payments.RedeemedPath), time, cancellationToken));
             services.AddSingleton<L402Gate>();
         }
         catch (ConfigException ex)
@@ -43,6 +47,10 @@ internal static class PaymentsSetup
             throw new GodexStartupException(ex.Message, ex);
         }
         catch (CredentialException ex)
+        {
+            throw new GodexStartupException(ex.Message, ex);
+        }
+        catch (StorageException ex)
         {
             throw new GodexStartupException(ex.Message, ex);
         }

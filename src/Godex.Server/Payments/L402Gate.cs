@@ -4,6 +4,7 @@ using Godex.Core.Keys;
 using Godex.Core.Payments;
 using Godex.Core.Payments.L402;
 using Godex.Core.Payments.Macaroons;
+using Godex.Core.Storage;
 using Godex.Server.Metering;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Http;
@@ -29,26 +30,31 @@ public sealed partial class L402Gate(
     public sealed record Session(L402Identifier Identifier, L402Grant Grant);
 
     /// <summary>
-    /// Checks an L402 <c>Authorization</c> value. Null <paramref name="error"/> and null session: the credit is used
-    /// up (answer with a new challenge). A non-null error: a 401 naming the reason.
+    /// Checks an L402 <c>Authorization</c> value, redeems its payment the first time and starts a request on its
+    /// credit. A session: serve, then <see cref="ChargeAsync"/>. No session and no error: the credit is used up (answer
+    /// with a new challenge). An error: a 401 naming the reason, or a 429 while another request of the same payment is
+    /// in flight (one at a time per payment, on every instance: what keeps an overdraft to one request's price).
     /// </summary>
-    public Session? Authenticate(string authorization, out BackendError? error)
+    public async ValueTask<(Session? Session, BackendError? Error)> AuthenticateAsync(string authorization, CancellationToken cancellationToken)
     {
         if (!authority.TryVerify(authorization, out L402Identifier? identifier, out L402Grant? grant, out string? reason))
         {
             Log.Rejected(logger, reason);
-            error = new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, "L402: " + reason) { Code = "invalid_l402_token" };
-            return null;
+            return (null, new BackendError(StatusCodes.Status401Unauthorized, BackendErrorTypes.Authentication, "L402: " + reason) { Code = "invalid_l402_token" });
         }
 
-        error = null;
-        long remaining = ledger.Redeem(identifier, grant.CreditMsat, out bool redeemed);
-        if (redeemed)
+        L402Redemption redemption = await ledger.RedeemAsync(identifier, grant.CreditMsat, cancellationToken);
+        if (redemption.Redeemed)
         {
             Log.Redeemed(logger, identifier.KeyId, grant.CreditMsat);
         }
 
-        return remaining > 0 ? new Session(identifier, grant) : null;
+        return redemption.Start.Result switch
+        {
+            L402StartResult.Started => (new Session(identifier, grant), null),
+            L402StartResult.Busy => (null, new BackendError(StatusCodes.Status429TooManyRequests, BackendErrorTypes.RateLimit, "L402: another request paid with this token is in flight; send one at a time per token. Retry after 1 s.") { Code = "l402_request_in_flight" }),
+            _ => (null, null),
+        };
     }
 
     /// <summary>The synthetic key an L402 request runs as: its ledger id and the models its caveats allow.</summary>
@@ -61,8 +67,8 @@ public sealed partial class L402Gate(
         ExpiresAt = session.Grant.ValidUntil,
     };
 
-    /// <summary>Charges a served request's price against its payment's credit.</summary>
-    public void Charge(Session session, RequestUsage usage)
+    /// <summary>Charges a served request's price against its payment's credit (and ends the request's in-flight mark).</summary>
+    public async Task ChargeAsync(Session session, RequestUsage usage)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(usage);
@@ -70,12 +76,14 @@ public sealed partial class L402Gate(
         long cost = PriceOf(usage.Model).CostMsat(tokens.InputTokens, tokens.OutputTokens);
         try
         {
-            long remaining = ledger.Charge(session.Identifier, cost);
+            // Not the request's token: a client that went away is still charged.
+            long remaining = await ledger.ChargeAsync(session.Identifier, cost, CancellationToken.None);
             Log.Charged(logger, session.Identifier.KeyId, cost, remaining);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or StorageException or IOException or TimeoutException)
         {
-            // The in-memory balance is already charged; only its copy on disk is behind until the next charge.
+            // With SQLite the in-memory balance is already charged and only its copy on disk is behind; with PostgreSQL
+            // the charge is lost (in the payer's favour) and the in-flight mark ends when this instance stops.
             Log.ChargeNotSaved(logger, session.Identifier.KeyId, cost, ex);
         }
     }

@@ -122,7 +122,7 @@ public sealed partial class L402EndToEndTests : IAsyncLifetime
         IReadOnlyList<UsageRecord> rows = await _godex.App.Services.GetRequiredService<IUsageLedger>().ListAsync(null, id.KeyId, 100, Ct);
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r => Assert.Equal(200, r.Status));
-        Assert.Equal(-2000, _godex.App.Services.GetRequiredService<L402CreditLedger>().Remaining(Convert.ToHexStringLower(id.PaymentHash)));
+        Assert.Equal(-2000, await _godex.App.Services.GetRequiredService<L402CreditLedger>().RemainingAsync(Convert.ToHexStringLower(id.PaymentHash), Ct));
         Assert.Single(File.ReadAllLines(Path.Combine(_dir, "l402-redeemed.jsonl")));
     }
 

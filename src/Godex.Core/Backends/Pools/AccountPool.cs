@@ -3,6 +3,7 @@ using System.Text.Json;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Limits;
 using Godex.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -25,8 +26,9 @@ namespace Godex.Core.Backends.Pools;
 ///          5xx, 529, unreachable, in-band overload before content ──► transient_cooldown; next account
 ///          other 4xx ──► the client's problem: answered as is, the account is not blamed
 /// </code>
-/// State changes are saved (coalesced, off the request path) to <see cref="IAccountStateStore"/> and restored at
-/// start, so a spent account stays avoided across a restart.
+/// State changes are saved (coalesced, off the request path) and restored at start, so a spent account stays avoided
+/// across a restart: cooldowns to <see cref="IAccountCooldownStore"/> (SQLite, or PostgreSQL shared by several
+/// instances; key <c>backend:account</c>), reported usage and the last error to <see cref="IAccountStateStore"/>.
 /// </remarks>
 public sealed partial class AccountPool : IDisposable
 {
@@ -35,6 +37,7 @@ public sealed partial class AccountPool : IDisposable
     private readonly PoolAccount[] _accounts;
     private readonly PoolOptions _options;
     private readonly TimeProvider _time;
+    private readonly IAccountCooldownStore? _cooldowns;
     private readonly IAccountStateStore? _store;
     private readonly ILogger _logger;
     private readonly SessionAffinity _affinity;
@@ -43,7 +46,7 @@ public sealed partial class AccountPool : IDisposable
     private Task? _saving;
     private int _next;
 
-    public AccountPool(string backend, IReadOnlyList<string> accountNames, PoolStrategy strategy, PoolOptions options, TimeProvider time, IAccountStateStore? store, ILogger logger)
+    public AccountPool(string backend, IReadOnlyList<string> accountNames, PoolStrategy strategy, PoolOptions options, TimeProvider time, IAccountCooldownStore? cooldowns, IAccountStateStore? store, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(accountNames);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,6 +61,7 @@ public sealed partial class AccountPool : IDisposable
         Strategy = strategy;
         _options = options;
         _time = time;
+        _cooldowns = cooldowns;
         _store = store;
         _logger = logger;
         _affinity = new SessionAffinity(options.AffinityTtl);
@@ -67,7 +71,7 @@ public sealed partial class AccountPool : IDisposable
 
     /// <summary>A pool of one account, <c>default</c>, with nothing saved: a backend built without accounts (tests, tools).</summary>
     public static AccountPool OfOne(string backend, TimeProvider time, ILogger logger) =>
-        new(backend, ["default"], PoolStrategy.RoundRobin, new PoolOptions(), time, null, logger);
+        new(backend, ["default"], PoolStrategy.RoundRobin, new PoolOptions(), time, null, null, logger);
 
     /// <summary>The backend whose accounts these are.</summary>
     public string Backend { get; }
@@ -331,31 +335,37 @@ public sealed partial class AccountPool : IDisposable
 
     private void Restore()
     {
-        if (_store is null)
-        {
-            return;
-        }
-
         try
         {
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            foreach (AccountState state in _store.Load(Backend))
+            foreach (AccountState state in _store?.Load(Backend) ?? [])
             {
-                if (_accounts.FirstOrDefault(a => string.Equals(a.Name, state.Account, StringComparison.Ordinal)) is { } account)
+                Find(state.Account)?.Restore(state);
+            }
+
+            if (_cooldowns is not null)
+            {
+                // At start only (the backends are built once, synchronously); the SQLite store completes at once.
+                foreach (AccountCooldown cooldown in Wait(_cooldowns.ListActiveAsync(CancellationToken.None)))
                 {
-                    account.Restore(state, now);
+                    if (cooldown.AccountKey.StartsWith(Backend + ":", StringComparison.Ordinal))
+                    {
+                        Find(cooldown.AccountKey[(Backend.Length + 1)..])?.Restore(cooldown.Until, cooldown.Reason, now);
+                    }
                 }
             }
         }
-        catch (StorageException ex)
+        catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException or TimeoutException or IOException)
         {
             Log.StateFailed(_logger, Backend, ex.Message);
         }
     }
 
+    private PoolAccount? Find(string name) => Array.Find(_accounts, a => string.Equals(a.Name, name, StringComparison.Ordinal));
+
     private void MarkDirty(PoolAccount account)
     {
-        if (_store is null)
+        if (_store is null && _cooldowns is null)
         {
             return;
         }
@@ -389,26 +399,47 @@ public sealed partial class AccountPool : IDisposable
             _saving = null;
         }
 
-        if (dirty.Length == 0 || _store is null)
+        if (dirty.Length == 0)
         {
             return;
         }
 
         try
         {
+            // The SQLite stores complete synchronously; PostgreSQL does not (this runs on the thread pool or at shutdown).
             DateTimeOffset now = _time.GetUtcNow();
-            // The SQLite store completes synchronously; another store may not (this runs on the thread pool or at shutdown).
-            ValueTask saved = _store.SaveAsync([.. dirty.Select(a => a.Snapshot(now))], CancellationToken.None);
-            if (!saved.IsCompletedSuccessfully)
+            if (_store is not null)
             {
-                saved.AsTask().GetAwaiter().GetResult();
+                Wait(_store.SaveAsync([.. dirty.Select(a => a.Snapshot(now))], CancellationToken.None));
+            }
+
+            foreach (PoolAccount account in _cooldowns is null ? [] : dirty)
+            {
+                if (account.CooldownUntil is { } until && until > now)
+                {
+                    Wait(_cooldowns!.SetAsync(new AccountCooldown(account.Key, until, account.CooldownReason ?? "cooling_down"), CancellationToken.None));
+                }
+                else
+                {
+                    Wait(_cooldowns!.ClearAsync(account.Key, CancellationToken.None));
+                }
             }
         }
-        catch (StorageException ex)
+        catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException or TimeoutException or IOException)
         {
             Log.StateFailed(_logger, Backend, ex.Message);
         }
     }
+
+    private static void Wait(ValueTask task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            task.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
 
     // Event ids 1900-1901; next free: 1902.
     private static partial class Log

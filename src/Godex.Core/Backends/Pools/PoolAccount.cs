@@ -91,9 +91,11 @@ public sealed class PoolAccount
         return best == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(best);
     }
 
-    /// <summary>The state to persist.</summary>
-    public AccountState Snapshot(DateTimeOffset now) =>
-        new(Backend, Name, CooldownUntil is { } until && until > now ? until : null, CooldownUntil is { } u && u > now ? _cooldownReason : null, _lastError, _primary, _secondary, now);
+    /// <summary>Its key in the shared cooldown store (<c>codex:work</c>): names the account, never a credential.</summary>
+    public string Key => Backend + ":" + Name;
+
+    /// <summary>The state to persist beside the cooldown.</summary>
+    public AccountState Snapshot(DateTimeOffset now) => new(Backend, Name, _lastError, _primary, _secondary, now);
 
     internal void CountRequest() => Interlocked.Increment(ref _requests);
 
@@ -150,20 +152,28 @@ public sealed class PoolAccount
         return changed;
     }
 
-    /// <summary>Restores what a previous process saved.</summary>
-    internal void Restore(AccountState state, long nowMs)
+    /// <summary>Restores the usage and last error a previous process saved.</summary>
+    internal void Restore(AccountState state)
     {
         lock (_gate)
         {
-            if (state.CooldownUntil is { } until && until.ToUnixTimeMilliseconds() > nowMs)
-            {
-                Volatile.Write(ref _cooldownUntilMs, until.ToUnixTimeMilliseconds());
-                _cooldownReason = state.CooldownReason;
-            }
-
             _lastError = state.LastError;
             _primary = state.Primary;
             _secondary = state.Secondary;
+        }
+    }
+
+    /// <summary>Restores a cooldown a previous process (or another instance) saved.</summary>
+    internal void Restore(DateTimeOffset until, string reason, long nowMs)
+    {
+        lock (_gate)
+        {
+            long ms = until.ToUnixTimeMilliseconds();
+            if (ms > nowMs && ms > _cooldownUntilMs)
+            {
+                Volatile.Write(ref _cooldownUntilMs, ms);
+                _cooldownReason = reason;
+            }
         }
     }
 
