@@ -107,8 +107,8 @@ internal static class AccountsCommand
 
         foreach (AccountRow row in rows)
         {
-            string state = !row.Configured ? "no login" : Cooling(row, now) is { } until ? $"cooling down until {Time(until)} ({row.Cooldown!.Reason})" : "ready";
-            await output.WriteLineAsync($"{row.Backend}/{row.Name}  {state}");
+            string shown = !row.Configured ? "no login" : Cooling(row, now) is { } until ? $"cooling down until {Time(until)} ({row.Cooldown!.Reason})" : "ready";
+            await output.WriteLineAsync($"{row.Backend}/{row.Name}  {shown}");
             await output.WriteLineAsync($"  Login:   {row.Login} ({row.Source}{(row.Mode is null ? "" : ", " + row.Mode)})");
             if (row.Problem is not null)
             {
