@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test:
 #   1. the xunit suites (real Kestrel servers on 127.0.0.1, the official OpenAI .NET SDK, the upstream simulator,
-#      recorded upstream traffic from ../shared/wire-fixtures);
+#      recorded upstream traffic from test/fixtures);
 #   2. the Native AOT publish of the godex binary, failing on any trim/AOT warning;
 #   3. the README's curl examples against that binary (scripts/smoke.sh);
 #   then, against that binary, the real clients, each pinned by its lockfile:

@@ -10,9 +10,11 @@ started=$SECONDS
 echo "claude-code: npm ci took $((SECONDS - started)) s ($(test/e2e/claude-code/node_modules/.bin/claude --version))"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp)
-"$bin" proxy --listen "127.0.0.1:$port" --simulator on >"$log" 2>&1 &
+state=$(mktemp -d)  # the proxy's own database and admin socket: never the user's ~/.godex
+GODEX_PROXY_DATABASE="$state/godex.db" GODEX_PROXY_ADMIN_SOCKET="$state/admin.sock" \
+  "$bin" proxy --listen "127.0.0.1:$port" --simulator on >"$log" 2>&1 &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"; }
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$log" "$state"; }
 trap cleanup EXIT
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break

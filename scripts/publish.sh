@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh
 log=$(mktemp)
-if ! dotnet publish src/Godex.Cli -c Release -r linux-x64 -o artifacts/publish/Godex.Cli/release 2>&1 | tee "$log"; then
+if ! dotnet publish src/Godex.Cli -c Release -r linux-x64 -o artifacts/publish/Godex.Cli/release -p:Version="$(scripts/version.sh)" 2>&1 | tee "$log"; then
   echo "publish failed" >&2; exit 1
 fi
 if grep -qE 'warning (IL[23][0-9]{3}|CS|CA)' "$log"; then

@@ -7,7 +7,7 @@ namespace Godex.Simulator;
 
 /// <summary>
 /// Streams one planned turn as Responses API events, in the order and with the fields of the recorded o3 stream
-/// (wire-fixtures/openai-responses-real/o3-function-call.stream.sse) and the OpenAPI event schemas:
+/// (test/fixtures/openai-responses-real/o3-function-call.stream.sse) and the OpenAPI event schemas:
 /// created, in_progress, [reasoning item], [message item | tool call item], completed | incomplete.
 /// </summary>
 internal sealed class CodexResponseStream

@@ -7,7 +7,7 @@ namespace Godex.Simulator;
 /// <summary>
 /// An OpenAI-compatible chat provider under <c>/openai/v1</c>: <c>chat/completions</c> (JSON or <c>data:</c>-only
 /// chunks ending with the <c>choices: []</c> usage chunk when <c>stream_options.include_usage</c>, then
-/// <c>data: [DONE]</c>, as in wire-fixtures/openai-python-chat-recorded) and <c>models</c>.
+/// <c>data: [DONE]</c>, as in test/fixtures/openai-python-chat-recorded) and <c>models</c>.
 /// Errors use <c>{"error":{"message","type","param","code"}}</c>. Under <c>/quirky/v1</c> the same provider has the
 /// quirks real OpenAI-compatible servers have (Gemini's endpoint, some local servers): a tool call arrives whole in
 /// one chunk together with <c>finish_reason</c> and without an <c>id</c>, and usage rides on that last chunk instead

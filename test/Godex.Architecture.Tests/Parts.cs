@@ -63,7 +63,7 @@ internal static class Parts
         ["Server.Metering"] = ["Conversation", "Keys"],
         ["Server.Payments"] = ["Configuration", "Conversation", "Keys", "Payments", "Storage", "Server.Metering", "Server.Results"],
         ["Server.Access"] = ["Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Storage", "Server.Metering", "Server.Payments", "Server.Results"],
-        ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Server.Results"],
+        ["Server.Admin"] = ["Configuration", "Conversation", "Keys", "Metering", "Routing", "Server.Results"],
         ["Server.FrontDoors"] =
         [
             "Backends", "SendPath", "Relay", "Routing", "Continuity", "Dialects", "Dialects.*", "Conversation", "Configuration", "Sse",
@@ -71,7 +71,7 @@ internal static class Parts
         ],
         ["Server.Hosting"] =
         [
-            "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Keys", "Limits", "Metering", "Storage",
+            "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
             "State", "Payments", "Auth", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Payments", "Server.Results",
         ],
 

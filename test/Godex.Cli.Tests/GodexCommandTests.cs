@@ -70,13 +70,45 @@ public sealed class GodexCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("aliases", "list")]
+    [InlineData("exec", "--mock", "--prompt", "hi")]
+    [InlineData("auth", "status")]
+    [InlineData("probe", "sonnet")]
+    public async Task ConfigWarnings_ArePrintedByEveryCommand(params string[] args)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "godex-cli-" + Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(path, "proxy:\n  lisen: 127.0.0.1:1\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (int exitCode, _, string error) = await CliRunner.RunAsync([.. args, "--config", path]);
+
+            Assert.Equal(0, exitCode);
+            Assert.Contains("warning: " + path + ":2: unknown key proxy.lisen", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task PublicListenWithoutKey_RefusesToStart()
     {
-        (int exitCode, _, string error) = await CliRunner.RunAsync("proxy", "--listen", "0.0.0.0:0", "--simulator", "off");
+        string path = Path.Combine(Path.GetTempPath(), "godex-cli-" + Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(path, "proxy:\n  database: \"off\"\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (int exitCode, _, string error) = await CliRunner.RunAsync("proxy", "--listen", "0.0.0.0:0", "--simulator", "off", "--config", path);
 
-        Assert.Equal(1, exitCode);
-        Assert.Contains("--api-key", error, StringComparison.Ordinal);
+            Assert.Equal(1, exitCode);
+            Assert.Contains("--api-key", error, StringComparison.Ordinal);
+            Assert.Contains("godex proxy keys add", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -46,6 +46,28 @@ public sealed class KeysCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_ModelsAlias_IsStoredExpanded()
+    {
+        (int exitCode, string added, _) = await RunAsync("keys", "add", "--label", "m", "--models", "sonnet", "gpt-*", "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["claude-sonnet-4-5", "gpt-*"], Json(added).GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Theory]
+    [InlineData("abc", "at least 16 characters")]
+    [InlineData("", "at least 16 characters")]
+    [InlineData("sixteen chars with spaces", "without spaces")]
+    public async Task Add_BadOwnSecret_ExitsTwoNamingKey(string secret, string problem)
+    {
+        (int exitCode, _, string error) = await RunAsync("keys", "add", "--label", "b", "--key", secret);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--key: ", error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_BadRateOrNothing_ExitsTwo()
     {
         (_, string added, _) = await RunAsync("keys", "add", "--label", "x", "--json");

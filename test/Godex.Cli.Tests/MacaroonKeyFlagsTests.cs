@@ -14,18 +14,27 @@ public sealed class MacaroonKeyFlagsTests : IDisposable
     private JsonElement[] Keys() => JsonDocument.Parse(File.ReadAllText(KeyFile)).RootElement.GetProperty("keys").EnumerateArray().ToArray();
 
     // A non-loopback listen without a client key stops the server at startup, after the key ring was changed.
-    // (GodexApp refuses that before it opens any database, so nothing outside the temp folder is touched.)
-    private static readonly string[] s_noServer = ["--listen", "0.0.0.0:0", "--simulator", "off"];
+    // (With proxy.database off GodexApp refuses that before it opens any file, so nothing outside the temp folder is
+    // touched.)
+    private string[] NoServer
+    {
+        get
+        {
+            string config = Path.Combine(_dir, "no-database.yaml");
+            File.WriteAllText(config, "proxy:\n  database: \"off\"\n");
+            return ["--listen", "0.0.0.0:0", "--simulator", "off", "--config", config];
+        }
+    }
 
     [Fact]
     public async Task Rotate_AddsACurrentKey_AndKeepsTheOldOne()
     {
-        (int first, string output, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. s_noServer]);
+        (int first, string output, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. NoServer]);
         Assert.Equal(1, first);
         Assert.Contains("is now current", output, StringComparison.Ordinal);
         Assert.Equal(2, Keys().Length); // the one created on first use, and the rotated-in one
 
-        (_, _, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. s_noServer]);
+        (_, _, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. NoServer]);
         Assert.Equal(3, Keys().Length);
         Assert.All(Keys(), k => Assert.Equal(JsonValueKind.Null, k.GetProperty("retired_at").ValueKind));
     }
@@ -33,14 +42,14 @@ public sealed class MacaroonKeyFlagsTests : IDisposable
     [Fact]
     public async Task Retire_MarksTheKey_AndAnUnknownIdIsAnError()
     {
-        await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. s_noServer]);
+        await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-rotate", .. NoServer]);
         string oldest = Keys()[0].GetProperty("id").GetString()!;
 
-        (_, string output, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-retire", oldest, .. s_noServer]);
+        (_, string output, _) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-retire", oldest, .. NoServer]);
         Assert.Contains($"{oldest} retired", output, StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.String, Keys()[0].GetProperty("retired_at").ValueKind);
 
-        (int exitCode, _, string error) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-retire", "nope", .. s_noServer]);
+        (int exitCode, _, string error) = await CliRunner.RunAsync(["proxy", "--macaroon-key", KeyFile, "--macaroon-retire", "nope", .. NoServer]);
         Assert.Equal(1, exitCode);
         Assert.Contains("no active macaroon root key nope", error, StringComparison.Ordinal);
     }

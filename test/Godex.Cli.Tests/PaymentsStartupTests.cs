@@ -58,4 +58,21 @@ public sealed class PaymentsStartupTests : IDisposable
         Assert.Contains("proxy.payments.lnd.tls_cert_path", error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "keys.json")), "no key ring is created when startup fails first");
     }
+
+    [Theory]
+    [InlineData("--macaroon-key", "keys.json")]
+    [InlineData("--l402-redeemed-path", "redeemed.jsonl")]
+    public async Task OriginalsL402Flag_WithoutPayments_TurnsL402On_AndNamesWhatIsMissing(string flag, string file)
+    {
+        string config = Path.Combine(_dir, "plain.yaml");
+        await File.WriteAllTextAsync(config, "proxy:\n  database: \"off\"\n", TestContext.Current.CancellationToken);
+
+        (int exitCode, _, string error) = await CliRunner.RunAsync(
+            "proxy", flag, Path.Combine(_dir, file), "--listen", "127.0.0.1:0", "--simulator", "off", "--config", config);
+
+        Assert.Equal(1, exitCode);
+        string line = Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("proxy.payments.lnd.url", line, StringComparison.Ordinal);
+        Assert.Contains($"{flag} turns on L402 payments", line, StringComparison.Ordinal);
+    }
 }

@@ -26,6 +26,7 @@ public sealed class ProbeAndAliasesTests
     [Fact]
     public async Task Probe_Url_AsksTheRunningProxy()
     {
+        // No database: the proxy under test never opens the user's ~/.godex.
         await using Godex.Server.Hosting.GodexApp app = await Godex.Server.Hosting.GodexApp.StartAsync(
             new Godex.Core.Configuration.GodexOptions { Proxy = { Listen = "127.0.0.1:0", Simulator = "on", Database = "off" } }, [], TestContext.Current.CancellationToken); // never the user's ~/.godex
 

@@ -1,8 +1,8 @@
 namespace Godex.TestUtilities;
 
 /// <summary>
-/// Locates the recorded wire traffic in <c>shared/wire-fixtures/</c> beside the repository (CI clones the project
-/// with shared/ next to it), or in the folder named by <c>GODEX_WIRE_FIXTURES</c>.
+/// Reads the recorded wire traffic in the repository's <c>test/fixtures/</c> (its README names where each recording
+/// came from). The folder is found from the test binaries upwards, so a plain clone runs every test.
 /// </summary>
 public static class Fixtures
 {
@@ -18,21 +18,14 @@ public static class Fixtures
 
     private static string FindRoot()
     {
-        string? fromEnv = Environment.GetEnvironmentVariable("GODEX_WIRE_FIXTURES");
-        if (!string.IsNullOrEmpty(fromEnv) && Directory.Exists(fromEnv))
-        {
-            return fromEnv;
-        }
-
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "shared", "wire-fixtures");
-            if (Directory.Exists(candidate))
+            if (File.Exists(Path.Combine(dir.FullName, "Godex.slnx")))
             {
-                return candidate;
+                return Path.Combine(dir.FullName, "test", "fixtures");
             }
         }
 
-        throw new DirectoryNotFoundException("shared/wire-fixtures not found above " + AppContext.BaseDirectory + "; set GODEX_WIRE_FIXTURES.");
+        throw new DirectoryNotFoundException("Godex.slnx not found above " + AppContext.BaseDirectory + ": the tests read test/fixtures/ of the repository they were built from");
     }
 }

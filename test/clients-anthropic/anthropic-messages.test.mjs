@@ -93,10 +93,11 @@ for (const model of ['claude-opus-4-5', 'gpt-5.2-codex']) {
   });
 }
 
-test('unknown model: a 404 NotFoundError in the Anthropic shape', async () => {
+test('unknown route: a 404 NotFoundError in the Anthropic shape, with a request id', async () => {
   await assert.rejects(
-    client.messages.create({ model: 'no-such-model-xyz', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
-    (error) => error instanceof Anthropic.NotFoundError && error.error?.type === 'error' && error.error?.error?.type === 'not_found_error',
+    client.get('/v1/no-such-endpoint'),
+    (error) => error instanceof Anthropic.NotFoundError && error.error?.type === 'error'
+      && error.error?.error?.type === 'not_found_error' && /^req_/.test(error.requestID),
   );
 });
 

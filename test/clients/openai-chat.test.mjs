@@ -81,9 +81,17 @@ test('sonnet: reasoning_effort + tools, turn 2 with the thinking_blocks the SDK 
   );
 });
 
-test('unknown model: 404 surfaced by the SDK as NotFoundError', async () => {
+test('unmatched model: served by routing.default (Codex), as in the original', async () => {
+  const completion = await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'Say hello' }] });
+  assert.equal(completion.model, 'no-such-model');
+  assert.ok(completion.choices[0].message.content.length > 0);
+  assert.match(completion._request_id, /^req_/);
+});
+
+test('unknown route: a 404 NotFoundError with a JSON body and a request id', async () => {
   await assert.rejects(
-    client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
-    (err) => err instanceof OpenAI.NotFoundError && /no-such-model/.test(err.message),
+    client.get('/no-such-endpoint'),
+    (err) => err instanceof OpenAI.NotFoundError && /Invalid URL \(GET \/v1\/no-such-endpoint\)/.test(err.message)
+      && err.error?.code === 'unknown_url' && /^req_/.test(err.requestID),
   );
 });

@@ -1,4 +1,4 @@
-// A recorded real Responses stream (o3, function call; ../shared/wire-fixtures/openai-responses-real) served byte
+// A recorded real Responses stream (o3, function call; test/fixtures/openai-responses-real) served byte
 // for byte by a local upstream, through a second godex (GODEX_BIN) pointed at it: openai-node's Responses
 // accumulator must accept what godex makes of it, translated and passed through.
 import { test, before, after } from 'node:test';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.GODEX_WIRE_FIXTURES ?? join(here, '..', '..', '..', 'shared', 'wire-fixtures');
+const fixtures = join(here, '..', 'fixtures');
 const recorded = readFileSync(join(fixtures, 'openai-responses-real', 'o3-function-call.stream.sse'));
 const bin = process.env.GODEX_BIN;
 let upstream; let godex; let home; let client;

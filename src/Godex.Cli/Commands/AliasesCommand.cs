@@ -10,15 +10,16 @@ namespace Godex.Cli.Commands;
 /// <summary><c>godex aliases list|update</c>: the alias table, and refreshing it from live model discovery.</summary>
 internal static class AliasesCommand
 {
+    private static readonly Option<bool> s_json = new("--json") { Description = "Print JSON" };
     private static readonly Option<bool> s_dryRun = new("--dry-run") { Description = "Show what would change without writing the config file" };
 
     public static Command Create()
     {
-        var list = new Command("list", "Print the aliases in effect (config routing.aliases over the built-ins)");
+        var list = new Command("list", "Print the aliases in effect (config routing.aliases over the built-ins)") { s_json };
         list.SetAction(ListAsync);
         var update = new Command("update", "Point each alias family (opus, sonnet, haiku, codex, gpt, ...) at the newest discovered model and rewrite routing.aliases in the config file, keeping comments") { s_dryRun };
         update.SetAction(UpdateAsync);
-        var command = new Command("aliases", "List or update model aliases (no subcommand: list)") { list, update };
+        var command = new Command("aliases", "List or update model aliases (no subcommand: list)") { list, update, s_json };
         command.SetAction(ListAsync);
         return command;
     }
@@ -32,6 +33,27 @@ internal static class AliasesCommand
 
         TextWriter output = parse.InvocationConfiguration.Output;
         var router = new ModelRouter([], options.Routing);
+        if (parse.GetValue(s_json))
+        {
+            await StateCommand.WriteJsonAsync(output, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("aliases");
+                foreach ((string alias, string target) in router.Aliases.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("alias", alias);
+                    w.WriteString("model", target);
+                    w.WriteBoolean("built_in", !options.Routing.Aliases.ContainsKey(alias));
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return ExitCodes.Success;
+        }
+
         foreach ((string alias, string target) in router.Aliases.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
         {
             string origin = options.Routing.Aliases.ContainsKey(alias) ? "" : "  (built-in)";
@@ -75,7 +97,7 @@ internal static class AliasesCommand
                 }
                 catch (HttpRequestException ex)
                 {
-                    await error.WriteLineAsync($"godex: {backend.Name}: model discovery failed: {ex.Message}");
+                    await error.WriteLineAsync($"warning: {backend.Name}: model discovery failed: {ex.Message}");
                 }
             }
         }

@@ -17,11 +17,11 @@ internal static class AuthCommand
 
     public static Command Create()
     {
-        var status = new Command("status", "Show the Codex and Anthropic logins godex would use: path, mode, expiry, plan (no tokens)");
+        var status = new Command("status", "Show the Codex and Anthropic logins godex would use: path, mode, expiry, plan (no tokens)") { s_json };
         status.SetAction(StatusAsync);
         var setup = new Command("setup", "Guide through the missing logins: runs `codex login` / `claude` when they are on PATH") { s_yes };
         setup.SetAction(SetupAsync);
-        var command = new Command("auth", "Show or set up the Codex and Claude logins (no subcommand: status)") { status, setup };
+        var command = new Command("auth", "Show or set up the Codex and Claude logins (no subcommand: status)") { status, setup, s_json };
         command.SetAction(StatusAsync);
         return command;
     }
@@ -29,8 +29,16 @@ internal static class AuthCommand
     /// <summary>One backend's login as the status screen shows it.</summary>
     internal sealed record LoginStatus(string Backend, bool Configured, string Path, string? Mode, DateTimeOffset? ExpiresAt, string? Plan, bool CanRefresh, string? Problem)
     {
+        /// <summary>When the access token was issued (its JWT <c>iat</c>), where the login says so.</summary>
+        public DateTimeOffset? IssuedAt { get; init; }
+
         public bool Expired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
+
+        /// <summary><c>not configured</c>, <c>expired</c> or <c>configured</c>.</summary>
+        public string State(DateTimeOffset now) => !Configured ? "not configured" : Expired(now) ? "expired" : "configured";
     }
+
+    private static readonly Option<bool> s_json = new("--json") { Description = "Print JSON" };
 
     private static async Task<int> StatusAsync(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -39,7 +47,42 @@ internal static class AuthCommand
             return exit;
         }
 
-        await WriteStatusAsync(parse.InvocationConfiguration.Output, options, TimeProvider.System.GetUtcNow());
+        DateTimeOffset now = TimeProvider.System.GetUtcNow();
+        if (parse.GetValue(s_json))
+        {
+            await StateCommand.WriteJsonAsync(parse.InvocationConfiguration.Output, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("logins");
+                foreach (LoginStatus login in new[] { ReadCodex(options.Proxy.Backends.Codex), ReadAnthropic(options.Proxy.Backends.Anthropic) })
+                {
+                    w.WriteStartObject();
+                    w.WriteString("backend", login.Backend.ToLowerInvariant());
+                    w.WriteString("state", login.State(now));
+                    w.WriteString("path", login.Path);
+                    w.WriteString("mode", login.Mode);
+                    if (login.ExpiresAt is { } expires)
+                    {
+                        w.WriteString("expires_at", expires);
+                    }
+                    else
+                    {
+                        w.WriteNull("expires_at");
+                    }
+
+                    w.WriteString("plan", login.Plan);
+                    w.WriteBoolean("refresh_token", login.CanRefresh);
+                    w.WriteString("problem", login.Problem);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return ExitCodes.Success;
+        }
+
+        await WriteStatusAsync(parse.InvocationConfiguration.Output, options, now);
         return ExitCodes.Success;
     }
 
@@ -49,8 +92,7 @@ internal static class AuthCommand
         foreach (LoginStatus status in new[] { ReadCodex(options.Proxy.Backends.Codex), ReadAnthropic(options.Proxy.Backends.Anthropic) })
         {
             await output.WriteLineAsync();
-            string state = !status.Configured ? "not configured" : status.Expired(now) ? "expired" : "configured";
-            await output.WriteLineAsync($"{status.Backend + ":",-11}{state}");
+            await output.WriteLineAsync($"{status.Backend + ":",-11}{status.State(now)}");
             await output.WriteLineAsync($"  Path:    {status.Path}");
             if (status.Mode is not null)
             {
@@ -121,8 +163,9 @@ internal static class AuthCommand
         JsonNode? idNode = tokens?["id_token"];
         string? idToken = idNode is JsonObject legacy ? Text(legacy["raw_jwt"]) : Text(idNode);
         string? plan = JwtClaims.NestedString(JwtClaims.TryReadPayload(idToken), "https://api.openai.com/auth", "chatgpt_plan_type");
-        DateTimeOffset? expires = JwtClaims.ExpiresAt(JwtClaims.TryReadPayload(access));
-        return new("Codex", true, path, "ChatGPT login", expires, plan, refresh is not null, null);
+        JsonObject? claims = JwtClaims.TryReadPayload(access);
+        DateTimeOffset? issued = claims?["iat"] is JsonValue iat && iat.TryGetValue(out long iatSeconds) ? DateTimeOffset.FromUnixTimeSeconds(iatSeconds) : null;
+        return new("Codex", true, path, "ChatGPT login", JwtClaims.ExpiresAt(claims), plan, refresh is not null, null) { IssuedAt = issued };
     }
 
     internal static LoginStatus ReadAnthropic(AnthropicBackendOptions options)
@@ -238,7 +281,7 @@ internal static class AuthCommand
     {
         try
         {
-            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, new List<string>());
+            options = GlobalOptions.LoadConfig(parse);
             exitCode = ExitCodes.Success;
             return true;
         }

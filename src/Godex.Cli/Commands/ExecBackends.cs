@@ -38,7 +38,7 @@ internal sealed class ExecBackends : IAsyncDisposable
         {
             if (options.Proxy.Simulator != "on")
             {
-                await error.WriteLineAsync("godex: no Codex or Claude login found: answering from the built-in simulator (simulated answers). Run `godex auth setup` to use real backends.");
+                await error.WriteLineAsync("note: no Codex or Claude login found: answering from the built-in simulator (simulated answers). Run `godex auth setup` to use real backends.");
             }
         }
 
@@ -125,11 +125,19 @@ internal sealed class ExecBackends : IAsyncDisposable
 
             public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
+            // The CLI's one style for diagnostics on stderr: "error: ...", "warning: ...", "note: ...".
+            private static string Word(LogLevel level) => level switch
+            {
+                LogLevel.Critical or LogLevel.Error => "error",
+                LogLevel.Warning => "warning",
+                _ => "note",
+            };
+
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
                 lock (writer)
                 {
-                    writer.WriteLine($"godex: {logLevel.ToString().ToLowerInvariant()}: {formatter(state, exception)}");
+                    writer.WriteLine($"{Word(logLevel)}: {formatter(state, exception)}");
                 }
             }
         }

@@ -159,7 +159,7 @@ internal static class ExecCommand
 
             if (plan.ProviderKey is not null && !string.Equals(route.Backend.Name, "anthropic", StringComparison.OrdinalIgnoreCase))
             {
-                await error.WriteLineAsync($"godex: --provider-key ignored: the {route.Backend.Name} backend authenticates with its login");
+                await error.WriteLineAsync($"warning: --provider-key ignored: the {route.Backend.Name} backend authenticates with its login");
             }
 
             ChatRequest request = ExecRequest.Build(plan.Settings with { Model = route.Model });
@@ -188,7 +188,7 @@ internal static class ExecCommand
 
     private static Plan BuildPlan(ParseResult parse)
     {
-        GodexOptions options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, new List<string>());
+        GodexOptions options = GlobalOptions.LoadConfig(parse);
         ExecOptions exec = options.Exec;
         if (parse.GetValue(s_simulator) is { } simulator)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Godex.Core.Configuration;
 
 namespace Godex.Cli.Commands;
 
@@ -20,4 +21,21 @@ internal static class GlobalOptions
     /// </summary>
     public static bool Switch(ParseResult parse, Option<bool> option, bool fallback) =>
         parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : fallback;
+
+    /// <summary>
+    /// The layered configuration (<c>--config</c>, environment), with its warnings (unknown keys, settings not
+    /// supported yet, both routing layouts) printed on stderr as <c>warning: ...</c> lines: every command shows them,
+    /// so a key that does nothing never goes unnoticed. Throws <see cref="ConfigException"/> on a bad value.
+    /// </summary>
+    public static GodexOptions LoadConfig(ParseResult parse)
+    {
+        var warnings = new List<string>();
+        GodexOptions options = ConfigLoader.Load(parse.GetValue(Config), Environment.GetEnvironmentVariable, warnings);
+        foreach (string warning in warnings)
+        {
+            parse.InvocationConfiguration.Error.WriteLine("warning: " + warning);
+        }
+
+        return options;
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
+using Godex.Core.Routing;
 using Godex.Core.State;
 using Godex.Core.Storage;
 
@@ -51,7 +52,7 @@ internal static class KeysCommand
         }));
 
         var update = new Command("update", "Change the given settings of a key; the others stay") { s_idOrKey, s_label, s_rate, s_burst, s_quota, s_concurrent, s_expiresIn, s_noExpiry, s_models, StateCommand.Json };
-        update.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => UpdateAsync(parse, db, output, ct)));
+        update.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, db, output) => UpdateAsync(parse, o, db, output, ct)));
 
         var rotate = new Command("rotate", "Give a key a new secret; the id, limits and usage stay, the old secret stops working") { s_idOrKey, StateCommand.Json };
         rotate.SetAction((parse, ct) => StateCommand.RunAsync(parse, async (o, db, output) =>
@@ -79,9 +80,9 @@ internal static class KeysCommand
     {
         string label = parse.GetValue(s_label) is { Length: > 0 } l ? l : throw new StateCommand.UsageException("--label is required");
         string? secret = parse.GetValue(s_key);
-        if (secret is not null && secret.Length < 16)
+        if (secret is not null && KeySecrets.CheckOwnSecret(secret, [options.Proxy.ApiKey, options.Proxy.AdminKey]) is { } problem)
         {
-            throw new StateCommand.UsageException("--key: a key must be at least 16 characters");
+            throw new StateCommand.UsageException("--key: " + problem);
         }
 
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
@@ -93,7 +94,7 @@ internal static class KeysCommand
             Burst = Positive(parse.GetValue(s_burst), "--burst"),
             QuotaTokens = NonNegative(parse.GetValue(s_quota), "--quota-tokens") ?? options.Proxy.DefaultQuotaTokens,
             MaxConcurrent = (int)(NonNegative(parse.GetValue(s_concurrent), "--max-concurrent") ?? 0),
-            Models = parse.GetValue(s_models) ?? [],
+            Models = Models(parse, options) ?? [],
             ExpiresAt = parse.GetValue(s_expiresIn) is { } ttl ? now + StateCommand.Duration(ttl, "--expires-in") : null,
         }, ct);
         if (parse.GetValue(StateCommand.Json))
@@ -109,7 +110,7 @@ internal static class KeysCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> UpdateAsync(ParseResult parse, GodexState db, TextWriter output, CancellationToken ct)
+    private static async Task<int> UpdateAsync(ParseResult parse, GodexOptions options, GodexState db, TextWriter output, CancellationToken ct)
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         if (parse.GetValue(s_noExpiry) && parse.GetValue(s_expiresIn) is not null)
@@ -124,7 +125,7 @@ internal static class KeysCommand
             Burst = Positive(parse.GetValue(s_burst), "--burst"),
             QuotaTokens = NonNegative(parse.GetValue(s_quota), "--quota-tokens"),
             MaxConcurrent = (int?)NonNegative(parse.GetValue(s_concurrent), "--max-concurrent"),
-            Models = parse.GetResult(s_models) is null ? null : parse.GetValue(s_models) ?? [],
+            Models = parse.GetResult(s_models) is null ? null : Models(parse, options) ?? [],
             ExpiresAt = parse.GetValue(s_expiresIn) is { } ttl ? now + StateCommand.Duration(ttl, "--expires-in") : null,
             ClearExpiry = parse.GetValue(s_noExpiry),
         };
@@ -228,6 +229,10 @@ internal static class KeysCommand
         await output.WriteLineAsync(line);
         return ExitCodes.Success;
     }
+
+    /// <summary><c>--models</c> with aliases expanded, so that <c>--models sonnet</c> allows what <c>sonnet</c> routes to.</summary>
+    private static List<string>? Models(ParseResult parse, GodexOptions options) =>
+        parse.GetValue(s_models) is { } models ? KeyModels.Expand(models, new ModelRouter([], options.Routing).ExpandAlias) : null;
 
     private static string? Rate(ParseResult parse)
     {

@@ -14,7 +14,7 @@ internal static class ProxyCommand
     private static readonly Option<string?> s_apiKey = new("--api-key") { Description = "Require this client key (Authorization: Bearer or x-api-key)", HelpName = "key" };
     private static readonly Option<bool> s_allowAnyKey = new("--allow-any-key") { Description = "Accept any client key, or none (local development)" };
     private static readonly Option<string?> s_model = new("--model") { Description = "Model used when a request names none (default gpt-5.2-codex)", HelpName = "model" };
-    private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn|error (default info)", HelpName = "level" };
+    private static readonly Option<string?> s_logLevel = new("--log-level") { Description = "trace|debug|info|warn (or warning)|error (default info)", HelpName = "level" };
     private static readonly Option<bool> s_logRequests = new("--log-requests") { Description = "Log one line per request (never bodies or keys)" };
     private static readonly Option<string?> s_maxBodyBytes = new("--max-body-bytes") { Description = "Largest request body accepted, e.g. 20MB", HelpName = "size" };
     private static readonly Option<string?> s_simulator = new("--simulator") { Description = "auto (serve from the built-in simulator when no login exists) | on | off", HelpName = "mode" };
@@ -48,10 +48,11 @@ internal static class ProxyCommand
         TextWriter error = parse.InvocationConfiguration.Error;
         GodexOptions options;
         var warnings = new List<string>();
+        string? paymentsImpliedBy;
         try
         {
             options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, warnings);
-            ApplyFlags(parse, options);
+            paymentsImpliedBy = ApplyFlags(parse, options);
         }
         catch (ConfigException ex)
         {
@@ -72,7 +73,7 @@ internal static class ProxyCommand
         }
         catch (GodexStartupException ex)
         {
-            await error.WriteLineAsync("error: " + ex.Message);
+            await error.WriteLineAsync("error: " + ex.Message + (paymentsImpliedBy is null ? "" : $" ({paymentsImpliedBy} turns on L402 payments, as --payments does)"));
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -121,13 +122,14 @@ internal static class ProxyCommand
         }
     }
 
-    private static void ApplyFlags(ParseResult parse, GodexOptions options)
+    /// <summary>Applies the flags; returns the flag that turned payments on by implication, if one did.</summary>
+    private static string? ApplyFlags(ParseResult parse, GodexOptions options)
     {
         ProxyOptions proxy = options.Proxy;
         Apply(parse, s_listen, v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
         Apply(parse, s_apiKey, v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
         Apply(parse, s_model, v => proxy.Model = v);
-        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "error"));
+        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "warning", "error"));
         Apply(parse, s_maxBodyBytes, v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
         Apply(parse, s_simulator, v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
         Apply(parse, s_baseUrl, v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));
@@ -140,6 +142,20 @@ internal static class ProxyCommand
 
         proxy.AllowAnyKey = GlobalOptions.Switch(parse, s_allowAnyKey, proxy.AllowAnyKey);
         proxy.LogRequests = GlobalOptions.Switch(parse, s_logRequests, proxy.LogRequests);
+
+        // The original's README starts L402 with `godex proxy --macaroon-key PATH` alone (its flags never existed and
+        // godex started a plain proxy). Here the L402 flags mean L402: they turn payments on, and whatever payments
+        // still lack (a Lightning node) stops startup with one line naming it. Never silently inert.
+        string? implied = parse.GetResult(s_macaroonKey) is not null ? "--macaroon-key"
+            : parse.GetResult(s_redeemedPath) is not null ? "--l402-redeemed-path"
+            : null;
+        if (implied is not null && !proxy.Payments.Enabled)
+        {
+            proxy.Payments.Enabled = true;
+            return implied;
+        }
+
+        return null;
     }
 
     private static void Apply(ParseResult parse, Option<string?> option, Action<string> apply)

@@ -31,7 +31,7 @@ internal static class StateCommand
         GodexOptions options;
         try
         {
-            options = ConfigLoader.Load(parse.GetValue(GlobalOptions.Config), Environment.GetEnvironmentVariable, []);
+            options = GlobalOptions.LoadConfig(parse);
             if (parse.GetValue(Database) is { Length: > 0 } database)
             {
                 options.Proxy.Database = database;

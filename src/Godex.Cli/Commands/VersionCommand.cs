@@ -8,10 +8,24 @@ internal static class VersionCommand
 {
     public static Command Create()
     {
-        var command = new Command("version", "Print the godex version");
-        command.SetAction(parse =>
+        var json = new Option<bool>("--json") { Description = "Print JSON: {\"version\":...}" };
+        var command = new Command("version", "Print the godex version") { json };
+        command.SetAction(async parse =>
         {
-            parse.InvocationConfiguration.Output.WriteLine(GodexVersion.Current);
+            if (parse.GetValue(json))
+            {
+                await StateCommand.WriteJsonAsync(parse.InvocationConfiguration.Output, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("version", GodexVersion.Current);
+                    w.WriteEndObject();
+                });
+            }
+            else
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync(GodexVersion.Current);
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -7,7 +7,15 @@ namespace Godex.Core.Configuration;
 internal static class ConfigKeys
 {
     /// <summary>A key: its dotted YAML path, its <c>GODEX_*</c> variable (if any) and how to apply a text value.</summary>
-    public sealed record Key(string Path, string? EnvVar, Action<GodexOptions, string> Apply);
+    public sealed record Key(string Path, string? EnvVar, Action<GodexOptions, string> Apply)
+    {
+        /// <summary>
+        /// The original godex's name for the same variable where it differs (<c>GODEX_PROXY_RATE</c> for
+        /// <c>GODEX_PROXY_DEFAULT_RATE</c>): read too, so its users' environments keep working; <see cref="EnvVar"/>
+        /// wins when both are set.
+        /// </summary>
+        public string? OriginalEnvVar { get; init; }
+    }
 
     /// <summary>A list key (YAML sequence, or a comma-separated env/flag value).</summary>
     public sealed record ListKey(string Path, string? EnvVar, Action<GodexOptions, List<string>> Apply);
@@ -34,7 +42,16 @@ internal static class ConfigKeys
         "proxy.audit_max_backups", "proxy.trace_path", "proxy.trace_max_bytes", "proxy.trace_max_backups",
         "proxy.upstream_audit_path", "proxy.cache_ttl",
         "proxy.models", "proxy.metrics", "proxy.backends.custom", "proxy.backends.codex.native_tools",
-        "client.retry_delay",
+    ];
+
+    /// <summary>The original's environment variables of <see cref="NotYetSupported"/> keys: warned about when set.</summary>
+    public static IReadOnlyList<string> NotYetSupportedEnvVars { get; } =
+    [
+        "GODEX_PROXY_CACHE_TTL", "GODEX_PROXY_STATS_PATH", "GODEX_PROXY_STATS_SUMMARY", "GODEX_PROXY_STATS_MAX_BYTES",
+        "GODEX_PROXY_STATS_MAX_BACKUPS", "GODEX_PROXY_EVENTS_PATH", "GODEX_PROXY_EVENTS_MAX_BYTES",
+        "GODEX_PROXY_EVENTS_MAX_BACKUPS", "GODEX_PROXY_AUDIT_PATH", "GODEX_PROXY_AUDIT_MAX_BYTES",
+        "GODEX_PROXY_AUDIT_MAX_BACKUPS", "GODEX_PROXY_TRACE_PATH", "GODEX_PROXY_TRACE_MAX_BYTES",
+        "GODEX_PROXY_TRACE_MAX_BACKUPS", "GODEX_UPSTREAM_AUDIT_PATH",
     ];
 
     private static List<Key> BuildScalars()
@@ -45,7 +62,7 @@ internal static class ConfigKeys
             new("proxy.api_key", "GODEX_PROXY_API_KEY", (o, v) => o.Proxy.ApiKey = Empty(v)),
             new("proxy.allow_any_key", "GODEX_PROXY_ALLOW_ANY_KEY", (o, v) => o.Proxy.AllowAnyKey = ConfigValues.ParseBool(v, "proxy.allow_any_key")),
             new("proxy.model", "GODEX_PROXY_MODEL", (o, v) => o.Proxy.Model = Required(v, "proxy.model")),
-            new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "error")),
+            new("proxy.log_level", "GODEX_PROXY_LOG_LEVEL", (o, v) => o.Proxy.LogLevel = ConfigValues.ParseChoice(v, "proxy.log_level", "trace", "debug", "info", "warn", "warning", "error")),
             new("proxy.log_requests", "GODEX_PROXY_LOG_REQUESTS", (o, v) => o.Proxy.LogRequests = ConfigValues.ParseBool(v, "proxy.log_requests")),
             new("proxy.max_body_bytes", "GODEX_PROXY_MAX_BODY_BYTES", (o, v) => o.Proxy.MaxRequestBodyBytes = Positive(ConfigValues.ParseBytes(v, "proxy.max_body_bytes"), "proxy.max_body_bytes")),
             new("proxy.simulator", "GODEX_PROXY_SIMULATOR", (o, v) => o.Proxy.Simulator = ConfigValues.ParseChoice(v, "proxy.simulator", "auto", "on", "off")),
@@ -56,15 +73,15 @@ internal static class ConfigKeys
             new("proxy.models_cache_ttl", "GODEX_PROXY_MODELS_CACHE_TTL", (o, v) => o.Proxy.ModelsCacheTtl = ConfigValues.ParseDuration(v, "proxy.models_cache_ttl")),
             new("proxy.database", "GODEX_PROXY_DATABASE", (o, v) => o.Proxy.Database = Required(v, "proxy.database")),
             new("proxy.keys_path", "GODEX_PROXY_KEYS_PATH", (o, v) => o.Proxy.KeysPath = Required(v, "proxy.keys_path")),
-            new("proxy.default_rate", "GODEX_PROXY_DEFAULT_RATE", (o, v) => o.Proxy.DefaultRate = ConfigValues.ParseRate(v, "proxy.default_rate")),
-            new("proxy.default_burst", "GODEX_PROXY_DEFAULT_BURST", (o, v) => o.Proxy.DefaultBurst = Positive(ConfigValues.ParseInt(v, "proxy.default_burst"), "proxy.default_burst")),
-            new("proxy.default_quota_tokens", "GODEX_PROXY_DEFAULT_QUOTA_TOKENS", (o, v) => o.Proxy.DefaultQuotaTokens = NonNegative(ConfigValues.ParseInt(v, "proxy.default_quota_tokens"), "proxy.default_quota_tokens")),
+            new("proxy.default_rate", "GODEX_PROXY_DEFAULT_RATE", (o, v) => o.Proxy.DefaultRate = ConfigValues.ParseRate(v, "proxy.default_rate")) { OriginalEnvVar = "GODEX_PROXY_RATE" },
+            new("proxy.default_burst", "GODEX_PROXY_DEFAULT_BURST", (o, v) => o.Proxy.DefaultBurst = Positive(ConfigValues.ParseInt(v, "proxy.default_burst"), "proxy.default_burst")) { OriginalEnvVar = "GODEX_PROXY_BURST" },
+            new("proxy.default_quota_tokens", "GODEX_PROXY_DEFAULT_QUOTA_TOKENS", (o, v) => o.Proxy.DefaultQuotaTokens = NonNegative(ConfigValues.ParseInt(v, "proxy.default_quota_tokens"), "proxy.default_quota_tokens")) { OriginalEnvVar = "GODEX_PROXY_QUOTA_TOKENS" },
             new("proxy.meter_window", "GODEX_PROXY_METER_WINDOW", (o, v) => o.Proxy.MeterWindow = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.meter_window"), "proxy.meter_window")),
             new("proxy.admin_socket", "GODEX_PROXY_ADMIN_SOCKET", (o, v) => o.Proxy.AdminSocket = Required(v, "proxy.admin_socket")),
             new("proxy.admin_key", "GODEX_PROXY_ADMIN_KEY", (o, v) => o.Proxy.AdminKey = Empty(v)),
             new("proxy.payments.enabled", "GODEX_PAYMENTS_ENABLED", (o, v) => o.Proxy.Payments.Enabled = ConfigValues.ParseBool(v, "proxy.payments.enabled")),
-            new("proxy.payments.provider", null, (o, v) => o.Proxy.Payments.Provider = ConfigValues.ParseChoice(v, "proxy.payments.provider", "l402")),
-            new("proxy.payments.token_meter_url", "GODEX_PAYMENTS_TOKEN_METER_URL", (o, v) => o.Proxy.Payments.TokenMeterUrl = Empty(v)),
+            new("proxy.payments.provider", "GODEX_PAYMENTS_PROVIDER", (o, v) => o.Proxy.Payments.Provider = ConfigValues.ParseChoice(v, "proxy.payments.provider", "l402")),
+            new("proxy.payments.token_meter_url", "GODEX_PAYMENTS_TOKEN_METER_URL", (o, v) => o.Proxy.Payments.TokenMeterUrl = Empty(v)) { OriginalEnvVar = "GODEX_TOKEN_METER_URL" },
             new("proxy.payments.macaroon_key", "GODEX_MACAROON_KEY", (o, v) => o.Proxy.Payments.MacaroonKeyPath = Required(v, "proxy.payments.macaroon_key")),
             new("proxy.payments.redeemed_path", "GODEX_L402_REDEEMED_PATH", (o, v) => o.Proxy.Payments.RedeemedPath = Required(v, "proxy.payments.redeemed_path")),
             new("proxy.payments.invoice_sat", "GODEX_PAYMENTS_INVOICE_SAT", (o, v) => o.Proxy.Payments.InvoiceSat = Positive(ConfigValues.ParseInt(v, "proxy.payments.invoice_sat"), "proxy.payments.invoice_sat")),
@@ -89,6 +106,7 @@ internal static class ConfigKeys
             new("client.originator", "GODEX_ORIGINATOR", (o, v) => o.Proxy.Backends.Codex.Originator = Required(v, "client.originator")),
             new("client.user_agent", "GODEX_USER_AGENT", (o, v) => o.Proxy.Backends.Codex.UserAgent = Required(v, "client.user_agent")),
             new("client.retry_max", "GODEX_RETRY_MAX", (o, v) => o.Proxy.Backends.Codex.RetryMax = NonNegative(ConfigValues.ParseInt(v, "client.retry_max"), "client.retry_max")),
+            new("client.retry_delay", "GODEX_RETRY_DELAY", (o, v) => o.Proxy.Backends.Codex.RetryDelay = ConfigValues.ParseDuration(v, "client.retry_delay")),
 
             new("proxy.backends.codex.auth_path", "GODEX_CODEX_AUTH_PATH", (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),
             new("proxy.backends.codex.credentials_path", null, (o, v) => o.Proxy.Backends.Codex.AuthPath = Empty(v)),

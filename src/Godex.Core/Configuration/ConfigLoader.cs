@@ -43,7 +43,7 @@ public static class ConfigLoader
             throw new ConfigException($"config file not found: {path}");
         }
 
-        ApplyEnvironment(options, getEnv);
+        ApplyEnvironment(options, getEnv, warnings);
         return options;
     }
 
@@ -73,7 +73,24 @@ public static class ConfigLoader
         var scalars = ConfigKeys.Scalars.ToDictionary(k => k.Path, StringComparer.Ordinal);
         var lists = ConfigKeys.Lists.ToDictionary(k => k.Path, StringComparer.Ordinal);
         Walk(root, "", options, source, scalars, lists, warnings);
+
+        // The original's README puts routing under proxy.backends.routing; this version's place is a top-level
+        // routing:. Both are read, so a config pasted from the original routes as it did there.
+        if (Child(Child(Child(root, "proxy"), "backends"), "routing") is YamlMappingNode original)
+        {
+            if (Child(root, "routing") is { } topLevel)
+            {
+                warnings.Add($"{source}:{original.Start.Line}: proxy.backends.routing (the original godex's place for it) and routing: (line {topLevel.Start.Line}) are both set; routing: is used, proxy.backends.routing is ignored");
+            }
+            else
+            {
+                Walk(original, "routing", options, source, scalars, lists, warnings);
+            }
+        }
     }
+
+    private static YamlNode? Child(YamlNode? node, string key) =>
+        node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
 
     private static void Walk(
         YamlMappingNode mapping,
@@ -123,6 +140,15 @@ public static class ConfigLoader
             {
                 UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
                 backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
+            }
+            else if (path == "proxy.backends.routing")
+            {
+                if (valueNode is not (YamlMappingNode or YamlScalarNode { Value: null or "" }))
+                {
+                    throw new ConfigException($"{where}: {path}: expected a mapping (default:, patterns:, aliases:), got a {Describe(valueNode)}");
+                }
+
+                // Applied by ApplyYaml after the walk, unless a top-level routing: is given.
             }
             else if (ConfigKeys.NotYetSupported.Contains(path))
             {
@@ -259,14 +285,29 @@ public static class ConfigLoader
         }
     }
 
-    /// <summary>Applies every <c>GODEX_*</c> variable that is set. A bad value names the variable.</summary>
-    public static void ApplyEnvironment(GodexOptions options, Func<string, string?> getEnv)
+    /// <summary>
+    /// Applies every <c>GODEX_*</c> variable that is set, under this version's name or the original's. A bad value
+    /// names the variable; a variable of a setting not supported yet is a warning.
+    /// </summary>
+    public static void ApplyEnvironment(GodexOptions options, Func<string, string?> getEnv, ICollection<string> warnings)
     {
+        ArgumentNullException.ThrowIfNull(warnings);
         foreach (ConfigKeys.Key key in ConfigKeys.Scalars)
         {
-            if (key.EnvVar is not null && getEnv(key.EnvVar) is { } value)
+            foreach (string? name in (ReadOnlySpan<string?>)[key.OriginalEnvVar, key.EnvVar])
             {
-                Apply(() => key.Apply(options, value), "environment variable " + key.EnvVar);
+                if (name is not null && getEnv(name) is { } value)
+                {
+                    Apply(() => key.Apply(options, value), "environment variable " + name);
+                }
+            }
+        }
+
+        foreach (string name in ConfigKeys.NotYetSupportedEnvVars)
+        {
+            if (!string.IsNullOrEmpty(getEnv(name)))
+            {
+                warnings.Add($"environment variable {name} is a setting of the original godex that this version does not support yet; ignored");
             }
         }
 

@@ -333,14 +333,18 @@ public sealed class AnthropicBackendOptions : UpstreamOptions
 /// <summary>The <c>routing:</c> section.</summary>
 public sealed class RoutingOptions
 {
-    /// <summary>Backend for models no pattern matches; empty means such models are rejected with 400.</summary>
-    public string? Default { get; set; }
+    /// <summary>
+    /// Backend for models no pattern matches, as in the original; a configured empty value (<c>default: ""</c>)
+    /// rejects such models with 404 instead. <value>The default value is <c>codex</c>.</value>
+    /// </summary>
+    public string? Default { get; set; } = "codex";
 
     /// <summary>Backend → model-name prefixes, checked in this order (config order), first match wins.</summary>
     public List<KeyValuePair<string, List<string>>> Patterns { get; set; } =
     [
         new("codex", ["gpt-", "o1", "o3", "o4", "codex-", "chatgpt-"]),
-        new("anthropic", ["claude-"]),
+        // The original's patterns: the bare family names are prefixes too (sonnet-4, opus-latest go to Anthropic).
+        new("anthropic", ["claude-", "sonnet", "opus", "haiku"]),
     ];
 
     /// <summary>User aliases (alias → model); they win over the built-in ones.</summary>

@@ -14,7 +14,38 @@ public static class KeySecrets
     public const string HmacPrefix = "hmac-sha256:";
     public const string LegacyPrefix = "sha256:";
 
+    /// <summary>The shortest secret a client may bring (<c>--key</c>, the admin API's <c>key</c>).</summary>
+    public const int MinimumOwnSecretLength = 16;
+
     public static string NewSecret() => SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// Why a brought-your-own secret cannot be a client key, or null when it can: at least
+    /// <see cref="MinimumOwnSecretLength"/> characters of printable ASCII without spaces (it travels in an HTTP
+    /// header), and none of <paramref name="otherCredentials"/> (the static <c>--api-key</c>, the admin key), whose
+    /// requests would otherwise become indistinguishable from this key's.
+    /// </summary>
+    public static string? CheckOwnSecret(string secret, IEnumerable<string?> otherCredentials)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(otherCredentials);
+        if (secret.Length < MinimumOwnSecretLength)
+        {
+            return $"a key must be at least {MinimumOwnSecretLength} characters (got {secret.Length})";
+        }
+
+        if (secret.Any(c => c is <= ' ' or > '~'))
+        {
+            return "a key must be printable ASCII without spaces (it is sent in an HTTP header)";
+        }
+
+        if (otherCredentials.Any(other => !string.IsNullOrEmpty(other) && string.Equals(other, secret, StringComparison.Ordinal)))
+        {
+            return "a key must not be the proxy's static --api-key or admin key";
+        }
+
+        return null;
+    }
 
     public static string NewId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 

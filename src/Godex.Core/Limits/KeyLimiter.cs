@@ -98,7 +98,8 @@ public sealed class KeyLimiter
 
             LimitDecision Decide(LimitVerdict verdict, TimeSpan retryAfter) => new(verdict, retryAfter)
             {
-                RequestLimit = rate is null ? null : burst,
+                RequestLimit = rate?.Requests,
+                RequestBurst = rate is null ? null : burst,
                 RequestsRemaining = rate is null ? null : (int)Math.Floor(state.Tokens),
                 RequestsReset = rate is { } rr ? Seconds((burst - state.Tokens) / rr.PerSecond) : null,
                 TokenLimit = key.QuotaTokens > 0 ? key.QuotaTokens : null,

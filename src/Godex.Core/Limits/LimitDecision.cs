@@ -29,8 +29,14 @@ public readonly record struct LimitDecision(LimitVerdict Verdict, TimeSpan Retry
 {
     public bool IsAllowed => Verdict == LimitVerdict.Allowed;
 
-    /// <summary>Bucket capacity (the burst).</summary>
+    /// <summary>
+    /// The rate's request count (60 for <c>60/m</c>): what OpenAI's <c>x-ratelimit-limit-requests</c> reports, the
+    /// requests allowed per the rate's period.
+    /// </summary>
     public int? RequestLimit { get; init; }
+
+    /// <summary>Bucket capacity (the burst): how many requests may come at once.</summary>
+    public int? RequestBurst { get; init; }
 
     public int? RequestsRemaining { get; init; }
 

@@ -7,8 +7,9 @@ namespace Godex.Core.Routing;
 
 /// <summary>
 /// Model name → alias expansion (user aliases, then built-ins, one level) → backend by prefix pattern (in config
-/// order: deterministic, never a random map order) → <c>routing.default</c> → none. When every account of that backend
-/// is cooling down, the model's <c>routing.fallbacks</c> are tried in order (the first whose backend can serve).
+/// order: deterministic, never a random map order) → <c>routing.default</c> (<c>codex</c> unless configured, as in
+/// the original) → none, only when the default is configured empty or its backend is not enabled. When every account of that backend is
+/// cooling down, the model's <c>routing.fallbacks</c> are tried in order (the first whose backend can serve).
 /// </summary>
 public sealed class ModelRouter
 {

@@ -45,6 +45,10 @@ public sealed partial class ClientKeyMiddleware
     private readonly L402Gate? _l402;
     private readonly TokenMeterGate? _tokenMeter;
 
+    // Listening beyond loopback without a static key is allowed only with stored keys (GodexApp checks at startup);
+    // from then on a key is required even when the store has none left, so revoking the last key never opens the door.
+    private readonly bool _publicListen;
+
     public ClientKeyMiddleware(RequestDelegate next, GodexOptions options, ILogger<ClientKeyMiddleware> logger, IServiceProvider services)
     {
         _next = next;
@@ -56,6 +60,7 @@ public sealed partial class ClientKeyMiddleware
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _l402 = services.GetService<L402Gate>();
         _tokenMeter = services.GetService<TokenMeterGate>();
+        _publicListen = !ListenAddress.Parse(options.Proxy.Listen).IsLoopback;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -111,7 +116,7 @@ public sealed partial class ClientKeyMiddleware
         else
         {
             KeyStatus status = presented is not null && _keys is not null ? _keys.Authenticate(presented, out key) : KeyStatus.Unknown;
-            bool required = !proxy.AllowAnyKey && (!string.IsNullOrEmpty(proxy.ApiKey) || (_keys?.HasUsableKeys ?? false));
+            bool required = !proxy.AllowAnyKey && (_publicListen || !string.IsNullOrEmpty(proxy.ApiKey) || (_keys?.HasUsableKeys ?? false));
             if (status == KeyStatus.Valid)
             {
                 keyId = key!.Id;
@@ -248,7 +253,7 @@ public sealed partial class ClientKeyMiddleware
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         (string message, string code) = decision.Verdict switch
         {
-            LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestLimit}). Retry after {seconds} s.", "rate_limit_exceeded"),
+            LimitVerdict.Rate => ($"Rate limit reached for this API key ({usage.Key!.Rate ?? _limiter!.Defaults.Rate?.ToString()}, burst {decision.RequestBurst}). Retry after {seconds} s.", "rate_limit_exceeded"),
             LimitVerdict.Concurrency => ($"Too many concurrent requests for this API key (limit {usage.Key!.MaxConcurrent}). Retry after {seconds} s.", "concurrency_limit_exceeded"),
             LimitVerdict.Quota => ($"Token quota of this API key used up ({usage.Key!.QuotaTokens} tokens per window). It resets in {seconds} s.", "quota_exceeded"),
             _ => ($"Token balance of this API key used up. It is topped up in {seconds} s.", "insufficient_quota"),
@@ -329,9 +334,34 @@ public sealed partial class ClientKeyMiddleware
         }
     }
 
-    /// <summary>OpenAI's format: seconds with up to three decimals and an <c>s</c> (<c>0.5s</c>, <c>86400s</c>).</summary>
-    private static string Duration(TimeSpan value) =>
-        Math.Round(Math.Max(0, value.TotalSeconds), 3).ToString("0.###", CultureInfo.InvariantCulture) + "s";
+    /// <summary>
+    /// OpenAI's format, Go's duration notation: <c>1m30s</c>, <c>6m0s</c>, <c>24h0m0s</c>, <c>12.5s</c>, <c>250ms</c>,
+    /// to the millisecond (OpenAI's own reset headers read <c>1s</c>, <c>6m0s</c>; clients parse them that way).
+    /// </summary>
+    internal static string Duration(TimeSpan value)
+    {
+        long ms = (long)Math.Round(Math.Max(0, value.TotalMilliseconds));
+        if (ms == 0)
+        {
+            return "0s";
+        }
+
+        if (ms < 1000)
+        {
+            return ms.ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        long hours = ms / 3_600_000;
+        long minutes = ms / 60_000 % 60;
+        decimal seconds = ms % 60_000 / 1000m;
+        string text = seconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+        if (hours > 0 || minutes > 0)
+        {
+            text = minutes.ToString(CultureInfo.InvariantCulture) + "m" + text;
+        }
+
+        return hours > 0 ? hours.ToString(CultureInfo.InvariantCulture) + "h" + text : text;
+    }
 
     private static string? PresentedKey(HttpRequest request)
     {

@@ -3,6 +3,7 @@ using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
+using Godex.Core.Routing;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -64,13 +65,19 @@ public static class AdminEndpoints
             return;
         }
 
+        // No body at all (Content-Length 0 or none) is an empty set of fields; a body must be JSON.
         JsonElement body = default;
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.ContentLength is not 0)
         {
+            using var buffered = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
             try
             {
-                using JsonDocument document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-                body = document.RootElement.Clone();
+                if (buffered.Length > 0)
+                {
+                    using JsonDocument document = JsonDocument.Parse(buffered.GetBuffer().AsMemory(0, (int)buffered.Length));
+                    body = document.RootElement.Clone();
+                }
             }
             catch (JsonException ex)
             {
@@ -85,7 +92,7 @@ public static class AdminEndpoints
         }
         catch (AdminRequestException ex)
         {
-            await Error(context, StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, ex.Message);
+            await ErrorResponses.WriteOpenAIAsync(context, new BackendError(StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, ex.Message) { Param = ex.Param });
         }
         catch (InvalidOperationException ex)
         {
@@ -114,18 +121,33 @@ public static class AdminEndpoints
     private static async Task CreateAsync(HttpContext context, IKeyStore store, JsonElement body)
     {
         var options = context.RequestServices.GetRequiredService<GodexOptions>();
-        ClientKeyUpdate fields = ParseFields(body, Now(context));
-        IssuedClientKey issued = await store.CreateAsync(new NewClientKey
+        ClientKeyUpdate fields = ParseFields(body, Now(context), ExpandAlias(context), creating: true);
+        string? secret = String(body, "key");
+        if (secret is not null)
         {
-            Label = fields.Label ?? "admin",
-            Secret = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("key", out JsonElement byok) ? byok.GetString() : null,
-            Rate = fields.Rate,
-            Burst = fields.Burst,
-            QuotaTokens = fields.QuotaTokens ?? options.Proxy.DefaultQuotaTokens,
-            MaxConcurrent = fields.MaxConcurrent ?? 0,
-            Models = fields.Models ?? [],
-            ExpiresAt = fields.ExpiresAt,
-        }, context.RequestAborted);
+            await CheckOwnSecretAsync(store, secret, options.Proxy, context.RequestAborted);
+        }
+
+        IssuedClientKey issued;
+        try
+        {
+            issued = await store.CreateAsync(new NewClientKey
+            {
+                Label = fields.Label ?? "admin",
+                Secret = secret,
+                Rate = fields.Rate,
+                Burst = fields.Burst,
+                QuotaTokens = fields.QuotaTokens ?? options.Proxy.DefaultQuotaTokens,
+                MaxConcurrent = fields.MaxConcurrent ?? 0,
+                Models = fields.Models ?? [],
+                ExpiresAt = fields.ExpiresAt,
+            }, context.RequestAborted);
+        }
+        catch (InvalidOperationException) when (secret is not null)
+        {
+            throw new AdminRequestException("key: another client key has this secret already", "key");
+        }
+
         await ReloadAsync(context);
         await JsonResponse.WriteAsync(context, StatusCodes.Status201Created, w => ClientKeyJson.Write(w, issued.Key, Now(context), issued.Secret));
     }
@@ -134,7 +156,30 @@ public static class AdminEndpoints
         await WriteKeyAsync(context, await store.FindAsync(Id(context), context.RequestAborted), secret: null, reload: false);
 
     private static async Task UpdateAsync(HttpContext context, IKeyStore store, JsonElement body) =>
-        await ChangeAsync(context, store.UpdateAsync(Id(context), ParseFields(body, Now(context)), context.RequestAborted));
+        await ChangeAsync(context, store.UpdateAsync(Id(context), ParseFields(body, Now(context), ExpandAlias(context), creating: false), context.RequestAborted));
+
+    /// <summary>
+    /// A brought-your-own secret: long enough, header-safe, and no other credential of this proxy (the static key,
+    /// the admin key, a stored key, an imported key of the original godex).
+    /// </summary>
+    private static async Task CheckOwnSecretAsync(IKeyStore store, string secret, ProxyOptions proxy, CancellationToken cancellationToken)
+    {
+        if (KeySecrets.CheckOwnSecret(secret, [proxy.ApiKey, proxy.AdminKey]) is { } problem)
+        {
+            throw new AdminRequestException("key: " + problem, "key");
+        }
+
+        string hash = store.Hash(secret);
+        string legacy = KeySecrets.LegacyHash(secret);
+        IReadOnlyList<ClientKey> keys = await store.ListAsync(cancellationToken);
+        if (keys.Any(k => KeySecrets.HashEquals(k.Hash, hash) || KeySecrets.HashEquals(k.Hash, legacy)))
+        {
+            throw new AdminRequestException("key: another client key has this secret already", "key");
+        }
+    }
+
+    private static Func<string, string> ExpandAlias(HttpContext context) =>
+        context.RequestServices.GetService<ModelRouter>() is { } router ? router.ExpandAlias : static model => model;
 
     private static async Task RotateAsync(HttpContext context, IKeyStore store, JsonElement body)
     {
@@ -144,14 +189,14 @@ public static class AdminEndpoints
 
     private static async Task PolicyAsync(HttpContext context, IKeyStore store, JsonElement body)
     {
-        long allowance = Long(body, "token_allowance") ?? throw new AdminRequestException("token_allowance is required");
-        TimeSpan duration = Duration(body, "allowance_duration") ?? throw new AdminRequestException("allowance_duration is required (e.g. \"24h\")");
+        long allowance = Long(body, "token_allowance") ?? throw new AdminRequestException("token_allowance is required", "token_allowance");
+        TimeSpan duration = Duration(body, "allowance_duration") ?? throw new AdminRequestException("allowance_duration is required (e.g. \"24h\")", "allowance_duration");
         await ChangeAsync(context, store.SetAllowanceAsync(Id(context), allowance, duration, context.RequestAborted));
     }
 
     private static async Task AddTokensAsync(HttpContext context, IKeyStore store, JsonElement body)
     {
-        long tokens = Long(body, "tokens") ?? throw new AdminRequestException("tokens is required");
+        long tokens = Long(body, "tokens") ?? throw new AdminRequestException("tokens is required", "tokens");
         await ChangeAsync(context, store.AddTokensAsync(Id(context), tokens, context.RequestAborted));
     }
 
@@ -213,45 +258,109 @@ public static class AdminEndpoints
         }
     }
 
-    /// <summary>The key fields of a create/update body; absent fields stay null (unchanged).</summary>
-    internal static ClientKeyUpdate ParseFields(JsonElement body, DateTimeOffset now)
+    private static readonly string[] s_keyFields = ["label", "rate", "burst", "quota_tokens", "max_concurrent", "models", "expires_in"];
+
+    /// <summary>
+    /// The key fields of a create/update body; absent fields stay null (unchanged). No body at all is an empty set of
+    /// fields (the original's token-meter creates keys that way); anything else that is not an object of known
+    /// fields with the right types and ranges is a 400 naming the field.
+    /// </summary>
+    internal static ClientKeyUpdate ParseFields(JsonElement body, DateTimeOffset now, Func<string, string> expandAlias, bool creating)
     {
-        if (body.ValueKind != JsonValueKind.Object)
+        if (body.ValueKind == JsonValueKind.Undefined)
         {
             return new ClientKeyUpdate();
+        }
+
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw new AdminRequestException($"the body must be a JSON object of key fields ({string.Join(", ", s_keyFields)}{(creating ? ", key" : "")}), got {Kind(body.ValueKind)}", "body");
+        }
+
+        foreach (JsonProperty field in body.EnumerateObject())
+        {
+            if (!s_keyFields.Contains(field.Name) && !(creating && field.Name == "key"))
+            {
+                string hint = field.Name == "key" ? ": a key's secret is set when it is created; POST /admin/keys/{id}/rotate gives it a new one" : $" (known: {string.Join(", ", s_keyFields)}{(creating ? ", key" : "")})";
+                throw new AdminRequestException($"unknown field {field.Name}{hint}", field.Name);
+            }
         }
 
         string? rate = String(body, "rate");
         if (rate is not null && !RateSpec.TryParse(rate, out _, out string? rateError))
         {
-            throw new AdminRequestException(rateError);
+            throw new AdminRequestException("rate: " + rateError, "rate");
         }
 
         List<string>? models = null;
-        if (body.TryGetProperty("models", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        if (body.TryGetProperty("models", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
         {
-            models = [.. list.EnumerateArray().Select(m => m.GetString() ?? "").Where(m => m.Length > 0)];
+            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(m.GetString())))
+            {
+                throw new AdminRequestException("models must be an array of model names or patterns, e.g. [\"claude-*\", \"gpt-5.2-codex\"]", "models");
+            }
+
+            models = KeyModels.Expand(list.EnumerateArray().Select(m => m.GetString()!), expandAlias);
         }
 
         TimeSpan? expiresIn = Duration(body, "expires_in");
+        if (expiresIn <= TimeSpan.Zero)
+        {
+            throw new AdminRequestException("expires_in must be a positive duration, e.g. \"24h\"", "expires_in");
+        }
+
+        long? burst = Long(body, "burst");
+        if (burst is <= 0 or > int.MaxValue)
+        {
+            throw new AdminRequestException("burst must be a positive integer", "burst");
+        }
+
+        long? quota = Long(body, "quota_tokens");
+        if (quota < 0)
+        {
+            throw new AdminRequestException("quota_tokens must not be negative (0 = unlimited)", "quota_tokens");
+        }
+
+        long? concurrent = Long(body, "max_concurrent");
+        if (concurrent is < 0 or > int.MaxValue)
+        {
+            throw new AdminRequestException("max_concurrent must be a non-negative integer (0 = unlimited)", "max_concurrent");
+        }
+
         return new ClientKeyUpdate
         {
             Label = String(body, "label"),
             Rate = rate,
-            Burst = (int?)Long(body, "burst"),
-            QuotaTokens = Long(body, "quota_tokens"),
-            MaxConcurrent = (int?)Long(body, "max_concurrent"),
+            Burst = (int?)burst,
+            QuotaTokens = quota,
+            MaxConcurrent = (int?)concurrent,
             Models = models,
             ExpiresAt = expiresIn is { } ttl ? now + ttl : null,
         };
     }
 
+    private static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
     private static string Id(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
 
     private static DateTimeOffset Now(HttpContext context) => (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
 
-    private static string? String(JsonElement body, string name) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? String(JsonElement body, string name)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new AdminRequestException($"{name} must be a string, got {Kind(v.ValueKind)}", name);
+    }
 
     private static long? Long(JsonElement body, string name)
     {
@@ -260,7 +369,7 @@ public static class AdminEndpoints
             return null;
         }
 
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw new AdminRequestException($"{name} must be an integer");
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw new AdminRequestException($"{name} must be an integer", name);
     }
 
     private static TimeSpan? Duration(JsonElement body, string name)
@@ -275,6 +384,11 @@ public static class AdminEndpoints
             return TimeSpan.FromSeconds(seconds);
         }
 
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            throw new AdminRequestException($"{name} must be a duration such as \"24h\" or a number of seconds", name);
+        }
+
         return ParseDuration(v.GetString() ?? "", name);
     }
 
@@ -286,12 +400,15 @@ public static class AdminEndpoints
         }
         catch (ConfigException ex)
         {
-            throw new AdminRequestException(ex.Message);
+            throw new AdminRequestException(ex.Message, name);
         }
     }
 
     private static Task Error(HttpContext context, int status, string type, string message) =>
         ErrorResponses.WriteOpenAIAsync(context, new BackendError(status, type, message));
 
-    private sealed class AdminRequestException(string message) : Exception(message);
+    private sealed class AdminRequestException(string message, string? param = null) : Exception(message)
+    {
+        public string? Param { get; } = param;
+    }
 }

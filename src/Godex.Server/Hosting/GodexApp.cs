@@ -73,11 +73,19 @@ public sealed partial class GodexApp : IAsyncDisposable
         Action<ILoggingBuilder>? configureLogging = null,
         TimeProvider? timeProvider = null)
     {
-        ListenAddress listen = ListenAddress.Parse(options.Proxy.Listen);
-        if (!listen.IsLoopback && string.IsNullOrEmpty(options.Proxy.ApiKey) && !options.Proxy.AllowAnyKey)
+        ListenAddress listen;
+        try
         {
-            throw new GodexStartupException(
-                $"refusing to listen on {options.Proxy.Listen} (reachable from other machines) without a client key: set --api-key, or --allow-any-key if that is really what you want");
+            listen = ListenAddress.Parse(options.Proxy.Listen);
+        }
+        catch (ConfigException ex)
+        {
+            throw new GodexStartupException(ex.Message, ex);
+        }
+
+        if (GodexState.IsOff(options.Proxy.Database))
+        {
+            await EnsureListenIsGuardedAsync(options, null, TimeProvider.System, cancellationToken); // before any file is touched
         }
 
         EnsureThreadPoolHeadroom();
@@ -87,6 +95,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             try
             {
                 state = await GodexState.OpenAsync(options.Proxy.Database, timeProvider ?? TimeProvider.System, cancellationToken);
+                await EnsureListenIsGuardedAsync(options, state, timeProvider ?? TimeProvider.System, cancellationToken);
             }
             catch (StorageException ex)
             {
@@ -109,6 +118,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
+            console.IncludeScopes = true; // the request id (RequestIdMiddleware) on every line a request logs
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.Proxy.LogLevel));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -117,6 +127,9 @@ public sealed partial class GodexApp : IAsyncDisposable
         // are logged by Kestrel's own category.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // The host logs a failed start (a busy port) with its whole stack trace; godex reports it as one line instead
+        // (GodexStartupException below). It hosts no background services whose failures this category would report.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         configureLogging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -197,7 +210,12 @@ public sealed partial class GodexApp : IAsyncDisposable
                 await state.DisposeAsync();
             }
 
-            throw new GodexStartupException(ex is StorageException ? ex.Message : $"cannot listen on {options.Proxy.Listen}: {ex.Message}", ex);
+            throw new GodexStartupException(
+                ex is StorageException ? ex.Message
+                : ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                    ? $"cannot listen on {options.Proxy.Listen}: the address is in use (another godex? `godex doctor` tells); choose another with --listen"
+                    : $"cannot listen on {options.Proxy.Listen}: {ex.Message}",
+                ex);
         }
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => !a.Contains("unix:", StringComparison.Ordinal));
@@ -230,6 +248,7 @@ public sealed partial class GodexApp : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app, GodexOptions options)
     {
+        app.UseMiddleware<RequestIdMiddleware>();
         if (options.Proxy.LogRequests)
         {
             app.UseMiddleware<RequestLogMiddleware>();
@@ -243,6 +262,35 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapResponses();
         app.MapPricing(options.Proxy.Payments);
         app.MapAdmin();
+        app.MapUnknownRoutes();
+    }
+
+    /// <summary>
+    /// A listen address beyond loopback needs a client key: the static <c>--api-key</c>, or an active (not revoked,
+    /// not expired) key in the database, or an explicit <c>--allow-any-key</c>. Stored keys are enough because
+    /// <see cref="ClientKeyMiddleware"/> then requires a key on every request for as long as the process runs, even
+    /// if every stored key is revoked later.
+    /// </summary>
+    internal static async Task EnsureListenIsGuardedAsync(GodexOptions options, GodexState? state, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ProxyOptions proxy = options.Proxy;
+        if (ListenAddress.Parse(proxy.Listen).IsLoopback || !string.IsNullOrEmpty(proxy.ApiKey) || proxy.AllowAnyKey)
+        {
+            return;
+        }
+
+        if (state is not null)
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            IReadOnlyList<ClientKey> keys = await state.Keys.ListAsync(cancellationToken);
+            if (keys.Any(k => !k.IsRevoked && !k.IsExpired(now)))
+            {
+                return;
+            }
+        }
+
+        throw new GodexStartupException(
+            $"refusing to listen on {proxy.Listen} (reachable from other machines) without a client key: set --api-key, add a client key (godex proxy keys add --label NAME), or --allow-any-key if that is really what you want");
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ internal static class LogLevels
     {
         "trace" => LogLevel.Trace,
         "debug" => LogLevel.Debug,
-        "warn" => LogLevel.Warning,
+        "warn" or "warning" => LogLevel.Warning,
         "error" => LogLevel.Error,
         _ => LogLevel.Information,
     };

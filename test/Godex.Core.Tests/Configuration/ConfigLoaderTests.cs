@@ -1,4 +1,5 @@
 using Godex.Core.Configuration;
+using Godex.TestUtilities;
 
 namespace Godex.Core.Tests.Configuration;
 
@@ -25,7 +26,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(defaults.Proxy.Backends.Anthropic.RefreshUrl, loaded.Proxy.Backends.Anthropic.RefreshUrl);
         Assert.Equal(defaults.Routing.Patterns.Select(p => p.Key), loaded.Routing.Patterns.Select(p => p.Key));
         Assert.Equal(defaults.Routing.Patterns.SelectMany(p => p.Value), loaded.Routing.Patterns.SelectMany(p => p.Value));
-        Assert.Null(loaded.Routing.Default);
+        Assert.Equal("codex", loaded.Routing.Default);
         Assert.Equal(defaults.Exec.Timeout, loaded.Exec.Timeout);
     }
 
@@ -95,6 +96,81 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void ApplyYaml_OriginalReadmeRoutingLayout_Applies()
+    {
+        var options = new GodexOptions { Routing = { Default = null } };
+        var warnings = new List<string>();
+
+        ConfigLoader.ApplyYaml(options, OriginalGodex.ReadmeConfig, "cfg.yaml", warnings);
+
+        Assert.Empty(warnings);
+        Assert.Equal("codex", options.Routing.Default);
+        Assert.Equal(["anthropic", "codex"], options.Routing.Patterns.Select(p => p.Key));
+        Assert.Equal(["gpt-", "o1-", "o3-"], options.Routing.Patterns[1].Value);
+        Assert.Equal("claude-sonnet-4-5-20250929", options.Routing.Aliases["sonnet"]);
+        Assert.Equal("claude-haiku-4-5", options.Routing.Aliases["haiku"]);
+    }
+
+    [Fact]
+    public void ApplyYaml_BothRoutingLayouts_TopLevelWinsWithAWarning()
+    {
+        var options = new GodexOptions();
+        var warnings = new List<string>();
+
+        ConfigLoader.ApplyYaml(options, OriginalGodex.ReadmeConfig + "routing:\n  aliases:\n    sonnet: claude-sonnet-4-6\n", "cfg.yaml", warnings);
+
+        Assert.Equal("claude-sonnet-4-6", options.Routing.Aliases["sonnet"]);
+        Assert.False(options.Routing.Aliases.ContainsKey("opus"));
+        string warning = Assert.Single(warnings);
+        Assert.Contains("cfg.yaml:", warning, StringComparison.Ordinal);
+        Assert.Contains("proxy.backends.routing", warning, StringComparison.Ordinal);
+        Assert.Contains("routing: is used", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ApplyYaml_DefaultConfiguredEmpty_RejectsUnmatchedModels()
+    {
+        var options = new GodexOptions();
+
+        ConfigLoader.ApplyYaml(options, "routing:\n  default: \"\"\n", "cfg.yaml", new List<string>());
+
+        Assert.Null(options.Routing.Default);
+    }
+
+    [Fact]
+    public void Load_OriginalEnvironmentNames_AreRead_AndTheNewNamesWin()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["GODEX_PROXY_RATE"] = "30/m",
+            ["GODEX_PROXY_BURST"] = "3",
+            ["GODEX_PROXY_QUOTA_TOKENS"] = "5000",
+            ["GODEX_TOKEN_METER_URL"] = "unix:///run/token-meter.sock",
+            ["GODEX_PAYMENTS_PROVIDER"] = "l402",
+            ["GODEX_RETRY_DELAY"] = "250ms",
+            ["GODEX_PROXY_DEFAULT_BURST"] = "4",
+        };
+
+        GodexOptions options = ConfigLoader.Load(EmptyConfigFile(), name => env.GetValueOrDefault(name), new List<string>());
+
+        Assert.Equal("30/m", options.Proxy.DefaultRate);
+        Assert.Equal(4, options.Proxy.DefaultBurst);
+        Assert.Equal(5000, options.Proxy.DefaultQuotaTokens);
+        Assert.Equal("unix:///run/token-meter.sock", options.Proxy.Payments.TokenMeterUrl);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.Proxy.Backends.Codex.RetryDelay);
+    }
+
+    [Fact]
+    public void Load_OriginalEnvironmentNameOfAnUnsupportedSetting_Warns()
+    {
+        var warnings = new List<string>();
+
+        ConfigLoader.Load(EmptyConfigFile(), name => name == "GODEX_PROXY_STATS_PATH" ? "/tmp/stats.jsonl" : null, warnings);
+
+        Assert.Contains("GODEX_PROXY_STATS_PATH", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_EnvironmentOverridesFile()
     {
         string path = Path.Combine(Path.GetTempPath(), "godex-cfg-" + Guid.NewGuid().ToString("N") + ".yaml");
@@ -137,6 +213,14 @@ public sealed class ConfigLoaderTests
     public void ParseDuration_GoSyntax(string text, double milliseconds)
     {
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), ConfigValues.ParseDuration(text, "k"));
+    }
+
+    /// <summary>An empty config file, so Load never reads the user's own ~/.config/godex/config.yaml.</summary>
+    private static string EmptyConfigFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "godex-cfg-empty-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(path, "");
+        return path;
     }
 
     private static string RepoFile(string relative)

@@ -27,10 +27,33 @@ public sealed class ModelRouterTests
         Assert.Equal(alias, route.Alias);
     }
 
-    [Fact]
-    public void TryResolve_UnknownModelWithoutDefault_Fails()
+    [Theory]
+    [InlineData("sonnet-4")]
+    [InlineData("opus-latest")]
+    [InlineData("haiku-next")]
+    public void TryResolve_FamilyNamePrefixes_RouteToAnthropic(string requested)
     {
         var router = new ModelRouter([s_codex, s_anthropic], new RoutingOptions());
+
+        Assert.True(router.TryResolve(requested, out ModelRoute? route));
+        Assert.Equal("anthropic", route.Backend.Name);
+        Assert.Equal(requested, route.Model);
+    }
+
+    [Fact]
+    public void TryResolve_UnknownModel_GoesToCodexByDefault()
+    {
+        var router = new ModelRouter([s_codex, s_anthropic], new RoutingOptions());
+
+        Assert.True(router.TryResolve("llama-3", out ModelRoute? route));
+        Assert.Equal("codex", route.Backend.Name);
+        Assert.Equal("llama-3", route.Model);
+    }
+
+    [Fact]
+    public void TryResolve_UnknownModelWithDefaultConfiguredEmpty_Fails()
+    {
+        var router = new ModelRouter([s_codex, s_anthropic], new RoutingOptions { Default = null });
 
         Assert.False(router.TryResolve("llama-3", out _));
     }
@@ -73,7 +96,7 @@ public sealed class ModelRouterTests
     [Fact]
     public void TryResolve_PatternForUnregisteredBackend_IsSkipped()
     {
-        var router = new ModelRouter([s_codex], new RoutingOptions());
+        var router = new ModelRouter([s_codex], new RoutingOptions { Default = null });
 
         Assert.False(router.TryResolve("claude-sonnet-4-5", out _));
     }

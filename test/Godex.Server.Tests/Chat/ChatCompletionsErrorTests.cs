@@ -27,7 +27,8 @@ public sealed class ChatCompletionsErrorTests
     [InlineData("""{"model":"llama-3","messages":[{"role":"user","content":"x"}]}""", 404, "The model `llama-3` does not exist or is not routed by godex", "model")]
     public async Task Post_BadInput_OpenAIErrorNaming4xx(string json, int status, string message, string? param)
     {
-        await using KestrelTestHost host = await ChatTestServer.StartAsync(OkBackend());
+        // routing.default: "" (by default an unmatched model such as llama-3 goes to Codex).
+        await using KestrelTestHost host = await ChatTestServer.StartAsync(OkBackend(), o => o.Routing.Default = null);
 
         (HttpStatusCode code, JsonElement error, _) = await PostAsync(host, ChatTestServer.Json(json));
 
@@ -45,9 +46,9 @@ public sealed class ChatCompletionsErrorTests
     }
 
     [Fact]
-    public async Task Post_UnknownModel_ModelNotFoundCode()
+    public async Task Post_UnknownModelWithDefaultConfiguredEmpty_ModelNotFoundCode()
     {
-        await using KestrelTestHost host = await ChatTestServer.StartAsync(OkBackend());
+        await using KestrelTestHost host = await ChatTestServer.StartAsync(OkBackend(), o => o.Routing.Default = null);
 
         (_, JsonElement error, _) = await PostAsync(host, ChatTestServer.Json("""{"model":"llama-3","messages":[{"role":"user","content":"x"}]}"""));
 

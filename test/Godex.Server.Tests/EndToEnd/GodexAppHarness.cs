@@ -29,7 +29,7 @@ internal sealed class GodexAppHarness : IAsyncDisposable
             configure?.Invoke(options);
         });
 
-    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null)
+    public static async Task<GodexAppHarness> StartAsync(Action<GodexOptions> configure, TimeProvider? timeProvider = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
     {
         var options = new GodexOptions();
         options.Proxy.Listen = "127.0.0.1:0";
@@ -38,7 +38,7 @@ internal sealed class GodexAppHarness : IAsyncDisposable
         options.Proxy.Database = Path.Combine(state, "godex.db"); // never the user's ~/.godex
         options.Proxy.AdminSocket = Path.Combine(state, "admin.sock");
         configure(options);
-        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, timeProvider: timeProvider);
+        GodexApp app = await GodexApp.StartAsync(options, [], TestContext.Current.CancellationToken, configureLogging, timeProvider);
         return new GodexAppHarness(app) { StateDirectory = state };
     }
 

@@ -6,7 +6,7 @@ using Godex.TestUtilities;
 namespace Godex.Server.Tests.EndToEnd;
 
 /// <summary>
-/// Recorded real upstream streams (../shared/wire-fixtures) served byte for byte by a test upstream must come out
+/// Recorded real upstream streams (test/fixtures) served byte for byte by a test upstream must come out
 /// of godex's /v1/chat/completions as correct chat completions, streamed and not.
 /// </summary>
 public sealed class RecordedUpstreamTests : IAsyncLifetime

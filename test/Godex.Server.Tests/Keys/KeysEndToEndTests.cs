@@ -71,8 +71,9 @@ public sealed class KeysEndToEndTests
         HttpResponseMessage third = await ChatAsync(godex, key.Secret);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("2", first.Headers.GetValues("x-ratelimit-limit-requests").Single());
-        Assert.Equal("1", first.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.Equal("6", first.Headers.GetValues("x-ratelimit-limit-requests").Single()); // the rate, as OpenAI's header
+        Assert.Equal("1", first.Headers.GetValues("x-ratelimit-remaining-requests").Single()); // the burst left
+        Assert.Equal("10s", first.Headers.GetValues("x-ratelimit-reset-requests").Single());
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(10), third.Headers.RetryAfter!.Delta); // 6/m refills one request every 10 s
@@ -240,7 +241,7 @@ public sealed class KeysEndToEndTests
     [Fact]
     public async Task Ledger_FailedRequestsAreRecordedToo()
     {
-        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync(o => o.Routing.Default = null);
         IssuedClientKey key = await AddKeyAsync(godex, new NewClientKey { Label = "f" });
 
         HttpResponseMessage response = await ChatAsync(godex, key.Secret, "no-such-model");

@@ -44,7 +44,8 @@ public sealed class CountTokensTests
     [Fact]
     public async Task CountTokens_UnknownModel_Is404InTheAnthropicShape()
     {
-        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync();
+        // routing.default: "" (by default an unmatched model goes to Codex).
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync(o => o.Routing.Default = null);
 
         using var content = new StringContent("""{"model":"nope","messages":[]}""", Encoding.UTF8, "application/json");
         using HttpResponseMessage response = await godex.Http.PostAsync("/v1/messages/count_tokens", content, TestContext.Current.CancellationToken);

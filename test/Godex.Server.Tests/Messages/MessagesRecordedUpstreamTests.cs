@@ -7,7 +7,7 @@ using Godex.TestUtilities;
 namespace Godex.Server.Tests.Messages;
 
 /// <summary>
-/// Recorded real Anthropic streams (../shared/wire-fixtures/anthropic-sdk-python) replayed by a test upstream and
+/// Recorded real Anthropic streams (test/fixtures/anthropic-sdk-python) replayed by a test upstream and
 /// asked for by a Messages client for a Claude model: same dialect, so they pass through godex byte for byte (only a
 /// last event the recording left undelimited gets its closing blank line), and the upstream gets the client's body
 /// with only the model rewritten.

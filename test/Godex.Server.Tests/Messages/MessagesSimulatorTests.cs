@@ -321,6 +321,7 @@ public sealed class MessagesSimulatorTests
         {
             o.Proxy.Backends.Anthropic.RetryMax = 0;
             o.Proxy.Backends.Codex.RetryMax = 0;
+            o.Routing.Default = null; // routing.default: "" keeps unmatched models a 404
         });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
 

@@ -108,10 +108,22 @@ public sealed class ModelsEndpointsTests
     }
 
     [Fact]
-    public async Task Get_Unknown_404OpenAIError()
+    public async Task Get_Unmatched_RoutesToTheDefaultBackend()
     {
         (FakeChatBackend codex, _) = Backends();
         await using KestrelTestHost host = await ChatTestServer.StartAsync([codex]);
+
+        JsonElement model = await GetJsonAsync(host, "v1/models/llama-3");
+
+        Assert.Equal("llama-3", model.GetProperty("id").GetString());
+        Assert.Equal("codex", model.GetProperty("backend").GetString());
+    }
+
+    [Fact]
+    public async Task Get_UnknownWithDefaultConfiguredEmpty_404OpenAIError()
+    {
+        (FakeChatBackend codex, _) = Backends();
+        await using KestrelTestHost host = await ChatTestServer.StartAsync([codex], o => o.Routing.Default = null);
 
         JsonElement root = await GetJsonAsync(host, "v1/models/llama-3", HttpStatusCode.NotFound);
 

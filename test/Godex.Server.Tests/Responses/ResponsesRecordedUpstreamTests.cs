@@ -5,7 +5,7 @@ using Godex.TestUtilities;
 namespace Godex.Server.Tests.Responses;
 
 /// <summary>
-/// The real recorded Responses stream (wire-fixtures/openai-responses-real/o3-function-call.stream.sse), served byte
+/// The real recorded Responses stream (test/fixtures/openai-responses-real/o3-function-call.stream.sse), served byte
 /// for byte as the Codex upstream, comes out of godex's /v1/responses event for event equal in meaning.
 /// </summary>
 public sealed class ResponsesRecordedUpstreamTests : IAsyncLifetime

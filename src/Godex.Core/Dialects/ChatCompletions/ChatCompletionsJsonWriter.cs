@@ -21,7 +21,7 @@ internal enum RoleChunkShape
 
 /// <summary>
 /// Writes OpenAI Chat Completions JSON (chunks, completions, usage, errors) with a <see cref="Utf8JsonWriter"/>. The
-/// shapes copy the recorded gpt-4o streams in <c>wire-fixtures/openai-python-chat-recorded</c> key for key.
+/// shapes copy the recorded gpt-4o streams in <c>test/fixtures/openai-python-chat-recorded</c> key for key.
 /// </summary>
 internal static class ChatCompletionsJsonWriter
 {

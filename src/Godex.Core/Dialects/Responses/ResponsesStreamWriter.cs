@@ -8,7 +8,7 @@ namespace Godex.Core.Dialects.Responses;
 
 /// <summary>
 /// Renders the canonical event stream of one turn as Responses API events, in the official order
-/// (wire-fixtures/openai-responses-real, openai-openapi/responses-stream-events.json):
+/// (test/fixtures/openai-responses-real, test/fixtures/openai-openapi/responses-stream-events.json):
 /// <code>
 /// response.created, response.in_progress
 /// per item: output_item.added

@@ -1,9 +1,9 @@
 using System.Net;
 
-namespace Godex.Server.Hosting;
+namespace Godex.Core.Configuration;
 
 /// <summary>A parsed <c>host:port</c> from <c>proxy.listen</c>.</summary>
-internal readonly record struct ListenAddress(IPAddress Address, int Port)
+public readonly record struct ListenAddress(IPAddress Address, int Port)
 {
     public bool IsLoopback => IPAddress.IsLoopback(Address);
 
@@ -19,7 +19,7 @@ internal readonly record struct ListenAddress(IPAddress Address, int Port)
 
         if (!IPAddress.TryParse(host, out IPAddress? address))
         {
-            throw new GodexStartupException($"proxy.listen: \"{host}\" is not an IP address (use 127.0.0.1, ::1, 0.0.0.0 or localhost)");
+            throw new ConfigException($"proxy.listen: \"{host}\" is not an IP address (use 127.0.0.1, ::1, 0.0.0.0 or localhost)");
         }
 
         return new ListenAddress(address, port);
