@@ -16,6 +16,7 @@ internal static class GodexCommand
         root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(AuthCommand.Create());
+        root.Subcommands.Add(AccountsCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(AliasesCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());

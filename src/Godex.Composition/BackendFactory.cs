@@ -1,14 +1,23 @@
 using Godex.Core.Backends;
 using Godex.Core.Backends.Anthropic;
 using Godex.Core.Backends.Codex;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
+using Godex.Core.Limits;
+using Godex.Core.Dialects.Messages;
+using Godex.Core.Dialects.Responses;
+using Godex.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Godex.Composition;
 
-/// <summary>Builds the enabled providers from configuration, each with its own pooled HTTP client.</summary>
+/// <summary>
+/// Builds the enabled providers from configuration, each with its own pooled HTTP client and its accounts
+/// (<see cref="BackendAccounts"/>). Services it uses when present: <see cref="IAccountCooldownStore"/> and
+/// <see cref="IAccountStateStore"/> (cooldowns and reported usage survive a restart), <see cref="SqliteAccountRegistry"/> (accounts added from the command line), <see cref="AccountPools"/>.
+/// </summary>
 internal static class BackendFactory
 {
     /// <param name="options">The final options.</param>
@@ -18,31 +27,58 @@ internal static class BackendFactory
     {
         TimeProvider time = services.GetRequiredService<TimeProvider>();
         ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
+        IAccountCooldownStore? cooldowns = services.GetService<IAccountCooldownStore>();
+        IAccountStateStore? state = services.GetService<IAccountStateStore>();
+        IReadOnlyList<RegisteredAccount> added = services.GetService<SqliteAccountRegistry>()?.List(null) ?? [];
+        AccountPools? pools = services.GetService<AccountPools>();
+        PoolOptions pool = options.Proxy.Pool;
         var backends = new List<IChatBackend>();
 
         CodexBackendOptions codex = options.Proxy.Backends.Codex;
         if (codex.Enabled)
         {
-            HttpClient http = CreateClient(codex, wrapHandler);
-            var credentials = new CodexCredentialStore(codex, http, time, loggers.CreateLogger<CodexCredentialStore>());
-            backends.Add(new CodexBackend(codex, http, credentials, time, loggers.CreateLogger<CodexBackend>()));
+            HttpClient http = CreateClient(codex, wrapHandler, h => PreambleGuard.OpenAIShaped(h, ResponsesRelayRules.Instance));
+            IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Codex(options, added);
+            ILogger<CodexBackend> logger = loggers.CreateLogger<CodexBackend>();
+            var backend = new CodexBackend(
+                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time, loggers.CreateLogger<CodexCredentialStore>()))], CreatePool("codex", accounts, codex, pool, time, cooldowns, state, logger), time, logger);
+            pools?.Add(backend.Pool);
+            backends.Add(backend);
         }
 
         AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
         if (anthropic.Enabled)
         {
-            HttpClient http = CreateClient(anthropic, wrapHandler);
-            var credentials = new ClaudeCredentialStore(anthropic, http, time, loggers.CreateLogger<ClaudeCredentialStore>());
-            backends.Add(new AnthropicBackend(anthropic, http, credentials, time, loggers.CreateLogger<AnthropicBackend>()));
+            HttpClient http = CreateClient(anthropic, wrapHandler, h => PreambleGuard.AnthropicShaped(h, MessagesRelayRules.Instance));
+            IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Anthropic(options, added);
+            ILogger<AnthropicBackend> logger = loggers.CreateLogger<AnthropicBackend>();
+            var backend = new AnthropicBackend(
+                anthropic, http, [.. accounts.Select(a => new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time, loggers.CreateLogger<ClaudeCredentialStore>()))],
+                CreatePool("anthropic", accounts, anthropic, pool, time, cooldowns, state, logger), time, logger);
+            pools?.Add(backend.Pool);
+            backends.Add(backend);
         }
 
         return backends;
     }
 
-    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler) =>
-        wrapHandler is null
-            ? UpstreamHttp.CreateClient(options)
-            : new HttpClient(wrapHandler(UpstreamHttp.CreateHandler(options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    private static AccountPool CreatePool(string backend, IReadOnlyList<ResolvedAccount> accounts, UpstreamOptions options, PoolOptions pool, TimeProvider time, IAccountCooldownStore? cooldowns, IAccountStateStore? state, ILogger logger) =>
+        new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
+
+    /// <summary>
+    /// The backend's client: its pooled handler (wrapped by exec's recorder when given) behind a
+    /// <see cref="PreambleGuard"/>, so that an in-band refusal before any content fails over like an HTTP one.
+    /// </summary>
+    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, Func<HttpMessageHandler, PreambleGuard> guard)
+    {
+        HttpMessageHandler handler = UpstreamHttp.CreateHandler(options);
+        if (wrapHandler is not null)
+        {
+            handler = wrapHandler(handler);
+        }
+
+        return new HttpClient(guard(handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
 
     /// <summary>
     /// Whether a backend can serve now as far as godex can tell without calling it (<c>/readyz</c>): its login (or

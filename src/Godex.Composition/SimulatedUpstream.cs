@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Godex.Core.Auth;
-using Godex.Core.Backends.Anthropic;
-using Godex.Core.Backends.Codex;
 using Godex.Core.Configuration;
 using Godex.Simulator;
 
@@ -34,14 +32,14 @@ public sealed class SimulatedUpstream : IAsyncDisposable
     /// Starts the simulator and points <paramref name="options"/>' providers at it when <c>proxy.simulator</c> is
     /// <c>on</c>, or <c>auto</c> and no login exists; otherwise returns null and changes nothing.
     /// </summary>
-    public static async Task<SimulatedUpstream?> StartIfWantedAsync(GodexOptions options, CancellationToken cancellationToken)
+    public static async Task<SimulatedUpstream?> StartIfWantedAsync(GodexOptions options, CancellationToken cancellationToken, IReadOnlyList<Core.Storage.RegisteredAccount>? added = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         bool wanted = options.Proxy.Simulator switch
         {
             "on" => true,
             "off" => false,
-            _ => !AnyLoginExists(options),
+            _ => !BackendAccounts.AnyLogin(options, added ?? []),
         };
         if (!wanted)
         {
@@ -56,8 +54,7 @@ public sealed class SimulatedUpstream : IAsyncDisposable
     public static bool AnyLoginExists(GodexOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return (options.Proxy.Backends.Codex.Enabled && CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex))
-            || (options.Proxy.Backends.Anthropic.Enabled && ClaudeCredentialStore.HasLogin(options.Proxy.Backends.Anthropic));
+        return BackendAccounts.AnyLogin(options, []);
     }
 
     /// <summary>

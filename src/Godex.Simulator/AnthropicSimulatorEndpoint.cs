@@ -48,6 +48,15 @@ internal static class AnthropicSimulatorEndpoint
                 return;
             }
 
+            SimulatorQuota? quota = state.Consume(ApiKey(context));
+            quota?.WriteAnthropicHeaders(context.Response);
+            if (quota is { Allowed: false })
+            {
+                context.Response.Headers.RetryAfter = quota.ResetsInSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteErrorAsync(context, state, StatusCodes.Status429TooManyRequests, "rate_limit_error", "This request would exceed your account's rate limit. Please try again later.");
+                return;
+            }
+
             var request = SimulatorRequest.FromAnthropic(body, length);
             SimulatorFault fault = state.ResolveFault(MessagesPath, request.Prompt, out string prompt, out int? status);
             if (status is int failure)
@@ -124,6 +133,9 @@ internal static class AnthropicSimulatorEndpoint
             writer.WriteEndObject();
         });
     }
+
+    private static string? ApiKey(HttpContext context) =>
+        context.Request.Headers["x-api-key"] is { Count: > 0 } key && !string.IsNullOrWhiteSpace(key) ? key.ToString() : SimulatorHttp.BearerToken(context);
 
     private static bool IsAuthenticated(HttpContext context) =>
         !string.IsNullOrWhiteSpace(context.Request.Headers["x-api-key"]) || SimulatorHttp.BearerToken(context) is not null;

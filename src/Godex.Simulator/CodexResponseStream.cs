@@ -34,6 +34,23 @@ internal sealed class CodexResponseStream
 
     private CancellationToken Aborted => _context.RequestAborted;
 
+    /// <summary>
+    /// The backend's in-band overload: a 200 stream that says <c>response.created</c> and then fails with
+    /// <c>server_is_overloaded</c> before any content (gateways.md §2.2).
+    /// </summary>
+    public async Task WriteOverloadedAsync()
+    {
+        using SseWriter writer = SimulatorHttp.StartSse(_context);
+        _writer = writer;
+        await EmitAsync("response.created", w => WriteResponse(w, "in_progress", plan: null));
+        await EmitAsync("error", w =>
+        {
+            w.WriteString("code", "server_is_overloaded");
+            w.WriteString("message", "Our servers are currently overloaded. Please try again later.");
+            w.WriteNull("param");
+        });
+    }
+
     public async Task WriteAsync(SimulatorPlan plan, bool refusal)
     {
         using SseWriter writer = SimulatorHttp.StartSse(_context);

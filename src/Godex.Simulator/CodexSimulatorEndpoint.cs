@@ -15,7 +15,9 @@ internal static class CodexSimulatorEndpoint
     public static async Task HandleAsync(HttpContext context, SimulatorState state)
     {
         state.CountCall(Path);
-        if (SimulatorHttp.BearerToken(context) is null)
+        string? bearer = SimulatorHttp.BearerToken(context);
+        state.RecordBearer(Path, bearer);
+        if (bearer is null)
         {
             await WriteDetailAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized");
             return;
@@ -37,6 +39,14 @@ internal static class CodexSimulatorEndpoint
                 return;
             }
 
+            SimulatorQuota? quota = state.Consume(bearer);
+            if (quota is { Allowed: false })
+            {
+                await WriteUsageLimitAsync(context, quota);
+                return;
+            }
+
+            quota?.WriteCodexHeaders(context.Response);
             var request = SimulatorRequest.FromResponses(body, length);
             SimulatorFault fault = state.ResolveFault(Path, request.Prompt, out string prompt, out int? status);
             if (status is int failure)
@@ -47,6 +57,12 @@ internal static class CodexSimulatorEndpoint
 
             SimulatorPlan plan = SimulatorScript.Plan(request, prompt, fault);
             var stream = new CodexResponseStream(context, state, body, new SimulatorPacer(context, state, fault));
+            if (state.OverloadNow(Path, request.Prompt, fault))
+            {
+                await stream.WriteOverloadedAsync();
+                return;
+            }
+
             await stream.WriteAsync(plan, fault.Refusal);
         }
     }
@@ -63,6 +79,25 @@ internal static class CodexSimulatorEndpoint
             writer.WriteString("detail", detail);
             writer.WriteEndObject();
         });
+
+    /// <summary>The backend's answer once an account's usage limit is reached: 429 <c>usage_limit_reached</c> with its reset.</summary>
+    private static Task WriteUsageLimitAsync(HttpContext context, SimulatorQuota quota)
+    {
+        quota.WriteCodexHeaders(context.Response);
+        context.Response.Headers.RetryAfter = quota.ResetsInSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return SimulatorHttp.WriteJsonAsync(context, StatusCodes.Status429TooManyRequests, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteString("type", "usage_limit_reached");
+            writer.WriteString("message", "The usage limit has been reached");
+            writer.WriteString("plan_type", "pro");
+            writer.WriteNumber("resets_at", quota.ResetsAt.ToUnixTimeSeconds());
+            writer.WriteNumber("resets_in_seconds", quota.ResetsInSeconds);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+    }
 
     private static Task WriteFaultAsync(HttpContext context, SimulatorState state, int status)
     {

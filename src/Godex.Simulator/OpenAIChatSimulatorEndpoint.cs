@@ -8,21 +8,29 @@ namespace Godex.Simulator;
 /// An OpenAI-compatible chat provider under <c>/openai/v1</c>: <c>chat/completions</c> (JSON or <c>data:</c>-only
 /// chunks ending with the <c>choices: []</c> usage chunk when <c>stream_options.include_usage</c>, then
 /// <c>data: [DONE]</c>, as in test/fixtures/openai-python-chat-recorded) and <c>models</c>.
-/// Errors use <c>{"error":{"message","type","param","code"}}</c>.
+/// Errors use <c>{"error":{"message","type","param","code"}}</c>. Under <c>/quirky/v1</c> the same provider has the
+/// quirks real OpenAI-compatible servers have (Gemini's endpoint, some local servers): a tool call arrives whole in
+/// one chunk together with <c>finish_reason</c> and without an <c>id</c>, and usage rides on that last chunk instead
+/// of a <c>choices: []</c> chunk.
 /// </summary>
 internal static class OpenAIChatSimulatorEndpoint
 {
     public const string CompletionsPath = "/openai/v1/chat/completions";
     public const string ModelsPath = "/openai/v1/models";
+    public const string QuirkyCompletionsPath = "/quirky/v1/chat/completions";
+    public const string QuirkyModelsPath = "/quirky/v1/models";
 
     private const string Fingerprint = "fp_godexsim01";
 
     private static readonly string[] s_models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"];
 
-    public static async Task HandleCompletionsAsync(HttpContext context, SimulatorState state)
+    public static async Task HandleCompletionsAsync(HttpContext context, SimulatorState state, bool quirky = false)
     {
-        state.CountCall(CompletionsPath);
-        if (SimulatorHttp.BearerToken(context) is null)
+        string path = quirky ? QuirkyCompletionsPath : CompletionsPath;
+        state.CountCall(path);
+        string? bearer = SimulatorHttp.BearerToken(context);
+        state.RecordBearer(path, bearer);
+        if (bearer is null || (state.Options.ChatApiKey is { } required && !string.Equals(bearer, required, StringComparison.Ordinal)))
         {
             await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
             return;
@@ -40,7 +48,7 @@ internal static class OpenAIChatSimulatorEndpoint
 
             JsonElement body = document.RootElement;
             var request = SimulatorRequest.FromChat(body, length);
-            SimulatorFault fault = state.ResolveFault(CompletionsPath, request.Prompt, out string prompt, out int? status);
+            SimulatorFault fault = state.ResolveFault(path, request.Prompt, out string prompt, out int? status);
             if (status is int failure)
             {
                 if (failure == StatusCodes.Status429TooManyRequests)
@@ -57,7 +65,7 @@ internal static class OpenAIChatSimulatorEndpoint
             }
 
             SimulatorPlan plan = SimulatorScript.Plan(request, prompt, fault);
-            var ids = new ChatIds(state.NextId("chatcmpl-", 29), state.NextId("call_", 24), state.UnixNow, request.Model);
+            var ids = new ChatIds(state.NextId("chatcmpl-", 29), quirky ? "" : state.NextId("call_", 24), state.UnixNow, request.Model);
             bool stream = body.TryGetProperty("stream", out JsonElement streamFlag) && streamFlag.ValueKind == JsonValueKind.True;
             if (!stream)
             {
@@ -67,13 +75,13 @@ internal static class OpenAIChatSimulatorEndpoint
 
             bool includeUsage = body.TryGetProperty("stream_options", out JsonElement options) && options.ValueKind == JsonValueKind.Object
                 && options.TryGetProperty("include_usage", out JsonElement include) && include.ValueKind == JsonValueKind.True;
-            await StreamAsync(context, new SimulatorPacer(context, state, fault), ids, plan, includeUsage);
+            await StreamAsync(context, new SimulatorPacer(context, state, fault), ids, plan, includeUsage, quirky);
         }
     }
 
     public static Task HandleModelsAsync(HttpContext context, SimulatorState state)
     {
-        state.CountCall(ModelsPath);
+        state.CountCall(context.Request.Path);
         return SimulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -94,11 +102,16 @@ internal static class OpenAIChatSimulatorEndpoint
         });
     }
 
-    private static async Task StreamAsync(HttpContext context, SimulatorPacer pacer, ChatIds ids, SimulatorPlan plan, bool includeUsage)
+    private static async Task StreamAsync(HttpContext context, SimulatorPacer pacer, ChatIds ids, SimulatorPlan plan, bool includeUsage, bool quirky)
     {
         CancellationToken cancellationToken = context.RequestAborted;
         using SseWriter sse = SimulatorHttp.StartSse(context);
         bool refusal = plan.Stop == SimulatorStop.Refusal;
+        if (quirky)
+        {
+            await StreamQuirkyAsync(sse, pacer, ids, plan, includeUsage, cancellationToken);
+            return;
+        }
 
         ValueTask ChunkAsync(Action<Utf8JsonWriter> delta, string? finishReason) => sse.WriteAsync(null, w =>
         {
@@ -194,6 +207,72 @@ internal static class OpenAIChatSimulatorEndpoint
         }
 
         await sse.WriteDoneAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The quirky provider: text as deltas; a tool call whole in one chunk with its finish reason and no id; usage (when
+    /// asked for) on the last chunk, which still has its choice.
+    /// </summary>
+    private static async Task StreamQuirkyAsync(SseWriter sse, SimulatorPacer pacer, ChatIds ids, SimulatorPlan plan, bool includeUsage, CancellationToken cancellationToken)
+    {
+        if (plan.ToolCall is null)
+        {
+            foreach (string delta in plan.TextDeltas)
+            {
+                if (!await pacer.NextDeltaAsync(cancellationToken))
+                {
+                    return;
+                }
+
+                await sse.WriteAsync(null, w => WriteQuirkyChunk(w, ids, plan, delta, finishReason: null, includeUsage: false), cancellationToken);
+            }
+
+            if (await pacer.CutBeforeEndAsync(cancellationToken))
+            {
+                return;
+            }
+        }
+
+        await sse.WriteAsync(null, w => WriteQuirkyChunk(w, ids, plan, null, FinishReason(plan), includeUsage), cancellationToken);
+        await sse.WriteDoneAsync(cancellationToken);
+    }
+
+    private static void WriteQuirkyChunk(Utf8JsonWriter w, ChatIds ids, SimulatorPlan plan, string? text, string? finishReason, bool includeUsage)
+    {
+        WriteHeader(w, ids, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        w.WriteString("role", "assistant");
+        if (text is not null)
+        {
+            w.WriteString("content", text);
+        }
+        else if (finishReason is not null && plan.ToolCall is { } call)
+        {
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", call.Name);
+            w.WriteString("arguments", call.Input);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        SimulatorHttp.WriteStringOrNull(w, "finish_reason", finishReason);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (includeUsage)
+        {
+            WriteUsage(w, plan);
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteCompletion(Utf8JsonWriter w, ChatIds ids, SimulatorPlan plan)

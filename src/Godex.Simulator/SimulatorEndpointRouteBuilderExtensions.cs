@@ -8,7 +8,8 @@ internal static class SimulatorEndpointRouteBuilderExtensions
     /// <summary>
     /// Mounts the simulated upstreams: the Codex backend (<c>/backend-api/codex/responses</c>), Anthropic
     /// (<c>/v1/messages</c>, <c>/v1/messages/count_tokens</c>, <c>/v1/models</c>), an OpenAI-compatible chat provider
-    /// (<c>/openai/v1/chat/completions</c>, <c>/openai/v1/models</c>) and an OAuth token endpoint (<c>/oauth/token</c>).
+    /// (<c>/openai/v1/chat/completions</c>, <c>/openai/v1/models</c>; with its quirks under <c>/quirky/v1</c>) and the OAuth
+    /// endpoints (<c>/oauth/authorize</c>, <c>/oauth/token</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapSimulator(this IEndpointRouteBuilder endpoints, SimulatorState state)
     {
@@ -20,7 +21,10 @@ internal static class SimulatorEndpointRouteBuilderExtensions
         endpoints.MapGet(AnthropicSimulatorEndpoint.ModelsPath, context => AnthropicSimulatorEndpoint.HandleModelsAsync(context, state));
         endpoints.MapPost(OpenAIChatSimulatorEndpoint.CompletionsPath, context => OpenAIChatSimulatorEndpoint.HandleCompletionsAsync(context, state));
         endpoints.MapGet(OpenAIChatSimulatorEndpoint.ModelsPath, context => OpenAIChatSimulatorEndpoint.HandleModelsAsync(context, state));
+        endpoints.MapPost(OpenAIChatSimulatorEndpoint.QuirkyCompletionsPath, context => OpenAIChatSimulatorEndpoint.HandleCompletionsAsync(context, state, quirky: true));
+        endpoints.MapGet(OpenAIChatSimulatorEndpoint.QuirkyModelsPath, context => OpenAIChatSimulatorEndpoint.HandleModelsAsync(context, state));
         endpoints.MapPost(OAuthSimulatorEndpoint.Path, context => OAuthSimulatorEndpoint.HandleAsync(context, state));
+        endpoints.MapGet(OAuthSimulatorEndpoint.AuthorizePath, context => OAuthSimulatorEndpoint.HandleAuthorizeAsync(context, state));
         return endpoints;
     }
 }

@@ -6,7 +6,8 @@ namespace Godex.Simulator;
 /// <summary>
 /// Faults asked for by <c>[sim:...]</c> directives in the last user text: <c>[sim:429]</c>, <c>[sim:500]</c>,
 /// <c>[sim:529]</c>, <c>[sim:cut]</c>, <c>[sim:slow=N]</c>, <c>[sim:length]</c>, <c>[sim:refusal]</c>,
-/// <c>[sim:fail-once=STATUS]</c>. Unknown directives are stripped and ignored.
+/// <c>[sim:fail-once=STATUS]</c>, <c>[sim:overload-once]</c> (the first request with this prompt gets a 200 stream that is
+/// overloaded before any content; Codex only). Unknown directives are stripped and ignored.
 /// </summary>
 internal sealed partial record SimulatorFault
 {
@@ -28,6 +29,9 @@ internal sealed partial record SimulatorFault
 
     public int? SlowMilliseconds { get; init; }
 
+    /// <summary>The first request with this prompt gets an in-band overload before any content.</summary>
+    public bool OverloadOnce { get; init; }
+
     public bool IsNone => this == None;
 
     /// <summary>Reads the directives in <paramref name="text"/> and returns the text without them.</summary>
@@ -47,6 +51,7 @@ internal sealed partial record SimulatorFault
                 "refusal" => fault with { Refusal = true },
                 "slow" => fault with { SlowMilliseconds = value ?? 100 },
                 "fail-once" => fault with { FailOnceStatus = value ?? 429 },
+                "overload-once" => fault with { OverloadOnce = true },
                 _ when int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int status) && status is >= 400 and <= 599 => fault with { Status = status },
                 _ => fault,
             };

@@ -30,4 +30,20 @@ internal sealed class SimulatorOptions
 
     /// <summary>Clock for <c>created_at</c> and reset times. <value>The default value is <see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Accounts with a quota: a request with one of these keys (bearer token or <c>x-api-key</c>) counts against it,
+    /// responses report the usage in the upstream's own headers, and once it is spent the upstream's real 429 answers
+    /// until the window starts again. Keys not listed have no quota. <value>The default value is none.</value>
+    /// </summary>
+    public IReadOnlyList<SimulatorAccount> Accounts { get; init; } = [];
+
+    /// <summary>How long a quota window lasts (the reset the 429s and headers announce). <value>The default value is 5 h.</value></summary>
+    public TimeSpan QuotaWindow { get; init; } = TimeSpan.FromHours(5);
+
+    /// <summary>
+    /// When set, the OpenAI-compatible chat upstream accepts only this bearer (401 otherwise), as a real provider
+    /// checks its API key. <value>The default value is null (any key).</value>
+    /// </summary>
+    public string? ChatApiKey { get; init; }
 }

@@ -14,12 +14,20 @@ internal sealed class SimulatorState
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _failedOnce = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Path, byte[] Body)> _bodies = new();
+    private readonly ConcurrentDictionary<string, QuotaState> _quotas = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _bearers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _quotaRefusals = new(StringComparer.Ordinal);
     private long _nextId;
 
     public SimulatorState(SimulatorOptions options)
     {
         Options = options;
         DefaultFault = options.DefaultFault is null ? SimulatorFault.None : SimulatorFault.Parse(options.DefaultFault, out _);
+        foreach (SimulatorAccount account in options.Accounts)
+        {
+            _quotas[account.Key] = new QuotaState(account.Quota, Math.Min(account.Used, account.Quota), options.TimeProvider.GetUtcNow());
+        }
     }
 
     public SimulatorOptions Options { get; }
@@ -62,6 +70,73 @@ internal sealed class SimulatorState
         return fault;
     }
 
+    /// <summary>True the first time this route sees this prompt with <c>[sim:overload-once]</c>.</summary>
+    public bool OverloadNow(string path, string prompt, SimulatorFault fault) =>
+        fault.OverloadOnce && _failedOnce.TryAdd("overload\n" + path + "\n" + prompt, 0);
+
+    /// <summary>
+    /// Counts one request against <paramref name="key"/>'s quota (<see cref="SimulatorOptions.Accounts"/>); null for a
+    /// key without one. The window starts again <see cref="SimulatorOptions.QuotaWindow"/> after it began.
+    /// </summary>
+    public SimulatorQuota? Consume(string? key)
+    {
+        if (key is null || !_quotas.TryGetValue(key, out QuotaState? quota))
+        {
+            return null;
+        }
+
+        DateTimeOffset now = TimeProvider.GetUtcNow();
+        lock (quota)
+        {
+            if (now >= quota.WindowStart + Options.QuotaWindow)
+            {
+                quota.WindowStart = now;
+                quota.Used = 0;
+            }
+
+            bool allowed = quota.Used < quota.Limit;
+            if (allowed)
+            {
+                quota.Used++;
+            }
+            else
+            {
+                _quotaRefusals.AddOrUpdate(key, 1, static (_, count) => count + 1);
+            }
+
+            return new SimulatorQuota(allowed, quota.Limit == 0 ? 100 : Math.Min(100, quota.Used * 100.0 / quota.Limit), quota.WindowStart + Options.QuotaWindow, Options.QuotaWindow, now);
+        }
+    }
+
+    /// <summary>How many requests with <paramref name="key"/> were refused because its quota was spent.</summary>
+    public int QuotaRefusals(string key) => _quotaRefusals.GetValueOrDefault(key);
+
+    /// <summary>Remembers an authorization code and the PKCE challenge it was issued for.</summary>
+    public void AddAuthorizationCode(string code, string challenge) => _codes[code] = challenge;
+
+    /// <summary>True (once) when <paramref name="code"/> was issued and <paramref name="verifier"/> hashes (S256) to its challenge.</summary>
+    public bool RedeemAuthorizationCode(string code, string verifier)
+    {
+        if (!_codes.TryRemove(code, out string? challenge))
+        {
+            return false;
+        }
+
+        string computed = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        return string.Equals(computed, challenge, StringComparison.Ordinal);
+    }
+
+    /// <summary>The last <c>Authorization</c> bearer a route received (the X-Provider-Key test reads it).</summary>
+    public string? LastBearer(string path) => _bearers.GetValueOrDefault(path);
+
+    public void RecordBearer(string path, string? bearer)
+    {
+        if (bearer is not null)
+        {
+            _bearers[path] = bearer;
+        }
+    }
+
     /// <summary>A fresh id such as <c>resp_3f2a…</c>: hex of a hash of a counter, so the same sequence of requests gets the same ids.</summary>
     public string NextId(string prefix, int hexLength = 40)
     {
@@ -71,4 +146,13 @@ internal sealed class SimulatorState
     }
 
     public long UnixNow => TimeProvider.GetUtcNow().ToUnixTimeSeconds();
+
+    private sealed class QuotaState(int limit, int used, DateTimeOffset windowStart)
+    {
+        public int Limit { get; } = limit;
+
+        public int Used { get; set; } = used;
+
+        public DateTimeOffset WindowStart { get; set; } = windowStart;
+    }
 }

@@ -34,9 +34,13 @@ internal static class Parts
         ["Relay"] = ["SendPath", "Dialects", "Sse", "Conversation"],
         ["Backends"] = ["Conversation", "Dialects", "SendPath"],
 
+        // Account pools (issue 17): which account of a provider serves, failover and cooldowns; every provider uses
+        // them, none is named by them.
+        ["Pools"] = ["Backends", "SendPath", "Dialects", "Conversation", "Configuration", "Storage", "Limits", "Sse"],
+
         // A provider is a profile of the send path plus the dialect it speaks; providers never reference each other.
-        ["Providers.*"] = ["Backends", "SendPath", "Dialects", "Dialects.*", "Conversation", "Configuration", "Auth", "Buffers", "Sse", "Json"],
-        ["Routing"] = ["Backends", "Configuration", "Conversation"],
+        ["Providers.*"] = ["Backends", "Pools", "SendPath", "Dialects", "Dialects.*", "Conversation", "Configuration", "Auth", "Buffers", "Sse", "Json"],
+        ["Routing"] = ["Backends", "Pools", "Configuration", "Conversation"],
 
         // What a translated call keeps across turns: long tool names, signed reasoning per client key.
         ["Continuity"] = ["Backends", "Configuration", "Conversation"],
@@ -53,7 +57,7 @@ internal static class Parts
 
         // The simulator is the oracle: it speaks the wires itself and never uses godex's dialects or providers.
         ["Simulator"] = ["Sse", "Buffers", "Payments"],
-        ["Composition"] = ["Backends", "Providers.*", "SendPath", "Configuration", "Auth", "Simulator"],
+        ["Composition"] = ["Backends", "Pools", "Providers.*", "SendPath", "Dialects", "Dialects.*", "Configuration", "Auth", "Storage", "Limits", "Simulator"],
 
         // The server: front doors see backends only through their interfaces, never a provider.
         ["Server.Results"] = ["Conversation", "Buffers", "Dialects.*"],
@@ -76,7 +80,7 @@ internal static class Parts
         ],
         ["Server.Hosting"] =
         [
-            "Core", "Composition", "Backends", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
+            "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
             "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
             "Server.Results",
 
@@ -87,7 +91,7 @@ internal static class Parts
         // The command line: the server only through its entry point (GodexApp).
         ["Cli"] =
         [
-            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
+            "Core", "Composition", "Server.Hosting", "Simulator", "Backends", "Pools", "Providers.*", "Routing", "Continuity", "Configuration", "Conversation",
             "Auth", "Exec", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "State",
         ],
     };
@@ -106,6 +110,7 @@ internal static class Parts
             ["Godex", "Core"] => "Core",
             ["Godex", "Core", "Dialects", string dialect, ..] => "Dialects." + dialect,
             ["Godex", "Core", "Backends", "Upstream", ..] => "SendPath",
+            ["Godex", "Core", "Backends", "Pools", ..] => "Pools",
             ["Godex", "Core", "Backends", string provider, ..] => "Providers." + provider,
             ["Godex", "Core", string folder, ..] => folder,
             ["Godex", "Server", "FrontDoors", ..] => "Server.FrontDoors",

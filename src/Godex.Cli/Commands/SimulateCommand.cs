@@ -27,15 +27,34 @@ internal static class SimulateCommand
         DefaultValueFactory = _ => 39003,
     };
 
+    private static readonly Option<string[]> s_account = new("--account")
+    {
+        Description = "An account with a quota, repeatable: KEY=QUOTA or KEY=QUOTA:USED (requests per window; KEY is the bearer token or x-api-key). Its responses carry usage headers and it answers the real 429s once spent",
+        HelpName = "key=quota",
+    };
+
+    private static readonly Option<string?> s_quotaWindow = new("--quota-window") { Description = "How long a quota window lasts before it resets (default 5h)", HelpName = "duration" };
+
+    private static readonly Option<string?> s_chatKey = new("--chat-key") { Description = "The only bearer the OpenAI-compatible chat upstream accepts (default: any)", HelpName = "key" };
+
     public static Command Create()
     {
-        var command = new Command("simulate", "Run the built-in upstream simulator (Codex backend, Anthropic Messages, OpenAI chat) as a server") { s_listen, s_lightning, s_lightningPort };
+        var command = new Command("simulate", "Run the built-in upstream simulator (Codex backend, Anthropic Messages, OpenAI chat) as a server")
+        {
+            s_listen, s_lightning, s_lightningPort, s_account, s_quotaWindow, s_chatKey,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string listen;
+            SimulatorOptions options;
             try
             {
-                listen = ConfigValues.ParseListen(parse.GetValue(s_listen)!, "--listen");
+                options = new SimulatorOptions
+                {
+                    Listen = ConfigValues.ParseListen(parse.GetValue(s_listen)!, "--listen"),
+                    Accounts = [.. (parse.GetValue(s_account) ?? []).Select(ParseAccount)],
+                    QuotaWindow = parse.GetValue(s_quotaWindow) is { } window ? ConfigValues.ParseDuration(window, "--quota-window") : TimeSpan.FromHours(5),
+                    ChatApiKey = parse.GetValue(s_chatKey),
+                };
             }
             catch (ConfigException ex)
             {
@@ -43,12 +62,13 @@ internal static class SimulateCommand
                 return ExitCodes.Usage;
             }
 
-            await using SimulatorHost host = await SimulatorHost.StartAsync(new SimulatorOptions { Listen = listen }, cancellationToken);
+            await using SimulatorHost host = await SimulatorHost.StartAsync(options, cancellationToken);
             TextWriter output = parse.InvocationConfiguration.Output;
             await output.WriteLineAsync($"godex simulator listening on {host.BaseUrl}");
             await output.WriteLineAsync($"  Codex backend:   POST {host.BaseUrl}backend-api/codex/responses");
             await output.WriteLineAsync($"  Anthropic:       POST {host.BaseUrl}v1/messages, GET {host.BaseUrl}v1/models");
-            await output.WriteLineAsync($"  OpenAI chat:     POST {host.BaseUrl}openai/v1/chat/completions");
+            await output.WriteLineAsync($"  OpenAI chat:     POST {host.BaseUrl}openai/v1/chat/completions (with quirks: {host.BaseUrl}quirky/v1)");
+            await output.WriteLineAsync($"  OAuth:           GET {host.BaseUrl}oauth/authorize, POST {host.BaseUrl}oauth/token");
             await using LndSimulator? lnd = parse.GetValue(s_lightning) is { } directory
                 ? await LndSimulator.StartAsync(Path.GetFullPath(directory), parse.GetValue(s_lightningPort), null, cancellationToken)
                 : null;
@@ -71,5 +91,17 @@ internal static class SimulateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static SimulatorAccount ParseAccount(string spec)
+    {
+        try
+        {
+            return SimulatorAccount.Parse(spec);
+        }
+        catch (FormatException ex)
+        {
+            throw new ConfigException("--account: " + ex.Message);
+        }
     }
 }

@@ -30,7 +30,8 @@ internal static class ConfigKeys
     ];
 
     /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
-    public static IReadOnlyList<string> Maps { get; } = ["routing.aliases", "routing.patterns", "proxy.payments.prices", "proxy.prices"];
+    public static IReadOnlyList<string> Maps { get; } =
+        ["routing.aliases", "routing.patterns", "routing.fallbacks", "proxy.payments.prices", "proxy.prices", "proxy.backends.codex.accounts", "proxy.backends.anthropic.accounts"];
 
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
@@ -144,6 +145,14 @@ internal static class ConfigKeys
             new("proxy.backends.anthropic.client_id", null, (o, v) => o.Proxy.Backends.Anthropic.ClientId = Required(v, "proxy.backends.anthropic.client_id")),
             new("proxy.backends.anthropic.refresh_skew", null, (o, v) => o.Proxy.Backends.Anthropic.RefreshSkew = ConfigValues.ParseDuration(v, "proxy.backends.anthropic.refresh_skew")),
 
+            new("proxy.pool.strategy", "GODEX_POOL_STRATEGY", (o, v) => o.Proxy.Pool.Strategy = ParseStrategy(v, "proxy.pool.strategy")),
+            new("proxy.pool.affinity_ttl", null, (o, v) => o.Proxy.Pool.AffinityTtl = PositiveDuration(ConfigValues.ParseDuration(v, "proxy.pool.affinity_ttl"), "proxy.pool.affinity_ttl")),
+            new("proxy.pool.max_failover", null, (o, v) => o.Proxy.Pool.MaxFailover = Positive(ConfigValues.ParseInt(v, "proxy.pool.max_failover"), "proxy.pool.max_failover")),
+            new("proxy.pool.quota_threshold", null, (o, v) => o.Proxy.Pool.QuotaThreshold = Positive(ConfigValues.ParseInt(v, "proxy.pool.quota_threshold"), "proxy.pool.quota_threshold")),
+            new("proxy.pool.transient_cooldown", null, (o, v) => o.Proxy.Pool.TransientCooldown = ConfigValues.ParseDuration(v, "proxy.pool.transient_cooldown")),
+            new("proxy.pool.rate_limit_cooldown", null, (o, v) => o.Proxy.Pool.RateLimitCooldown = ConfigValues.ParseDuration(v, "proxy.pool.rate_limit_cooldown")),
+            new("proxy.pool.login_suspend", null, (o, v) => o.Proxy.Pool.LoginSuspend = ConfigValues.ParseDuration(v, "proxy.pool.login_suspend")),
+
             new("routing.default", "GODEX_ROUTING_DEFAULT", (o, v) => o.Routing.Default = Empty(v)),
 
             new("exec.model", "GODEX_EXEC_MODEL", (o, v) => o.Exec.Model = Required(v, "exec.model")),
@@ -176,23 +185,28 @@ internal static class ConfigKeys
         keys.Add(new(p + "idle_timeout", null, (o, v) => select(o).IdleTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "idle_timeout"), p + "idle_timeout")));
         keys.Add(new(p + "max_event_bytes", null, (o, v) => select(o).MaxEventBytes = AtLeast(ConfigValues.ParseBytes(v, p + "max_event_bytes"), 64 * 1024, p + "max_event_bytes")));
         keys.Add(new(p + "total_timeout", null, (o, v) => select(o).TotalTimeout = PositiveDuration(ConfigValues.ParseDuration(v, p + "total_timeout"), p + "total_timeout")));
+        keys.Add(new(p + "strategy", null, (o, v) => select(o).Strategy = ParseStrategy(v, p + "strategy")));
     }
+
+    /// <summary>An account strategy name (<see cref="PoolOptions.Strategy"/>).</summary>
+    public static string ParseStrategy(string value, string key) =>
+        ConfigValues.ParseChoice(value, key, "round-robin", "fill-first", "least-used");
 
     private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Required(string value, string key) =>
         string.IsNullOrWhiteSpace(value) ? throw new ConfigException($"{key}: must not be empty") : value.Trim();
 
-    private static T Positive<T>(T value, string key)
+    internal static T Positive<T>(T value, string key)
         where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new ConfigException($"{key}: must be greater than zero, got {value}");
 
-    private static TimeSpan PositiveDuration(TimeSpan value, string key) =>
+    internal static TimeSpan PositiveDuration(TimeSpan value, string key) =>
         value > TimeSpan.Zero ? value : throw new ConfigException($"{key}: must be longer than zero, got {value}");
 
     private static int AtLeast(long value, long minimum, string key) =>
         value >= minimum && value <= int.MaxValue ? (int)value : throw new ConfigException($"{key}: must be between {minimum} and {int.MaxValue} bytes, got {value}");
 
-    private static int NonNegative(int value, string key) =>
+    internal static int NonNegative(int value, string key) =>
         value >= 0 ? value : throw new ConfigException($"{key}: must not be negative, got {value}");
 }

@@ -136,6 +136,15 @@ public static class ConfigLoader
             {
                 ReadPrices(valueNode, path, where, options.Proxy.Prices, ModelPrice.Parse, "in=USD,cached_in=USD,cache_write=USD,out=USD (per million tokens)");
             }
+            else if (path == "routing.fallbacks")
+            {
+                ReadFallbacks(valueNode, options.Routing, where);
+            }
+            else if (path is "proxy.backends.codex.accounts" or "proxy.backends.anthropic.accounts")
+            {
+                UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
+                backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
+            }
             else if (path == "proxy.backends.routing")
             {
                 if (valueNode is not (YamlMappingNode or YamlScalarNode { Value: null or "" }))
@@ -165,7 +174,7 @@ public static class ConfigLoader
         || ConfigKeys.Lists.Any(k => k.Path.StartsWith(path + ".", StringComparison.Ordinal))
         || path == "routing";
 
-    private static List<string> ReadList(YamlNode node, string path, string where)
+    internal static List<string> ReadList(YamlNode node, string path, string where)
     {
         switch (node)
         {
@@ -262,6 +271,25 @@ public static class ConfigLoader
         routing.Patterns = patterns;
     }
 
+    private static void ReadFallbacks(YamlNode node, RoutingOptions routing, string where)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new ConfigException($"{where}: routing.fallbacks: expected a mapping of model: [fallback models], got a {Describe(node)}");
+        }
+
+        foreach ((YamlNode key, YamlNode value) in mapping.Children)
+        {
+            string model = ((key as YamlScalarNode)?.Value ?? "").Trim();
+            routing.Fallbacks[model] = ReadList(value, "routing.fallbacks." + model, where);
+        }
+    }
+
     /// <summary>
     /// Applies every <c>GODEX_*</c> variable that is set, under this version's name or the original's. A bad value
     /// names the variable; a variable of a setting not supported yet is a warning.
@@ -297,7 +325,7 @@ public static class ConfigLoader
         }
     }
 
-    private static void Apply(Action apply, string where)
+    internal static void Apply(Action apply, string where)
     {
         try
         {
@@ -309,7 +337,7 @@ public static class ConfigLoader
         }
     }
 
-    private static string Describe(YamlNode node) => node switch
+    internal static string Describe(YamlNode node) => node switch
     {
         YamlMappingNode => "mapping",
         YamlSequenceNode => "list",

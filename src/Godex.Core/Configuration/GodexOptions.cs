@@ -92,6 +92,9 @@ public sealed class ProxyOptions
 
     public BackendsOptions Backends { get; set; } = new();
 
+    /// <summary>The <c>proxy.pool:</c> section: account selection, failover and cooldowns.</summary>
+    public PoolOptions Pool { get; set; } = new();
+
     /// <summary>The <c>proxy.payments:</c> section (L402 over Lightning).</summary>
     public PaymentsOptions Payments { get; set; } = new();
 
@@ -320,6 +323,15 @@ public abstract class UpstreamOptions
 
     /// <summary>Static model list, merged with live discovery.</summary>
     public List<string> Models { get; set; } = [];
+
+    /// <summary>
+    /// The backend's logins (<c>accounts:</c>); empty means the one login of the backend's own settings, as the account
+    /// <c>default</c>. Accounts added with <c>godex accounts add|login</c> are served beside these.
+    /// </summary>
+    public List<AccountOptions> Accounts { get; set; } = [];
+
+    /// <summary>This backend's account strategy; null means <c>proxy.pool.strategy</c>.</summary>
+    public string? Strategy { get; set; }
 }
 
 /// <summary>The ChatGPT Codex backend (<c>proxy.backends.codex</c>).</summary>
@@ -414,6 +426,12 @@ public sealed class RoutingOptions
 
     /// <summary>User aliases (alias → model); they win over the built-in ones.</summary>
     public Dictionary<string, string> Aliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Model → the models to use instead, in order, while every account of its backend is cooling down
+    /// (<c>routing.fallbacks</c>).
+    /// </summary>
+    public Dictionary<string, List<string>> Fallbacks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>The <c>exec:</c> section (defaults for <c>godex exec</c>).</summary>

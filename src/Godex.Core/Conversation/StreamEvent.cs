@@ -8,7 +8,11 @@ namespace Godex.Core.Conversation;
 public abstract record StreamEvent;
 
 /// <summary>The upstream accepted the request; carries its response id and the model that answers.</summary>
-public sealed record ResponseStartedEvent(string ResponseId, string Model) : StreamEvent;
+public sealed record ResponseStartedEvent(string ResponseId, string Model) : StreamEvent
+{
+    /// <summary>The backend account that serves the turn, when the backend has accounts (for the usage ledger).</summary>
+    public string? Account { get; init; }
+}
 
 /// <summary>A piece of visible assistant text.</summary>
 public sealed record TextDeltaEvent(string Text) : StreamEvent;

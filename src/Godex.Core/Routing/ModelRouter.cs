@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Godex.Core.Backends;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Configuration;
 
 namespace Godex.Core.Routing;
@@ -7,7 +8,8 @@ namespace Godex.Core.Routing;
 /// <summary>
 /// Model name → alias expansion (user aliases, then built-ins, one level) → backend by prefix pattern (in config
 /// order: deterministic, never a random map order) → <c>routing.default</c> (<c>codex</c> unless configured, as in
-/// the original) → none, only when the default is configured empty or its backend is not enabled.
+/// the original) → none, only when the default is configured empty or its backend is not enabled. When every account of that backend is
+/// cooling down, the model's <c>routing.fallbacks</c> are tried in order (the first whose backend can serve).
 /// </summary>
 public sealed class ModelRouter
 {
@@ -72,7 +74,54 @@ public sealed class ModelRouter
         }
 
         route = new ModelRoute(backend, model, alias);
+        if (_options.Fallbacks.Count > 0 && backend is IPooledBackend pooled && pooled.Pool.IsExhausted()
+            && Fallback(model, requested) is { } fallback)
+        {
+            route = fallback;
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// The fallback for a route whose backend refused before the first byte and now has no account that can serve
+    /// (every one was just tried and cools down), or null: the refusal stands.
+    /// </summary>
+    public ModelRoute? FallbackAfterRefusal(ModelRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (_options.Fallbacks.Count == 0 || route.FallbackFor is not null || route.Backend is not IPooledBackend pooled || !pooled.Pool.IsExhausted())
+        {
+            return null;
+        }
+
+        return Fallback(route.Model, route.Alias ?? route.Model);
+    }
+
+    /// <summary>The first of <paramref name="model"/>'s fallbacks whose backend has an account that can serve, or null.</summary>
+    private ModelRoute? Fallback(string model, string requested)
+    {
+        if (!_options.Fallbacks.TryGetValue(model, out List<string>? fallbacks) && !_options.Fallbacks.TryGetValue(requested, out fallbacks))
+        {
+            return null;
+        }
+
+        foreach (string candidate in fallbacks)
+        {
+            string expanded = ExpandAlias(candidate);
+            IChatBackend? backend = MatchPattern(expanded);
+            if (backend is null && !string.IsNullOrEmpty(_options.Default))
+            {
+                _backends.TryGetValue(_options.Default, out backend);
+            }
+
+            if (backend is not null && !(backend is IPooledBackend pooled && pooled.Pool.IsExhausted()))
+            {
+                return new ModelRoute(backend, expanded, requested) { FallbackFor = model };
+            }
+        }
+
+        return null;
     }
 
     private IChatBackend? MatchPattern(string model)

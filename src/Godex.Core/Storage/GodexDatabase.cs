@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Godex.Core.Storage;
 
 /// <summary>
-/// godex's state in one SQLite file (WAL): client keys, the usage ledger, stored responses. Opening it applies the
+/// godex's state in one SQLite file (WAL): client keys, the usage ledger, stored responses, account pools. Opening it applies the
 /// versioned schema migrations (table <c>schema_migrations</c>) and checks the file; a corrupt, locked or too-new
 /// file throws <see cref="StorageException"/> naming the path: godex never starts on top of silently lost state.
 /// </summary>
@@ -288,6 +288,38 @@ public sealed class GodexDatabase
         """
         ALTER TABLE keys ADD COLUMN budget_micros INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE keys ADD COLUMN budget_seconds INTEGER NOT NULL DEFAULT 0;
+        """,
+
+        // Account pools (issue 17): the last error and the usage windows upstreams report, per backend account, so that
+        // an account near its limit stays avoided across a restart (SqliteAccountStateStore). Cooldowns themselves are
+        // in account_cooldowns (IAccountCooldownStore), shared with PostgreSQL.
+        """
+        CREATE TABLE account_state (
+            backend TEXT NOT NULL,
+            account TEXT NOT NULL,
+            last_error TEXT,
+            primary_used REAL,
+            primary_window INTEGER,
+            primary_reset INTEGER,
+            secondary_used REAL,
+            secondary_window INTEGER,
+            secondary_reset INTEGER,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (backend, account)
+        ) STRICT;
+        """,
+
+        // Account pools (issue 17): accounts added with `godex accounts add`, served beside the config's list
+        // (SqliteAccountRegistry).
+        """
+        CREATE TABLE accounts (
+            backend TEXT NOT NULL,
+            name TEXT NOT NULL,
+            login_path TEXT,
+            api_key TEXT,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (backend, name)
+        ) STRICT;
         """,
     ];
 }

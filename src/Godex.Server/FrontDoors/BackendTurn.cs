@@ -36,6 +36,23 @@ internal sealed class BackendTurn : IAsyncDisposable
 
     public static async Task<BackendTurn> StartAsync(HttpContext context, ModelRoute route, ChatRequest request)
     {
+        BackendTurn turn = await StartOnceAsync(context, route, request);
+        if (turn.First is StreamErrorEvent { Error.Status: 429 or >= 500 }
+            && context.RequestServices.GetService<ModelRouter>()?.FallbackAfterRefusal(route) is { } fallback
+            && RequestUsage.CheckModel(context, fallback.Model) is null)
+        {
+            // Every account of the backend refused and now cools down: routing.fallbacks names who answers instead,
+            // before anything reached the client (issue 17).
+            await turn.DisposeAsync();
+            RequestUsage.Report(context, fallback.Model, fallback.Backend.Name);
+            turn = await StartOnceAsync(context, fallback, request);
+        }
+
+        return turn;
+    }
+
+    private static async Task<BackendTurn> StartOnceAsync(HttpContext context, ModelRoute route, ChatRequest request)
+    {
         CancellationToken aborted = context.RequestAborted;
         // UpstreamCall: long tool names shortened and restored, signed reasoning restored per client key (issue 16).
         string scope = RequestUsage.Of(context)?.KeyId ?? RequestUsage.AnonymousKeyId;

@@ -2,6 +2,7 @@ using Godex.Core.Backends;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Relay;
 using Godex.Core.Routing;
+using Godex.Server.Metering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ internal static class FrontDoorRelay
     {
         CancellationToken aborted = context.RequestAborted;
         using UpstreamResponse upstream = await backend.ForwardAsync(request, aborted);
+        RequestUsage.Report(context, route.Model, route.Backend.Name, account: upstream.Account);
         RelayResult result = await PassthroughRelay.RelayAsync(upstream, door.RelayRules!, new HttpRelayTarget(context, door, route), request.ClientStreams, aborted);
         if (result.Failure is { } failure)
         {

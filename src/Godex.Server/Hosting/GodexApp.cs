@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Godex.Composition;
 using Godex.Core;
 using Godex.Core.Backends;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Configuration;
 using Godex.Core.Continuity;
 using Godex.Core.Keys;
@@ -121,7 +122,8 @@ public sealed partial class GodexApp : IAsyncDisposable
             PrepareSocket(adminSocket);
         }
 
-        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken);
+        IReadOnlyList<RegisteredAccount> added = state?.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite).List(null) : [];
+        SimulatedUpstream? simulator = await SimulatedUpstream.StartIfWantedAsync(options, cancellationToken, added);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -182,6 +184,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddSingleton(new RequestBodyBudget(Math.Max(options.Proxy.MaxInFlightBodyBytes, options.Proxy.MaxRequestBodyBytes)));
         builder.Services.AddHostedService<IdleMemoryTrimmer>();
+        builder.Services.AddSingleton<AccountPools>();
         builder.Services.AddSingleton<IReadOnlyList<IChatBackend>>(sp => BackendFactory.Create(options, sp));
         builder.Services.AddSingleton(sp => new ModelRouter(sp.GetRequiredService<IReadOnlyList<IChatBackend>>(), options.Routing));
         builder.Services.AddSingleton(sp => new ReasoningCache(options.Proxy.ReasoningCache, sp.GetRequiredService<TimeProvider>()));
@@ -385,6 +388,11 @@ public sealed partial class GodexApp : IAsyncDisposable
         if (state.Sqlite is { } sqlite)
         {
             services.AddSingleton(sqlite);
+
+            // What the pools keep beside the shared cooldowns: reported usage and last errors, and accounts added
+            // from the command line (SQLite only: on PostgreSQL, cooldowns are shared and the rest is per process).
+            services.AddSingleton<IAccountStateStore>(new SqliteAccountStateStore(sqlite));
+            services.AddSingleton(new SqliteAccountRegistry(sqlite));
         }
 
         services.AddSingleton(state.Keys);
@@ -497,6 +505,11 @@ public sealed partial class GodexApp : IAsyncDisposable
         foreach (IChatBackend backend in _app.Services.GetRequiredService<IReadOnlyList<IChatBackend>>())
         {
             string description = BackendFactory.Describe(backend.Name, options);
+            if (backend is IPooledBackend { Pool: { Accounts.Count: > 1 } pool })
+            {
+                description += $"; {pool.Accounts.Count} accounts ({string.Join(", ", pool.Accounts.Select(a => a.Name))}), {PoolStrategies.Name(pool.Strategy)}";
+            }
+
             Log.Backend(logger, backend.Name, description);
         }
     }

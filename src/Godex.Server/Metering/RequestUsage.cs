@@ -105,7 +105,10 @@ public sealed class RequestUsage
         }
     }
 
-    /// <summary>Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>); other events are ignored.</summary>
+    /// <summary>
+    /// Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>) and the
+    /// account that serves (<see cref="ResponseStartedEvent.Account"/>); other events are ignored.
+    /// </summary>
     public static void Observe(HttpContext context, StreamEvent streamEvent)
     {
         if (Of(context) is not { } record)
@@ -115,6 +118,9 @@ public sealed class RequestUsage
 
         switch (streamEvent)
         {
+            case ResponseStartedEvent { Account: { } account }:
+                record.Account = account;
+                break;
             case UsageEvent { Usage: var usage } when usage != Usage.Empty:
                 record.Usage = usage;
                 break;

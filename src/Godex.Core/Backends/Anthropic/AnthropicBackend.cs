@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
@@ -15,33 +16,51 @@ namespace Godex.Core.Backends.Anthropic;
 /// or an API key (<see cref="AnthropicProfile"/>). Translated requests are written by <see cref="MessagesRequestWriter"/>
 /// (an OAuth login adds Claude Code's system block, so the body is written once the login is known) and read back by
 /// <see cref="MessagesStreamReader"/>; Messages clients pass through (<see cref="AnthropicPassthroughBody"/>), to
-/// <c>/v1/messages</c> or <c>/v1/messages/count_tokens</c>. Both go through the shared send path.
+/// <c>/v1/messages</c> or <c>/v1/messages/count_tokens</c>. Both go through the shared send path, one per account of the
+/// backend's pool (<see cref="PooledSender{TCredential}"/>): each account is a Claude login or an API key.
 /// </summary>
-public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
+public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend, IPooledBackend
 {
-    private static readonly string[] s_forwardedHeaders = ["anthropic-version", "anthropic-beta"];
+    // Claude Code names its session in x-claude-code-session-id (and sends it to Anthropic itself): it keeps a
+    // conversation on one account without reading the body.
+    private const string SessionHeader = "x-claude-code-session-id";
+    private static readonly string[] s_forwardedHeaders = ["anthropic-version", "anthropic-beta", SessionHeader];
 
     private readonly AnthropicBackendOptions _options;
-    private readonly UpstreamSender<ClaudeCredential> _sender;
+    private readonly PooledSender<ClaudeCredential> _sender;
     private readonly MessagesWriterOptions _writerOptions;
     private readonly ILogger _logger;
     private readonly string _baseUrl;
     private readonly Uri _messagesUri;
     private readonly Uri _modelsUri;
 
+    /// <summary>A backend with one account, <c>default</c>: the login (or key) of <paramref name="credentials"/>.</summary>
     public AnthropicBackend(
         AnthropicBackendOptions options,
         HttpClient http,
         ClaudeCredentialStore credentials,
         TimeProvider time,
         ILogger<AnthropicBackend> logger)
+        : this(options, http, [credentials], AccountPool.OfOne("anthropic", time, logger), time, logger)
+    {
+    }
+
+    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login or key each (<paramref name="accounts"/>, in the pool's order).</summary>
+    public AnthropicBackend(
+        AnthropicBackendOptions options,
+        HttpClient http,
+        IReadOnlyList<ClaudeCredentialStore> accounts,
+        AccountPool pool,
+        TimeProvider time,
+        ILogger<AnthropicBackend> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(accounts);
+        ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(logger);
         _options = options;
         _logger = logger;
-        _sender = new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, credentials), time, logger);
+        _sender = new PooledSender<ClaudeCredential>(pool, [.. accounts.Select(a => new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, a), time, logger))]);
         _writerOptions = new MessagesWriterOptions(options.DefaultMaxTokens, options.OAuthSystemPrefix);
         _baseUrl = options.BaseUrl.TrimEnd('/');
         _messagesUri = new Uri(_baseUrl + "/v1/messages");
@@ -52,24 +71,21 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     public string Name => "anthropic";
 
     /// <inheritdoc />
+    public AccountPool Pool => _sender.Pool;
+
+    /// <inheritdoc />
     public IAsyncEnumerable<StreamEvent> StreamAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return UpstreamEventStream.ReadAsync(static (state, token) => state.Backend.SendAsync(state.Request, token), (Backend: this, Request: request), new MessagesStreamReader(), cancellationToken);
+        return PooledEventStream.ReadAsync(_sender, (Backend: this, Request: request), static (state, credential) => state.Backend.Translate(state.Request, credential), SessionKeys.Of(request), new MessagesStreamReader(), cancellationToken);
     }
 
-    private async Task<UpstreamResponse> SendAsync(ChatRequest request, CancellationToken cancellationToken)
+    /// <summary>The upstream request for a translated turn: an OAuth login adds Claude Code's system block, so the body is written per login.</summary>
+    private UpstreamRequest Translate(ChatRequest request, ClaudeCredential credential)
     {
-        (ClaudeCredential? credential, UpstreamResponse? refusal) = await _sender.GetCredentialAsync(cancellationToken);
-        if (credential is null)
-        {
-            return refusal!;
-        }
-
         byte[] body = MessagesRequestWriter.Translate(request, _writerOptions, oauth: !credential.IsApiKey);
         Log.RequestBody(_logger, new Utf8Text(body));
-        var upstream = new UpstreamRequest(_messagesUri, body, request.Model) { ClientStreams = request.Stream };
-        return await _sender.SendAsync(upstream, credential, cancellationToken);
+        return new UpstreamRequest(_messagesUri, body, request.Model) { ClientStreams = request.Stream };
     }
 
     /// <inheritdoc />
@@ -82,33 +98,34 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     public async Task<UpstreamResponse> ForwardAsync(PassthroughRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (ClaudeCredential? credential, UpstreamResponse? refusal) = await _sender.GetCredentialAsync(cancellationToken);
-        if (credential is null)
-        {
-            return refusal!;
-        }
-
-        string? identity = credential.IsApiKey || string.IsNullOrEmpty(_options.OAuthSystemPrefix) ? null : _options.OAuthSystemPrefix;
-        byte[] body;
+        string? sessionKey;
         try
         {
-            body = AnthropicPassthroughBody.PrepareBody(request.Body.Span, request.Model, identity);
+            sessionKey = request.Headers.Get(SessionHeader) is { } session
+                ? SessionKeys.Of(session, default)
+                : AnthropicPassthroughBody.SessionKey(request.Body.Span);
+            return await _sender.SendAsync((Backend: this, Request: request), static (state, credential) => state.Backend.Forward(state.Request, credential), sessionKey, cancellationToken);
         }
         catch (JsonException ex)
         {
             return UpstreamResponse.Refused(BackendError.InvalidRequest($"the request body is not valid JSON: {ex.Message}"), Name);
         }
+    }
 
+    /// <summary>The client's body for one login: an OAuth login puts Claude Code's identity first in its system prompt.</summary>
+    private UpstreamRequest Forward(PassthroughRequest request, ClaudeCredential credential)
+    {
+        string? identity = credential.IsApiKey || string.IsNullOrEmpty(_options.OAuthSystemPrefix) ? null : _options.OAuthSystemPrefix;
+        byte[] body = AnthropicPassthroughBody.PrepareBody(request.Body.Span, request.Model, identity);
         string path = request.Operation == "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
         var uri = new Uri(_baseUrl + path + (IsPlainQuery(request.Query) ? request.Query : ""));
         bool tokenCount = request.Operation == "count_tokens";
-        var upstream = new UpstreamRequest(uri, body, request.Model)
+        return new UpstreamRequest(uri, body, request.Model)
         {
             AcceptEventStream = !tokenCount && request.ClientStreams,
             ClientStreams = !tokenCount && request.ClientStreams,
             Headers = request.Headers,
         };
-        return await _sender.SendAsync(upstream, credential, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -116,7 +133,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     {
         var models = new List<ModelInfo>();
         var request = new UpstreamRequest(_modelsUri, default, "(models)") { Method = HttpMethod.Get, AcceptEventStream = false, ClientStreams = false };
-        using UpstreamResponse response = await _sender.SendAsync(request, cancellationToken);
+        using UpstreamResponse response = await _sender.SendAsync(request, static (r, _) => r, null, cancellationToken);
         (byte[]? payload, BackendError? error) = await response.ReadBodyAsync();
         if (payload is null)
         {

@@ -108,6 +108,89 @@ internal static class AnthropicPassthroughBody
         return false;
     }
 
+    /// <summary>
+    /// The conversation key of a Messages body (<see cref="Pools.SessionKeys"/>): <c>metadata.user_id</c> (Claude Code puts
+    /// its session id there), else the raw bytes of <c>system</c> and the first message. Throws <see cref="JsonException"/>
+    /// for a body that is not JSON.
+    /// </summary>
+    public static string? SessionKey(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        string? userId = null;
+        int systemStart = -1, systemEnd = -1, firstStart = -1, firstEnd = -1;
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("metadata"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                int depth = reader.CurrentDepth;
+                while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+                {
+                    if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1)
+                    {
+                        bool isUserId = reader.ValueTextEquals("user_id"u8);
+                        reader.Read();
+                        if (isUserId && reader.TokenType == JsonTokenType.String)
+                        {
+                            userId = reader.GetString();
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+
+                continue;
+            }
+
+            bool system = reader.ValueTextEquals("system"u8);
+            bool messages = !system && reader.ValueTextEquals("messages"u8);
+            reader.Read();
+            if (system)
+            {
+                systemStart = (int)reader.TokenStartIndex;
+                reader.Skip();
+                systemEnd = (int)reader.BytesConsumed;
+            }
+            else if (messages && reader.TokenType == JsonTokenType.StartArray)
+            {
+                Utf8JsonReader first = reader;
+                if (first.Read() && first.TokenType != JsonTokenType.EndArray)
+                {
+                    firstStart = (int)first.TokenStartIndex;
+                    first.Skip();
+                    firstEnd = (int)first.BytesConsumed;
+                }
+
+                reader.Skip();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        if (userId is not null)
+        {
+            return Pools.SessionKeys.Of(userId, default);
+        }
+
+        byte[] start = [.. (systemStart >= 0 ? body[systemStart..systemEnd] : []), .. (firstStart >= 0 ? body[firstStart..firstEnd] : [])];
+        return Pools.SessionKeys.Of(null, start);
+    }
+
     /// <summary>The length in bytes of the current scalar token as written (a string includes its quotes).</summary>
     private static int TokenLength(ref Utf8JsonReader reader)
     {

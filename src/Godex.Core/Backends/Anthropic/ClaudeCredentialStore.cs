@@ -46,16 +46,35 @@ public sealed partial class ClaudeCredentialStore
     private Task<OAuthState>? _refresh;
 
     public ClaudeCredentialStore(AnthropicBackendOptions options, HttpClient http, TimeProvider time, ILogger<ClaudeCredentialStore>? logger = null)
+        : this(options, ResolvePath(options), ResolveApiKey(options), http, time, logger)
+    {
+    }
+
+    /// <summary>
+    /// A store for one account of the backend's pool: the login at <paramref name="path"/> (<c>~/</c> expanded), or
+    /// <paramref name="apiKey"/> when given.
+    /// </summary>
+    public ClaudeCredentialStore(AnthropicBackendOptions options, string path, string? apiKey, HttpClient http, TimeProvider time, ILogger<ClaudeCredentialStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(time);
         _options = options;
         _http = http;
         _time = time;
         _logger = logger ?? NullLogger<ClaudeCredentialStore>.Instance;
-        _apiKey = ResolveApiKey(options);
-        Path = ResolvePath(options);
+        _apiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
+        Path = ExpandHome(path);
+    }
+
+    /// <summary>A leading <c>~/</c> as the home folder.</summary>
+    internal static string ExpandHome(string path)
+    {
+        string trimmed = path.Trim();
+        return trimmed == "~" || trimmed.StartsWith("~/", StringComparison.Ordinal)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), trimmed.TrimStart('~').TrimStart('/'))
+            : trimmed;
     }
 
     /// <summary>The credentials file this store reads (also when an API key is in use).</summary>
@@ -95,7 +114,13 @@ public sealed partial class ClaudeCredentialStore
             return true;
         }
 
-        string path = ResolvePath(options);
+        return HasLogin(ResolvePath(options));
+    }
+
+    /// <summary>True when the credentials file at <paramref name="path"/> holds a Claude Code login.</summary>
+    public static bool HasLogin(string path)
+    {
+        path = ExpandHome(path);
         if (!File.Exists(path))
         {
             return false;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
@@ -12,22 +13,40 @@ namespace Godex.Core.Backends.Codex;
 /// The ChatGPT Codex backend: <c>POST {base_url}/responses</c>, Responses-API SSE, stream only, authenticated with the
 /// Codex CLI login (<see cref="CodexProfile"/>). Translated requests are written by <see cref="ResponsesRequestWriter"/>
 /// and read back by <see cref="ResponsesStreamReader"/>; Responses clients pass through (<see cref="CodexPassthroughBody"/>).
-/// Both go through the shared send path (<see cref="UpstreamSender{TCredential}"/>).
+/// Both go through the shared send path (<see cref="UpstreamSender{TCredential}"/>), one per account of the backend's
+/// pool (<see cref="PooledSender{TCredential}"/>): each account is one Codex CLI login.
 /// </summary>
-public sealed class CodexBackend : IChatBackend, IPassthroughBackend
+public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBackend
 {
     private readonly CodexBackendOptions _options;
-    private readonly UpstreamSender<CodexCredential> _sender;
+    private readonly PooledSender<CodexCredential> _sender;
     private readonly Uri _endpoint;
 
+    /// <summary>A backend with one account, <c>default</c>: the login of <paramref name="credentials"/>.</summary>
     public CodexBackend(CodexBackendOptions options, HttpClient http, CodexCredentialStore credentials, TimeProvider time, ILogger<CodexBackend> logger)
+        : this(options, http, [credentials], AccountPool.OfOne("codex", time, logger), time, logger)
+    {
+    }
+
+    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login each (<paramref name="accounts"/>, in the pool's order).</summary>
+    public CodexBackend(
+        CodexBackendOptions options,
+        HttpClient http,
+        IReadOnlyList<CodexCredentialStore> accounts,
+        AccountPool pool,
+        TimeProvider time,
+        ILogger<CodexBackend> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(accounts);
+        ArgumentNullException.ThrowIfNull(pool);
         _options = options;
-        _sender = new UpstreamSender<CodexCredential>(http, new CodexProfile(options, credentials), time, logger);
+        _sender = new PooledSender<CodexCredential>(pool, [.. accounts.Select(a => new UpstreamSender<CodexCredential>(http, new CodexProfile(options, a), time, logger))]);
         _endpoint = new Uri(options.BaseUrl.TrimEnd('/') + "/responses");
     }
+
+    /// <inheritdoc />
+    public AccountPool Pool => _sender.Pool;
 
     /// <inheritdoc />
     public string Name => "codex";
@@ -45,8 +64,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend
             ClientStreams = request.Stream,
             Headers = headers,
         };
-        return UpstreamEventStream.ReadAsync(
-            static (state, token) => state.Sender.SendAsync(state.Request, token), (Sender: _sender, Request: upstream), new ResponsesStreamReader(), cancellationToken);
+        return PooledEventStream.ReadAsync(_sender, upstream, static (u, _) => u, SessionKeys.Of(request), new ResponsesStreamReader(), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -65,6 +83,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend
         ArgumentNullException.ThrowIfNull(request);
         byte[] body;
         string? sessionId;
+        string? sessionKey;
         try
         {
             using JsonDocument document = JsonDocument.Parse(request.Body);
@@ -76,6 +95,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend
 
             body = CodexPassthroughBody.Rewrite(root, request.Model, _options.DefaultInstructions);
             sessionId = root.TryGetProperty("prompt_cache_key", out JsonElement key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
+            sessionKey = SessionKeys.Of(sessionId ?? request.Headers.Get("session-id"), sessionId is null ? CodexPassthroughBody.ConversationStart(root) : default);
         }
         catch (JsonException ex)
         {
@@ -93,6 +113,6 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend
         }
 
         var upstream = new UpstreamRequest(_endpoint, body, request.Model) { ClientStreams = request.ClientStreams, Headers = headers };
-        return _sender.SendAsync(upstream, cancellationToken);
+        return _sender.SendAsync(upstream, static (u, _) => u, sessionKey, cancellationToken);
     }
 }

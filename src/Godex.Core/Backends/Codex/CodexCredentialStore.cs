@@ -45,15 +45,22 @@ public sealed partial class CodexCredentialStore
     private DateTimeOffset _lastRefreshAt = DateTimeOffset.MinValue;
 
     public CodexCredentialStore(CodexBackendOptions options, HttpClient http, TimeProvider time, ILogger<CodexCredentialStore>? logger = null)
+        : this(options, ResolvePath(options), http, time, logger)
+    {
+    }
+
+    /// <summary>A store for the login at <paramref name="path"/> (one account of the backend's pool; <c>~</c> expanded).</summary>
+    public CodexCredentialStore(CodexBackendOptions options, string path, HttpClient http, TimeProvider time, ILogger<CodexCredentialStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(time);
         _options = options;
         _http = http;
         _time = time;
         _logger = logger ?? NullLogger<CodexCredentialStore>.Instance;
-        Path = ResolvePath(options);
+        Path = ExpandHome(path);
     }
 
     /// <summary>The auth.json this store reads and writes.</summary>
@@ -78,9 +85,13 @@ public sealed partial class CodexCredentialStore
     }
 
     /// <summary>True when the login file exists and holds a token godex can use (for the simulator decision at startup).</summary>
-    public static bool HasLogin(CodexBackendOptions options)
+    public static bool HasLogin(CodexBackendOptions options) => HasLogin(options, ResolvePath(options));
+
+    /// <summary>True when the login file at <paramref name="path"/> holds a token godex can use.</summary>
+    public static bool HasLogin(CodexBackendOptions options, string path)
     {
-        string path = ResolvePath(options);
+        ArgumentNullException.ThrowIfNull(options);
+        path = ExpandHome(path);
         if (!File.Exists(path))
         {
             return false;
@@ -323,7 +334,7 @@ public sealed partial class CodexCredentialStore
         }
     }
 
-    private static string ExpandHome(string path) =>
+    internal static string ExpandHome(string path) =>
         path.StartsWith('~')
             ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..]
             : path;

@@ -24,6 +24,37 @@ internal static class CodexPassthroughBody
     };
 
     /// <summary>
+    /// The raw JSON of what starts a conversation (its instructions and its input up to the first user message), for
+    /// its session key: every later turn repeats it.
+    /// </summary>
+    public static byte[] ConversationStart(JsonElement body)
+    {
+        var start = new List<byte>();
+        if (body.TryGetProperty("instructions", out JsonElement instructions) && instructions.ValueKind == JsonValueKind.String)
+        {
+            start.AddRange(System.Text.Encoding.UTF8.GetBytes(instructions.GetRawText()));
+        }
+
+        if (body.TryGetProperty("input", out JsonElement input) && input.ValueKind != JsonValueKind.Array)
+        {
+            start.AddRange(System.Text.Encoding.UTF8.GetBytes(input.GetRawText()));
+        }
+        else if (input.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement item in input.EnumerateArray())
+            {
+                start.AddRange(System.Text.Encoding.UTF8.GetBytes(item.GetRawText()));
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("role", out JsonElement role) && role.ValueEquals("user"))
+                {
+                    break;
+                }
+            }
+        }
+
+        return [.. start];
+    }
+
+    /// <summary>
     /// The body the Codex backend accepts, from a Responses API body: every field kept byte for byte except
     /// <c>model</c> (the routed id), <c>store</c> (false), <c>stream</c> (true), <c>include</c> (gains
     /// <c>reasoning.encrypted_content</c>), <c>instructions</c> (required: "" when developer or system messages carry

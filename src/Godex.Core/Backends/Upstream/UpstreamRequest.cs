@@ -18,6 +18,12 @@ public sealed record UpstreamRequest(Uri Uri, ReadOnlyMemory<byte> Body, string 
     /// </summary>
     public bool ClientStreams { get; init; } = true;
 
+    /// <summary>
+    /// Retries on this request instead of <see cref="Configuration.UpstreamOptions.RetryMax"/>: an account pool sends with 0
+    /// while another account can take the request (failing over beats waiting). <value>The default value is null.</value>
+    /// </summary>
+    public int? RetryMax { get; init; }
+
     /// <summary>Headers carrying client-chosen text, each already validated.</summary>
     public UpstreamHeaders Headers { get; init; } = new();
 }

@@ -61,6 +61,9 @@ public sealed class UpstreamResponse : IDisposable
     /// </summary>
     public ReadOnlyMemory<byte> ErrorBody { get; }
 
+    /// <summary>The account of the backend's pool that answered (or refused), when the backend has accounts.</summary>
+    public string? Account { get; internal set; }
+
     /// <summary>The upstream's status code (0 when it never answered).</summary>
     public int Status => _message is null ? 0 : (int)_message.StatusCode;
 

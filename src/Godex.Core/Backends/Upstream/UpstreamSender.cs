@@ -88,7 +88,7 @@ public sealed partial class UpstreamSender<TCredential>
                 (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, deadline, call, cancellationToken);
                 if (failure is not null)
                 {
-                    if (failure.Status == 502 && attempt < options.RetryMax)
+                    if (failure.Status == 502 && attempt < (request.RetryMax ?? options.RetryMax))
                     {
                         // Could not connect: nothing reached the upstream, so another try is safe.
                         call?.Retrying("connect");
@@ -128,7 +128,7 @@ public sealed partial class UpstreamSender<TCredential>
                     }
                 }
 
-                if (UpstreamHttp.IsRetryable(response.StatusCode) && attempt < options.RetryMax)
+                if (UpstreamHttp.IsRetryable(response.StatusCode) && attempt < (request.RetryMax ?? options.RetryMax))
                 {
                     TimeSpan? asked = UpstreamHttp.RetryAfter(response, _time);
                     if (asked is null || asked <= options.RetryMaxWait)

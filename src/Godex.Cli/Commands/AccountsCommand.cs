@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Godex.Composition;
+using Godex.Core.Configuration;
+using Godex.Core.Limits;
+using Godex.Core.State;
+using Godex.Core.Storage;
+
+namespace Godex.Cli.Commands;
+
+/// <summary>
+/// <c>godex accounts list|status|add|remove</c>: the accounts of each backend (the config's <c>accounts:</c>, the
+/// backend's own login as <c>default</c>, and the ones added here), and what the proxy last learned about them from the
+/// database: usage per window, cooling down until, last error. Never prints a token or key.
+/// </summary>
+internal static class AccountsCommand
+{
+    private static readonly Argument<string> s_backend = new("backend") { Description = "codex or anthropic" };
+    private static readonly Option<string> s_name = new("--name") { Description = "The account's name (unique within the backend)", Required = true, HelpName = "name" };
+    private static readonly Option<string?> s_login = new("--login") { Description = "The login file (Codex auth.json, Claude .credentials.json)", HelpName = "path" };
+    private static readonly Option<string?> s_apiKeyEnv = new("--api-key-env") { Description = "Anthropic: read the API key from this environment variable now", HelpName = "var" };
+
+    public static Command Create()
+    {
+        var list = new Command("list", "The accounts of each backend and where their logins are") { StateCommand.Json };
+        list.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: false, ct)));
+
+        var status = new Command("status", "Each account's plan, usage per window, cooldown and last error, as the proxy last saw them") { StateCommand.Json };
+        status.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: true, ct)));
+
+        var add = new Command("add", "Serve another login of a backend (the proxy reads it at start)") { s_backend, s_name, s_login, s_apiKeyEnv };
+        add.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => AddAsync(parse, Registry(state), output)));
+
+        var remove = new Command("remove", "Stop serving an account added with `godex accounts add`") { s_backend, s_name };
+        remove.SetAction((parse, ct) => StateCommand.RunAsync(parse, async (o, state, output) =>
+        {
+            string backend = Backend(parse.GetValue(s_backend));
+            string name = parse.GetValue(s_name)!;
+            if (!Registry(state).Remove(backend, name))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"error: no account {name} was added to {backend} (accounts of the config are removed from the config)");
+                return ExitCodes.Failure;
+            }
+
+            await output.WriteLineAsync($"removed {backend}/{name}");
+            return ExitCodes.Success;
+        }));
+
+        var command = new Command("accounts", "The upstream accounts godex spreads requests over (no subcommand: status)") { StateCommand.Database, list, status, add, remove, StateCommand.Json };
+        command.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: true, ct)));
+        return command;
+    }
+
+    /// <summary>One account as the screens show it.</summary>
+    internal sealed record AccountRow(
+        string Backend, string Name, string Source, string Login, bool Configured, string? Mode, string? Plan, string? Problem, AccountState? State, AccountCooldown? Cooldown);
+
+    /// <summary>Accounts added from the command line are kept in the SQLite database only.</summary>
+    private static SqliteAccountRegistry Registry(GodexState state) =>
+        state.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite) : throw new StateCommand.UsageException("accounts are added to a SQLite database only; on PostgreSQL list them in the config's accounts:");
+
+    internal static async Task<IReadOnlyList<AccountRow>> RowsAsync(GodexOptions options, GodexState state, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<RegisteredAccount> added = state.Sqlite is { } sqlite ? new SqliteAccountRegistry(sqlite).List(null) : [];
+        Dictionary<(string, string), AccountState> states = state.Sqlite is { } db ? new SqliteAccountStateStore(db).Load(null).ToDictionary(s => (s.Backend, s.Account)) : [];
+        Dictionary<string, AccountCooldown> cooldowns = (await state.Cooldowns.ListActiveAsync(cancellationToken)).ToDictionary(c => c.AccountKey, StringComparer.Ordinal);
+        var rows = new List<AccountRow>();
+        if (options.Proxy.Backends.Codex.Enabled)
+        {
+            foreach (ResolvedAccount account in BackendAccounts.Codex(options, added))
+            {
+                AuthCommand.LoginStatus login = AuthCommand.ReadCodex(new CodexBackendOptions { AuthPath = account.LoginPath });
+                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
+            }
+        }
+
+        if (options.Proxy.Backends.Anthropic.Enabled)
+        {
+            foreach (ResolvedAccount account in BackendAccounts.Anthropic(options, added))
+            {
+                AuthCommand.LoginStatus login = account.ApiKey is not null
+                    ? new("Anthropic", true, "(API key)", "API key", null, null, false, null)
+                    : AuthCommand.ReadAnthropic(new AnthropicBackendOptions { CredentialsPath = account.LoginPath, ApiKeyEnv = "" });
+                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
+            }
+        }
+
+        return rows;
+    }
+
+    private static async Task<int> WriteAsync(ParseResult parse, GodexOptions options, GodexState state, TextWriter output, bool withState, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<AccountRow> rows = await RowsAsync(options, state, cancellationToken);
+        DateTimeOffset now = TimeProvider.System.GetUtcNow();
+        if (parse.GetValue(StateCommand.Json))
+        {
+            await StateCommand.WriteJsonAsync(output, w => WriteJson(w, rows, now, withState));
+            return ExitCodes.Success;
+        }
+
+        if (rows.Count == 0)
+        {
+            await output.WriteLineAsync("no backend is enabled");
+            return ExitCodes.Success;
+        }
+
+        foreach (AccountRow row in rows)
+        {
+            string shown = !row.Configured ? "no login" : Cooling(row, now) is { } until ? $"cooling down until {Time(until)} ({row.Cooldown!.Reason})" : "ready";
+            await output.WriteLineAsync($"{row.Backend}/{row.Name}  {shown}");
+            await output.WriteLineAsync($"  Login:   {row.Login} ({row.Source}{(row.Mode is null ? "" : ", " + row.Mode)})");
+            if (row.Problem is not null)
+            {
+                await output.WriteLineAsync($"  Problem: {row.Problem}");
+            }
+
+            if (!withState)
+            {
+                continue;
+            }
+
+            if (row.Plan is not null)
+            {
+                await output.WriteLineAsync($"  Plan:    {row.Plan}");
+            }
+
+            foreach ((string label, UsageWindow? window) in new[] { ("Primary", row.State?.Primary), ("Secondary", row.State?.Secondary) })
+            {
+                if (window is not null)
+                {
+                    string minutes = window.WindowMinutes is { } m ? $" of a {m} min window" : "";
+                    string reset = window.ResetsAt is { } at ? $", resets {Time(at)}" : "";
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {label + ":",-10}{window.UsedPercent:0.#} % used{minutes}{reset}"));
+                }
+            }
+
+            if (row.State?.LastError is { } error)
+            {
+                await output.WriteLineAsync($"  Last error: {error}");
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static void WriteJson(Utf8JsonWriter w, IReadOnlyList<AccountRow> rows, DateTimeOffset now, bool withState)
+    {
+        w.WriteStartArray();
+        foreach (AccountRow row in rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("backend", row.Backend);
+            w.WriteString("name", row.Name);
+            w.WriteString("source", row.Source);
+            w.WriteString("login", row.Login);
+            w.WriteBoolean("configured", row.Configured);
+            WriteOptional(w, "mode", row.Mode);
+            WriteOptional(w, "problem", row.Problem);
+            if (withState)
+            {
+                WriteOptional(w, "plan", row.Plan);
+                DateTimeOffset? cooling = Cooling(row, now);
+                w.WriteString("state", !row.Configured ? "no_login" : cooling is null ? "ready" : "cooling_down");
+                if (cooling is { } until)
+                {
+                    w.WriteString("cooling_down_until", until);
+                    WriteOptional(w, "cooldown_reason", row.Cooldown!.Reason);
+                }
+
+                WriteWindow(w, "primary", row.State?.Primary);
+                WriteWindow(w, "secondary", row.State?.Secondary);
+                WriteOptional(w, "last_error", row.State?.LastError);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteWindow(Utf8JsonWriter w, string name, UsageWindow? window)
+    {
+        if (window is null)
+        {
+            return;
+        }
+
+        w.WriteStartObject(name);
+        w.WriteNumber("used_percent", window.UsedPercent);
+        if (window.WindowMinutes is { } minutes)
+        {
+            w.WriteNumber("window_minutes", minutes);
+        }
+
+        if (window.ResetsAt is { } reset)
+        {
+            w.WriteString("resets_at", reset);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static DateTimeOffset? Cooling(AccountRow row, DateTimeOffset now) =>
+        row.Cooldown?.Until is { } until && until > now ? until : null;
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    private static async Task<int> AddAsync(ParseResult parse, SqliteAccountRegistry registry, TextWriter output)
+    {
+        string backend = Backend(parse.GetValue(s_backend));
+        string name = parse.GetValue(s_name)!.Trim();
+        string? login = parse.GetValue(s_login) is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+        string? apiKey = null;
+        if (parse.GetValue(s_apiKeyEnv) is { Length: > 0 } variable)
+        {
+            if (backend != "anthropic")
+            {
+                throw new StateCommand.UsageException("--api-key-env is for anthropic accounts");
+            }
+
+            apiKey = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } key ? key : throw new StateCommand.UsageException($"${variable} is not set");
+        }
+
+        if (name.Length == 0 || (login is null) == (apiKey is null))
+        {
+            throw new StateCommand.UsageException("give a --name and either --login PATH or (anthropic) --api-key-env VAR");
+        }
+
+        if (login is not null && !File.Exists(login))
+        {
+            throw new StateCommand.UsageException($"no login file at {login}");
+        }
+
+        registry.Save(new RegisteredAccount(backend, name, login, apiKey, TimeProvider.System.GetUtcNow()));
+        await output.WriteLineAsync($"added {backend}/{name}; the proxy serves it from its next start");
+        return ExitCodes.Success;
+    }
+
+    private static string Backend(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "codex" => "codex",
+        "anthropic" or "claude" => "anthropic",
+        _ => throw new StateCommand.UsageException($"unknown backend '{value}': codex or anthropic"),
+    };
+}
