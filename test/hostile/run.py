@@ -55,6 +55,8 @@ proxy:
       retry_max: 1
       retry_delay: 200ms
       retry_max_wait: 2s
+routing:
+  default: ""  # unmatched models are a 404 here, the answer the corpus checks (the shipped default sends them to codex)
 """
 DEFAULT_WITHIN = 25.0  # seconds: 2 attempts x (3 s headers + 3 s idle) + retry waits, with room for a busy machine
 

@@ -55,6 +55,10 @@ public static class AdminEndpoints
         endpoints.MapGet("/admin/usage", (RequestDelegate)(c => Guard(c, UsageAsync)));
         endpoints.MapGet("/admin/events", (RequestDelegate)EventsAsync);
         endpoints.MapPost("/admin/usage/{id}/reset", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.ResetUsageAsync(Id(ctx), ctx.RequestAborted)))));
+
+        // Any other admin path or method: the same JSON 404 a caller without the admin key gets (not routing's empty
+        // 404/405), so the answer says nothing about which admin routes exist.
+        endpoints.MapFallback("/admin/{**path}", (RequestDelegate)(c => Error(c, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found")));
         return endpoints;
     }
 

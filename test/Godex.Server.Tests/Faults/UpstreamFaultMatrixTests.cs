@@ -132,6 +132,11 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
                 await Task.Delay(100, x.Stopping);
             }
         }, 504, 504),
+        new("a chunk size that is not hex", async (x, r) =>
+        {
+            await x.WriteHeadAsync(200, x.WantsStream ? "text/event-stream" : "application/json", "Transfer-Encoding: chunked\r\n");
+            await x.WriteAsync("ZZ\r\nhello\r\n");
+        }, 502, 502),
         new("429 with Retry-After", (x, r) => x.WriteResponseAsync(429, "application/json", ErrorBody(r, "rate_limit_error", "slow down"), "Retry-After: 7\r\n"), 429, 429),
         new("500", (x, r) => x.WriteResponseAsync(500, "application/json", ErrorBody(r, "api_error", "boom")), 502, 502),
         new("529 overloaded", (x, r) => x.WriteResponseAsync(529, "application/json", ErrorBody(r, "overloaded_error", "Overloaded")), 529, 529),

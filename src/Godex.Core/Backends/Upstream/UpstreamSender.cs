@@ -175,6 +175,12 @@ public sealed partial class UpstreamSender<TCredential>
         {
             return (null, BackendError.Upstream(502, $"cannot reach {_profile.DisplayName} at {request.Uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
         }
+        catch (IOException ex)
+        {
+            // A handler of the pipeline that reads the first events before answering (the pools' PreambleGuard) met a
+            // broken body: bad chunk framing, a reset.
+            return (null, BackendError.Upstream(502, $"{_profile.DisplayName} broke off its answer: {ex.Message}"));
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan waited = deadline?.IsCancellationRequested == true ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;

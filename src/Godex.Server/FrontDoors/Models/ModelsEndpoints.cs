@@ -68,11 +68,18 @@ public static class ModelsEndpoints
         });
     }
 
+    /// <summary>
+    /// What a model id can be (printable ASCII without spaces or escapes, at most 256 characters): anything else is no
+    /// model, even when <c>routing.default</c> would send it somewhere (issue 14: a 10 KB or percent-encoded id was a 200).
+    /// </summary>
+    private static bool IsModelName(string id) =>
+        id.Length is > 0 and <= 256 && id.All(c => c is > ' ' and < '\x7f' and not '%');
+
     private static async Task GetAsync(HttpContext context, ModelCatalog catalog)
     {
         var router = context.RequestServices.GetRequiredService<ModelRouter>();
         string id = context.Request.RouteValues["id"] as string ?? "";
-        if (!router.TryResolve(id, out ModelRoute? route))
+        if (!IsModelName(id) || !router.TryResolve(id, out ModelRoute? route))
         {
             var options = context.RequestServices.GetRequiredService<GodexOptions>();
             await ErrorResponses.WriteOpenAIAsync(context, FrontDoorHandling.ModelNotFound(id, router, options));
