@@ -35,9 +35,12 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
     private readonly ILogger _logger;
     private readonly Uri _endpoint;
     private readonly Uri _models;
-    private readonly SemaphoreSlim _discovering = new(1, 1);
-    private (IReadOnlyList<ModelInfo> Models, DateTimeOffset Until)? _discovered;
+    private volatile Discovered? _discovered;
 
+    /// <param name="options">The backend's settings.</param>
+    /// <param name="http">The backend's pooled client.</param>
+    /// <param name="time">The clock (discovery cache, timeouts).</param>
+    /// <param name="logger">Where send-path and discovery failures go.</param>
     /// <param name="getEnv">Reads the environment for <c>key_env</c> and <c>$VAR</c> (tests pass their own).</param>
     public OpenAICompatibleBackend(CustomBackendOptions options, HttpClient http, TimeProvider time, ILogger<OpenAICompatibleBackend> logger, Func<string, string?>? getEnv = null)
     {
@@ -124,24 +127,18 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
             return [];
         }
 
-        await _discovering.WaitAsync(cancellationToken);
-        try
+        if (_discovered is { } cached && _time.GetUtcNow() < cached.Until)
         {
-            if (_discovered is { } cached && _time.GetUtcNow() < cached.Until)
-            {
-                return cached.Models;
-            }
-
-            IReadOnlyList<ModelInfo>? models = await DiscoverAsync(cancellationToken);
-
-            // A failed discovery is retried after a short while, not on every request.
-            _discovered = (models ?? [], _time.GetUtcNow() + (models is null ? TimeSpan.FromSeconds(30) : DiscoveryTtl));
-            return _discovered.Value.Models;
+            return cached.Models;
         }
-        finally
-        {
-            _discovering.Release();
-        }
+
+        // Two concurrent misses both ask the upstream (a cheap GET); the later answer is kept.
+        IReadOnlyList<ModelInfo>? models = await DiscoverAsync(cancellationToken);
+
+        // A failed discovery is retried after a short while, not on every request.
+        var entry = new Discovered(models ?? [], _time.GetUtcNow() + (models is null ? TimeSpan.FromSeconds(30) : DiscoveryTtl));
+        _discovered = entry;
+        return entry.Models;
     }
 
     private async Task<IReadOnlyList<ModelInfo>?> DiscoverAsync(CancellationToken cancellationToken)
@@ -206,6 +203,8 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
     /// <summary>The client's key as a credential, or null for the backend's own (an unsafe value was already dropped by <see cref="UpstreamHeaders"/>).</summary>
     private static OpenAICompatibleKey? ClientKey(string? key) =>
         string.IsNullOrWhiteSpace(key) || !UpstreamHeaders.IsSafeValue(key) ? null : new OpenAICompatibleKey(key, [], fromClient: true);
+
+    private sealed record Discovered(IReadOnlyList<ModelInfo> Models, DateTimeOffset Until);
 
     // Event ids 1: next free 2.
     private static partial class Log
