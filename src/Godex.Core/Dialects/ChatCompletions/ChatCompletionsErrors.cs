@@ -37,7 +37,7 @@ internal static class ChatCompletionsErrors
 
         int mapped = status ?? StatusOf(code, type);
         string text = string.IsNullOrWhiteSpace(message) ? $"the upstream reported an error ({code ?? type ?? "no details"})" : message;
-        return new BackendError(mapped, BackendErrorTypes.ForStatus(mapped), text) { Code = code ?? type, Param = param };
+        return new BackendError(mapped, BackendErrorTypes.ForStatus(mapped), text) { Code = code, Param = param };
     }
 
     /// <summary>The status an in-stream error stands for.</summary>
