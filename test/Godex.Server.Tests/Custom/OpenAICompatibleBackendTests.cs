@@ -129,6 +129,26 @@ public sealed class OpenAICompatibleBackendTests
         Assert.Equal(1, setup.Simulator.State.CallCount("/openai/v1/models"));
     }
 
+    [Fact]
+    public async Task OpenAIResponsesType_ResponsesClientPassesThrough_ChatClientIsTranslated()
+    {
+        // The simulator's Codex endpoint speaks the Responses API (with Codex's own demands: instructions, store, stream).
+        await using Setup setup = await Setup.StartAsync("/backend-api/codex", type: "openai-responses");
+        const string body = """{"model":"gpt-4o","instructions":"Be brief.","input":[{"type":"message","role":"user","content":"hello"}],"stream":true,"store":false}""";
+
+        (HttpStatusCode relayed, string text) = await setup.PostAsync("v1/responses", body, providerKey: "sk-client-responses");
+
+        Assert.Equal(HttpStatusCode.OK, relayed);
+        Assert.Contains("event: response.completed", text, StringComparison.Ordinal);
+        Assert.Equal(body, Encoding.UTF8.GetString(setup.Simulator.State.Bodies.Single().Body));
+        Assert.Equal("sk-client-responses", setup.Simulator.State.LastBearer("/backend-api/codex/responses"));
+
+        (HttpStatusCode translated, string chat) = await setup.PostAsync("v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}]}""");
+        Assert.Equal(HttpStatusCode.OK, translated);
+        Assert.Contains("\"object\":\"chat.completion\"", chat, StringComparison.Ordinal);
+        Assert.Equal(ConfiguredKey, setup.Simulator.State.LastBearer("/backend-api/codex/responses"));
+    }
+
     private sealed class Setup : IAsyncDisposable
     {
         private Setup(SimulatorHost simulator, GodexAppHarness godex)
@@ -141,7 +161,7 @@ public sealed class OpenAICompatibleBackendTests
 
         public GodexAppHarness Godex { get; }
 
-        public static async Task<Setup> StartAsync(string prefix, bool alias = false, string? chatApiKey = null)
+        public static async Task<Setup> StartAsync(string prefix, bool alias = false, string? chatApiKey = null, string type = "openai")
         {
             SimulatorHost simulator = await SimulatorHost.StartAsync(new SimulatorOptions { ChatApiKey = chatApiKey }, TestContext.Current.CancellationToken);
             GodexAppHarness godex = await GodexAppHarness.StartAsync(options =>
@@ -152,6 +172,7 @@ public sealed class OpenAICompatibleBackendTests
                 options.Proxy.Backends.Custom.Add(new CustomBackendOptions
                 {
                     Name = "sim",
+                    Type = type,
                     BaseUrl = simulator.BaseUrl.ToString().TrimEnd('/') + prefix,
                     Auth = new CustomAuthOptions { Type = "api_key", Key = ConfiguredKey },
                     RetryMax = 0,
