@@ -5,7 +5,9 @@ using Godex.Core.Auth;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 using Godex.Core.Dialects.ChatCompletions;
+using Godex.Core.Dialects.Responses;
 
 namespace Godex.Core.Backends.OpenAI;
 
@@ -72,6 +74,9 @@ internal sealed class OpenAICompatibleProfile : UpstreamProfile<OpenAICompatible
     public override string DisplayName => $"the {_options.Name} upstream";
 
     public override UpstreamOptions Options => _options;
+
+    /// <summary>An error chunk as the stream's first event (OpenRouter's way of refusing inside a 200) is a refusal: retried, and a status to the client.</summary>
+    internal override IRelayRules PreambleRules => _options.SpeaksResponses ? ResponsesRelayRules.Instance : ChatCompletionsRelayRules.Instance;
 
     /// <summary>Why the configured key is unusable, or null.</summary>
     public string? MissingKey => _missing;
