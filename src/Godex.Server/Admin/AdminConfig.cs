@@ -29,7 +29,13 @@ internal static class AdminConfig
         foreach (string path in ConfigSources.KeyPaths)
         {
             bool set = sources.Set.TryGetValue(path, out ConfigSource source);
-            string value = set ? source.Value : defaults.GetValueOrDefault(path, "");
+            if (!set && !defaults.ContainsKey(path))
+            {
+                // The original godex's spellings of keys (proxy.base_url, client.*, auth.*): shown when used.
+                continue;
+            }
+
+            string value = set ? source.Value : defaults[path];
             bool secret = IsSecret(path);
             w.WriteStartObject();
             w.WriteString("key"u8, path);

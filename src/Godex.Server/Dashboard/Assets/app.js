@@ -102,7 +102,7 @@ function lineChart({ title, series, from, to, format = compact, area = true }) {
   const niceMax = nice(max);
   const x = (t) => L + ((t - from) / Math.max(1, to - from)) * (W - L - R);
   const y = (v) => T + (1 - v / niceMax) * (H - T - B);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${all.length ? all.length + ' data points' : 'no data'} in this range` });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${all.some((p) => p[1] > 0) ? all.filter((p) => p[1] > 0).length + ' data points' : 'no data'} in this range` });
   const axis = s('g', { class: 'axis' });
   for (let i = 0; i <= 4; i++) {
     const v = (niceMax / 4) * i;
@@ -120,7 +120,7 @@ function lineChart({ title, series, from, to, format = compact, area = true }) {
     axis.append(label);
   }
   svg.append(axis);
-  if (!all.length) {
+  if (!all.some((p) => p[1] > 0)) {
     const empty = s('text', { class: 'empty', x: (L + W - R) / 2, y: H / 2, 'text-anchor': 'middle' });
     empty.textContent = 'No requests in this range yet';
     svg.append(empty);
@@ -133,7 +133,8 @@ function lineChart({ title, series, from, to, format = compact, area = true }) {
       svg.append(s('path', { class: `area ${line.cls}`, d: `${d}L${x(pts[pts.length - 1][0]).toFixed(1)},${y(0)}L${x(pts[0][0]).toFixed(1)},${y(0)}Z` }));
     }
     svg.append(s('path', { class: `line ${line.cls}`, d }));
-    for (const p of pts) svg.append(s('circle', { class: `point ${line.cls}`, cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 2.5, 'data-t': p[0], 'data-v': p[1] }));
+    // A dot for each bucket that saw something; the line alone crosses the empty ones.
+    for (const p of pts.filter((q) => q[1] > 0)) svg.append(s('circle', { class: `point ${line.cls}`, cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 2.5, 'data-t': p[0], 'data-v': p[1] }));
   }
   const cursor = s('line', { class: 'cursor', y1: T, y2: H - B, visibility: 'hidden' });
   svg.append(cursor);
@@ -193,7 +194,13 @@ async function overview(root) {
       const data = await api(`/admin/stats?range=${encodeURIComponent(range)}`);
       const sec = data.bucket_ms / 1000;
       const b = data.buckets;
-      const pts = (f) => b.map((x) => [x.t + data.bucket_ms / 2, f(x)]);
+      // Counts are 0 in a bucket without requests (the ledger returns only busy buckets); latency is unknown there.
+      const byTime = new Map(b.map((x) => [x.t, x]));
+      const every = [];
+      for (let t = data.since_ms; t <= data.until_ms; t += data.bucket_ms) every.push(byTime.get(t) ?? { t, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_micros: 0 });
+      const mid = (x) => x.t + data.bucket_ms / 2;
+      const pts = (f) => every.map((x) => [mid(x), f(x)]);
+      const busy = (f) => b.map((x) => [mid(x), f(x)]);
       const tiles = h('div', { class: 'tiles' },
         tile('Requests', num(data.totals.requests)), tile('Errors', num(data.totals.errors)),
         tile('Tokens', compact(data.totals.input_tokens + data.totals.output_tokens)), tile('Spend', '$' + data.totals.cost_usd));
@@ -207,8 +214,8 @@ async function overview(root) {
         card('Spend (USD, list prices)', lineChart({ title: 'Spend', from: data.since_ms, to: data.until_ms, format: (v) => '$' + compact(v), series: [
           { name: 'spend', cls: 's3', points: pts((x) => x.cost_micros / 1e6) }] })),
         card('Latency (ms)', lineChart({ title: 'Latency', from: data.since_ms, to: data.until_ms, area: false, series: [
-          { name: 'p50', cls: 's2', points: pts((x) => x.latency_p50_ms) },
-          { name: 'p95', cls: 's3', points: pts((x) => x.latency_p95_ms) }] })),
+          { name: 'p50', cls: 's2', points: busy((x) => x.latency_p50_ms) },
+          { name: 'p95', cls: 's3', points: busy((x) => x.latency_p95_ms) }] })),
         card('Errors by kind', errorBars(data.errors)));
       body.replaceChildren(tiles, charts);
       updated.textContent = `Updated ${time(Date.now())}`;
