@@ -361,11 +361,11 @@ async function keys(root) {
           const u = used[k.key_id];
           const tokens = u ? u.total_tokens : 0;
           const status = h('span', { class: `badge ${k.status === 'active' ? 'good' : k.status === 'revoked' ? 'bad' : 'warn'}` }, k.status);
-          const limits = [k.rate ? `${k.rate} (burst ${k.burst ?? '—'})` : 'default rate', k.max_concurrent ? `${k.max_concurrent} at once` : null,
+          const limits = [k.rate ? `${k.rate}${k.burst ? ` (burst ${k.burst})` : ''}` : 'default rate', k.quota_tokens ? `${compact(k.quota_tokens)} tokens quota` : null, k.max_concurrent ? `${k.max_concurrent} at once` : null,
             k.models?.length ? `models: ${k.models.join(', ')}` : null, k.expires_at ? `expires ${dateTime(k.expires_at)}` : null].filter(Boolean);
           const usageCell = h('td', {}, `${num(u?.requests ?? 0)} req · ${compact(tokens)} tokens`, k.quota_tokens
             ? bar(tokens, k.quota_tokens, `${k.label}: ${num(tokens)} of ${num(k.quota_tokens)} quota tokens`) : null);
-          const budgetCell = h('td', {}, k.budget_usd ? [`${usd(budgets[i] ?? 0)} of $${k.budget_usd} / ${k.budget_window ?? 'window'}`,
+          const budgetCell = h('td', {}, k.budget_usd ? [`${usd(budgets[i] ?? 0)} of $${Number(k.budget_usd)} per ${k.budget_window ?? 'window'}`,
             bar((budgets[i] ?? 0) / 1e6, Number(k.budget_usd), `${k.label}: budget used`)] : '—');
           const actions = k.status === 'revoked' ? h('td', {}, '—') : h('td', {}, h('div', { class: 'row' },
             h('button', { type: 'button', class: 'ghost small', onclick: () => edit(k), 'aria-label': `Edit limits of ${k.label}` }, 'Edit'),
