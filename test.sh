@@ -13,7 +13,7 @@
 #   8b. several instances: two godex processes on one PostgreSQL server (from the OS packages, started on a temp
 #       directory) behind nginx: ledger, limits, responses, L402 and kill -9 (scripts/several-instances-tests.sh);
 #   8c. the web dashboard in a real headless Chromium (the OS package) driven by Playwright, with axe-core
-#       (test/dashboard): login, keys, live events, charts, config, CSRF; screenshots into docs/dashboard/;
+#       (test/dashboard): login, keys, live events, charts, config, CSRF (SCREENSHOT_DIR=docs/dashboard refreshes the docs);
 #   9. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted);
 #  10. the hostile corpus (test/hostile/run.py, after the curl examples): over a thousand hostile client requests and
 #      every scripted upstream fault on every route, streamed and not: no 5xx for client input, no hang, every error

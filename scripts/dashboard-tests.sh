@@ -2,7 +2,8 @@
 # The web dashboard (/ui/) in a real headless Chromium from the OS packages (scripts/install-prereqs.sh installs it),
 # driven by Playwright with axe-core's accessibility checks (test/dashboard, pinned by its lockfile), against the
 # published godex binary on its simulator with an admin key and a static client key. Screenshots of every page go to
-# docs/dashboard/ (shown in docs/dashboard.md). Loopback only; bounded in time; the proxy is stopped by PID.
+# $SCREENSHOT_DIR when it is set (SCREENSHOT_DIR=docs/dashboard refreshes the ones docs/dashboard.md shows); a test run
+# never rewrites files of the repository. Loopback only; bounded in time; the proxy is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -29,5 +30,5 @@ for _ in $(seq 1 100); do
 done
 cd test/dashboard
 GODEX_URL="http://127.0.0.1:$port" GODEX_ADMIN_KEY="$admin_key" GODEX_API_KEY="$api_key" CHROMIUM="$chromium" \
-  SCREENSHOT_DIR="$root/docs/dashboard" \
+  SCREENSHOT_DIR="${SCREENSHOT_DIR:+$(cd "$root" && realpath -m "$SCREENSHOT_DIR")}" \
   timeout 300 node --test --test-reporter=spec --test-concurrency=1 ./*.test.mjs || { tail -50 "$state/proxy.log" >&2; exit 1; }
