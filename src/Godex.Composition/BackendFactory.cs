@@ -1,6 +1,7 @@
 using Godex.Core.Backends;
 using Godex.Core.Backends.Anthropic;
 using Godex.Core.Backends.Codex;
+using Godex.Core.Backends.OpenAI;
 using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
@@ -57,6 +58,19 @@ internal static class BackendFactory
             backends.Add(backend);
         }
 
+        foreach (CustomBackendOptions custom in options.Proxy.Backends.Custom)
+        {
+            if (!custom.Enabled)
+            {
+                continue;
+            }
+
+            // One key per backend, no accounts: a plain client (no pool, so no PreambleGuard to fail over with).
+            HttpMessageHandler handler = UpstreamHttp.CreateHandler(custom);
+            var http = new HttpClient(wrapHandler is null ? handler : wrapHandler(handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            backends.Add(new OpenAICompatibleBackend(custom, http, time, loggers.CreateLogger<OpenAICompatibleBackend>()));
+        }
+
         return backends;
     }
 
@@ -83,6 +97,12 @@ internal static class BackendFactory
     {
         "codex" => CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex),
         "anthropic" => ClaudeCredentialStore.HasLogin(options.Proxy.Backends.Anthropic),
+        _ => options.Proxy.Backends.Custom.Find(c => c.Name == backend) is not { } custom || HasKey(custom),
+    };
+
+    private static bool HasKey(CustomBackendOptions custom) => custom.Auth.Type switch
+    {
+        "api_key" or "bearer" => !string.IsNullOrWhiteSpace(custom.Auth.KeyEnv is { } env ? Environment.GetEnvironmentVariable(env) : custom.Auth.Key),
         _ => true,
     };
 
@@ -91,7 +111,9 @@ internal static class BackendFactory
     {
         "codex" => $"{options.Proxy.Backends.Codex.BaseUrl} (login: {CodexCredentialStore.ResolvePath(options.Proxy.Backends.Codex)}{(CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex) ? "" : ", missing")})",
         "anthropic" => $"{options.Proxy.Backends.Anthropic.BaseUrl} (login: {DescribeAnthropicLogin(options.Proxy.Backends.Anthropic)})",
-        _ => backend,
+        _ => options.Proxy.Backends.Custom.Find(c => c.Name == backend) is { } custom
+            ? $"{custom.BaseUrl} ({custom.Type}, auth: {custom.Auth.Type}{(HasKey(custom) ? "" : ", key missing")})"
+            : backend,
     };
 
     private static string DescribeAnthropicLogin(AnthropicBackendOptions options)

@@ -36,13 +36,20 @@ internal static class OpenAIChatSimulatorEndpoint
             return;
         }
 
-        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context);
+        (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context, state);
         using (document)
         {
-            if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array)
+            if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "Missing required parameter: 'messages'.", "invalid_request_error", "missing_required_parameter");
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+                    "invalid_request_error", null);
+                return;
+            }
+
+            if (ChatRequestRules.FindViolation(document.RootElement) is { } violation)
+            {
+                await SimulatorHttp.WriteOpenAIErrorAsync(context, StatusCodes.Status400BadRequest, violation.Message, "invalid_request_error", violation.Param, violation.Code);
                 return;
             }
 

@@ -20,6 +20,13 @@ internal static class AccountsCommand
     private static readonly Option<string> s_name = new("--name") { Description = "The account's name (unique within the backend)", Required = true, HelpName = "name" };
     private static readonly Option<string?> s_login = new("--login") { Description = "The login file (Codex auth.json, Claude .credentials.json)", HelpName = "path" };
     private static readonly Option<string?> s_apiKeyEnv = new("--api-key-env") { Description = "Anthropic: read the API key from this environment variable now", HelpName = "var" };
+    private static readonly Argument<string> s_loginBackend = new("backend") { Description = "codex or claude" };
+    private static readonly Option<string> s_loginName = new("--name") { Description = "The new account's name (default: login)", DefaultValueFactory = _ => "login", HelpName = "name" };
+    private static readonly Option<string?> s_loginFile = new("--login") { Description = "Where to write the login, in the vendor CLI's format (default ~/.godex/logins/BACKEND-NAME.json)", HelpName = "path" };
+    private static readonly Option<bool> s_paste = new("--paste") { Description = "Headless: paste the code the browser shows instead of waiting for the loopback redirect" };
+    private static readonly Option<int?> s_port = new("--port") { Description = "The loopback callback's port (default: codex 1455, claude any free port; 0 = any)", HelpName = "port" };
+    private static readonly Option<string?> s_authorizeUrl = new("--authorize-url") { Description = "The vendor's authorize address (GODEX_OAUTH_AUTHORIZE_URL; for tests)", HelpName = "url" };
+    private static readonly Option<string?> s_tokenUrl = new("--token-url") { Description = "The vendor's token address (GODEX_OAUTH_TOKEN_URL; default the backend's refresh_url)", HelpName = "url" };
 
     public static Command Create()
     {
@@ -47,7 +54,13 @@ internal static class AccountsCommand
             return ExitCodes.Success;
         }));
 
-        var command = new Command("accounts", "The upstream accounts godex spreads requests over (no subcommand: status)") { StateCommand.Database, list, status, add, remove, StateCommand.Json };
+        var login = new Command("login", "Log in with the vendor's OAuth flow (PKCE; loopback callback or --paste) and serve the login as a new account")
+        {
+            s_loginBackend, s_loginName, s_loginFile, s_paste, s_port, s_authorizeUrl, s_tokenUrl,
+        };
+        login.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => LoginAsync(parse, o, Registry(state), output, ct)));
+
+        var command = new Command("accounts", "The upstream accounts godex spreads requests over (no subcommand: status)") { StateCommand.Database, list, status, add, remove, login, StateCommand.Json };
         command.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => WriteAsync(parse, o, state, output, withState: true, ct)));
         return command;
     }
@@ -242,6 +255,31 @@ internal static class AccountsCommand
 
         registry.Save(new RegisteredAccount(backend, name, login, apiKey, TimeProvider.System.GetUtcNow()));
         await output.WriteLineAsync($"added {backend}/{name}; the proxy serves it from its next start");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> LoginAsync(ParseResult parse, GodexOptions options, SqliteAccountRegistry registry, TextWriter output, CancellationToken cancellationToken)
+    {
+        string backend = Backend(parse.GetValue(s_loginBackend));
+        string name = parse.GetValue(s_loginName)!.Trim();
+        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new StateCommand.UsageException("--name: letters, digits, '-', '_' and '.'");
+        }
+
+        AccountLogin.Vendor vendor = backend == "codex" ? AccountLogin.Codex(options) : AccountLogin.Claude(options);
+        vendor = vendor with
+        {
+            AuthorizeUrl = parse.GetValue(s_authorizeUrl) ?? Environment.GetEnvironmentVariable("GODEX_OAUTH_AUTHORIZE_URL") ?? vendor.AuthorizeUrl,
+            TokenUrl = parse.GetValue(s_tokenUrl) ?? Environment.GetEnvironmentVariable("GODEX_OAUTH_TOKEN_URL") ?? vendor.TokenUrl,
+        };
+        string path = Path.GetFullPath(parse.GetValue(s_loginFile) is { Length: > 0 } given
+            ? given
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".godex", "logins", $"{backend}-{name}.json"));
+        int? port = parse.GetValue(s_port);
+        await AccountLogin.LoginAsync(vendor, path, parse.GetValue(s_paste), port, output, Console.In, TimeProvider.System, cancellationToken);
+        registry.Save(new RegisteredAccount(backend, name, path, null, TimeProvider.System.GetUtcNow()));
+        await output.WriteLineAsync($"logged in: {backend}/{name} (login written to {path}); the proxy serves it from its next start");
         return ExitCodes.Success;
     }
 

@@ -36,7 +36,7 @@ internal static class ExecCommand
     private static readonly Option<string?> s_logRequests = new("--log-requests") { Description = "Write every request body sent upstream to FILE, one JSON per line (mode 0600, overwritten)", HelpName = "file" };
     private static readonly Option<string?> s_logResponses = new("--log-responses") { Description = "Append every Wire v0 event to FILE, one per line (mode 0600)", HelpName = "file" };
     private static readonly Option<bool> s_allowRefresh = new("--allow-refresh") { Description = "Allow refreshing an expiring Codex login over the network (default exec.allow_refresh, off)" };
-    private static readonly Option<string?> s_providerKey = new("--provider-key") { Description = "API key for the routed backend where it takes one (Anthropic: sent instead of the Claude login)", HelpName = "key" };
+    private static readonly Option<string?> s_providerKey = new("--provider-key") { Description = "API key for the routed backend where it takes one (Anthropic: sent instead of the Claude login; an OpenAI-compatible backend: sent instead of its key)", HelpName = "key" };
     private static readonly Option<string?> s_timeout = new("--timeout") { Description = "Bound on the whole run, tool loop included, e.g. 90s, 5m (default exec.timeout, 90s)", HelpName = "duration" };
     private static readonly Option<bool> s_mock = new("--mock") { Description = "No network, no credentials: print the --mock-mode stream" };
     private static readonly Option<string?> s_mockMode = new("--mock-mode") { Description = "echo | text | tool-call | tool-loop (default exec.mock_mode, echo)", HelpName = "mode" };
@@ -157,12 +157,24 @@ internal static class ExecCommand
                 return ExitCodes.Failure;
             }
 
-            if (plan.ProviderKey is not null && !string.Equals(route.Backend.Name, "anthropic", StringComparison.OrdinalIgnoreCase))
+            // An OpenAI-compatible backend sends the key as its bearer, as the proxy does with X-Provider-Key.
+            bool custom = options.Proxy.Backends.Custom.Exists(c => string.Equals(c.Name, route.Backend.Name, StringComparison.OrdinalIgnoreCase));
+            if (plan.ProviderKey is not null && !custom && !string.Equals(route.Backend.Name, "anthropic", StringComparison.OrdinalIgnoreCase))
             {
                 await error.WriteLineAsync($"warning: --provider-key ignored: the {route.Backend.Name} backend authenticates with its login");
             }
 
             ChatRequest request = ExecRequest.Build(plan.Settings with { Model = route.Model });
+            if (custom && plan.ProviderKey is { } providerKey)
+            {
+                if (providerKey.Length > 1024 || providerKey.Any(c => c is < '!' or > '~'))
+                {
+                    writer.WriteError("--provider-key has characters an HTTP header cannot carry", "invalid_provider_key");
+                    return ExitCodes.Usage;
+                }
+
+                request = request with { ProviderKey = new ProviderKey(providerKey) };
+            }
             var runner = new ExecRunner((request, ct) => UpstreamCall.StreamAsync(route.Backend, request, "exec", cache: null, ct), writer) { ToolOutputs = plan.ToolOutputs, MaxSteps = plan.MaxSteps };
 
             using var timeout = new CancellationTokenSource(plan.Timeout, TimeProvider.System);

@@ -31,7 +31,7 @@ internal static class ConfigKeys
 
     /// <summary>Maps handled by <see cref="ConfigLoader"/> itself (their children are free-form names).</summary>
     public static IReadOnlyList<string> Maps { get; } =
-        ["routing.aliases", "routing.patterns", "routing.fallbacks", "proxy.payments.prices", "proxy.prices", "proxy.backends.codex.accounts", "proxy.backends.anthropic.accounts"];
+        ["routing.aliases", "routing.patterns", "routing.fallbacks", "proxy.payments.prices", "proxy.prices", "proxy.backends.codex.accounts", "proxy.backends.anthropic.accounts", "proxy.backends.custom"];
 
     /// <summary>Keys of the original godex that this version does not implement yet: warned about, not fatal.</summary>
     public static IReadOnlyList<string> NotYetSupported { get; } =
@@ -39,7 +39,7 @@ internal static class ConfigKeys
         "proxy.stats_path",
         "proxy.stats_summary", "proxy.stats_max_bytes", "proxy.stats_max_backups", "proxy.events_path",
         "proxy.events_max_bytes", "proxy.events_max_backups", "proxy.cache_ttl",
-        "proxy.models", "proxy.metrics.path", "proxy.metrics.log_requests", "proxy.backends.custom", "proxy.backends.codex.native_tools",
+        "proxy.models", "proxy.metrics.path", "proxy.metrics.log_requests", "proxy.backends.codex.native_tools",
     ];
 
     /// <summary>The original's environment variables of <see cref="NotYetSupported"/> keys: warned about when set.</summary>

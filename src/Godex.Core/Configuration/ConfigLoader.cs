@@ -148,6 +148,10 @@ public static class ConfigLoader
                 UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
                 backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
             }
+            else if (path == "proxy.backends.custom")
+            {
+                options.Proxy.Backends.Custom = ConfigSections.ReadCustomBackends(valueNode, path, where);
+            }
             else if (path == "proxy.backends.routing")
             {
                 if (valueNode is not (YamlMappingNode or YamlScalarNode { Value: null or "" }))

@@ -280,6 +280,9 @@ public sealed class BackendsOptions
 {
     public CodexBackendOptions Codex { get; set; } = new();
     public AnthropicBackendOptions Anthropic { get; set; } = new();
+
+    /// <summary>OpenAI-compatible upstreams (<c>proxy.backends.custom.&lt;name&gt;</c>), in file order.</summary>
+    public List<CustomBackendOptions> Custom { get; set; } = [];
 }
 
 /// <summary>Settings every HTTP upstream shares.</summary>

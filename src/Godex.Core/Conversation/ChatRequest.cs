@@ -52,6 +52,9 @@ public sealed record ChatRequest
     /// <summary>The end user (OpenAI <c>user</c>), for upstreams that take it.</summary>
     public string? User { get; init; }
 
+    /// <summary>The client's own upstream key, for the backends that accept one (OpenAI-compatible); null for the configured key.</summary>
+    public ProviderKey? ProviderKey { get; init; }
+
     /// <summary>True when the client asked for a stream; providers may stream regardless and be aggregated.</summary>
     public bool Stream { get; init; }
 

@@ -57,7 +57,7 @@ internal sealed class BackendTurn : IAsyncDisposable
         // UpstreamCall: long tool names shortened and restored, signed reasoning restored per client key (issue 16).
         string scope = RequestUsage.Of(context)?.KeyId ?? RequestUsage.AnonymousKeyId;
         ReasoningCache? cache = context.RequestServices.GetService<ReasoningCache>();
-        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model }, scope, cache, aborted));
+        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model, ProviderKey = ProviderKeyOf(context) }, scope, cache, aborted));
         IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
         try
         {
@@ -83,6 +83,16 @@ internal sealed class BackendTurn : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The client's <c>X-Provider-Key</c> (the upstream key an OpenAI-compatible backend sends instead of its own), when
+    /// it is a value an upstream header can carry; anything else is ignored, as an unsafe forwarded header is.
+    /// </summary>
+    private static ProviderKey? ProviderKeyOf(HttpContext context) =>
+        context.Request.Headers.TryGetValue("X-Provider-Key", out var values) && values.Count == 1 && values[0] is { } key
+            && Godex.Core.Backends.Upstream.UpstreamHeaders.IsSafeValue(key)
+            ? new ProviderKey(key)
+            : null;
 
     /// <summary>The 502 every front door answers when the backend's stream stopped without a terminal event.</summary>
     public static BackendError EndedEarly { get; } =

@@ -1,5 +1,6 @@
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
+using Godex.Core.Dialects.ChatCompletions;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Dialects.Responses;
 using Godex.Server.Results;
@@ -26,7 +27,7 @@ internal sealed class FrontDoor
     }
 
     /// <summary><c>POST /v1/chat/completions</c>.</summary>
-    public static FrontDoor ChatCompletions { get; } = new("chat", WireDialect.ChatCompletions, ErrorResponses.WriteOpenAIAsync, null, null);
+    public static FrontDoor ChatCompletions { get; } = new("chat", WireDialect.ChatCompletions, ErrorResponses.WriteOpenAIAsync, ChatCompletionsRelayRules.Instance, null);
 
     /// <summary><c>POST /v1/responses</c>.</summary>
     public static FrontDoor Responses { get; } = new("responses", WireDialect.Responses, ErrorResponses.WriteOpenAIAsync, ResponsesRelayRules.Instance, null);

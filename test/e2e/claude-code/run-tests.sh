@@ -45,7 +45,8 @@ report() {
   fi
 }
 
-for model in claude-sonnet-4-5 gpt-5.2-codex; do
+# GODEX_E2E_CUSTOM_MODEL: a model of an OpenAI-compatible backend (Messages → Chat Completions), when configured.
+for model in claude-sonnet-4-5 gpt-5.2-codex ${GODEX_E2E_CUSTOM_MODEL:-}; do
   # (a)/(b) a plain answer
   run_claude "plain-$model" "$model" "Say hello to godex"
   if [[ $rc -ne 0 ]]; then report "plain answer on $model" fail "claude exited $rc"

@@ -18,7 +18,7 @@ mkdir -p "$scratch_root"
 scratch=$(mktemp -d "$scratch_root/run.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 codex_binary=$(find "$here/node_modules/@openai" -type f -path '*/bin/codex' | head -n 1)
-python3 "$here/model-catalog.py" "$codex_binary" "$scratch/models.json" gpt-5.2-codex claude-sonnet-4-5 || exit 1
+python3 "$here/model-catalog.py" "$codex_binary" "$scratch/models.json" gpt-5.2-codex claude-sonnet-4-5 ${GODEX_E2E_CUSTOM_MODEL:-} || exit 1
 passed=0
 failed=0
 
@@ -52,7 +52,8 @@ report() {
   fi
 }
 
-for model in gpt-5.2-codex claude-sonnet-4-5; do
+# GODEX_E2E_CUSTOM_MODEL: a model of an OpenAI-compatible backend (Responses → Chat Completions), when configured.
+for model in gpt-5.2-codex claude-sonnet-4-5 ${GODEX_E2E_CUSTOM_MODEL:-}; do
   # (a) a plain answer
   run_codex "plain-$model" "$model" "Say hello to godex"
   if [[ $rc -ne 0 ]]; then report "plain answer on $model" fail "codex exited $rc"

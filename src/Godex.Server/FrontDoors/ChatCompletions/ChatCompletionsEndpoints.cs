@@ -1,3 +1,4 @@
+using Godex.Core.Backends;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
@@ -60,6 +61,17 @@ public static class ChatCompletionsEndpoints
 
         if (!await FrontDoorHandling.AdmitAsync(context, door, logger, request.Model, route, request.Stream))
         {
+            return;
+        }
+
+        // Same dialect (an OpenAI-compatible upstream): the client's body goes up as it came, the answer back byte for byte.
+        if (FrontDoorHandling.PassthroughOf(route, door) is { } passthrough)
+        {
+            var relayed = new PassthroughRequest(WireDialect.ChatCompletions, body, route.Model, request.Stream)
+            {
+                Headers = FrontDoorHandling.ForwardedHeaders(context, passthrough, door),
+            };
+            await FrontDoorRelay.RelayAsync(context, door, logger, route, passthrough, relayed);
             return;
         }
 
