@@ -34,9 +34,9 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
                 long now = GC.GetTotalAllocatedBytes();
                 if (now - lastTick < QuietBytes && now - lastTrim > BusyBytes)
                 {
-                    long before = Environment.WorkingSet;
+                    MemorySnapshot before = MemorySnapshot.Take();
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                    Log.Trimmed(logger, (now - lastTrim) >> 20, before >> 20, Environment.WorkingSet >> 20);
+                    Log.Trimmed(logger, (now - lastTrim) >> 20, before, MemorySnapshot.Take());
                     now = GC.GetTotalAllocatedBytes();
                     lastTrim = now;
                 }
@@ -53,7 +53,7 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
     // Event ids 2300-2300; next free: 2301.
     private static partial class Log
     {
-        [LoggerMessage(2300, LogLevel.Debug, "Idle after {AllocatedMb} MB of allocations: memory trimmed, working set {BeforeMb} MB -> {AfterMb} MB", EventName = "MemoryTrimmed")]
-        public static partial void Trimmed(ILogger logger, long allocatedMb, long beforeMb, long afterMb);
+        [LoggerMessage(2300, LogLevel.Information, "Idle after {AllocatedMb} MB of allocations: memory trimmed from {Before} to {After}", EventName = "MemoryTrimmed")]
+        public static partial void Trimmed(ILogger logger, long allocatedMb, MemorySnapshot before, MemorySnapshot after);
     }
 }
