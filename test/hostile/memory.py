@@ -83,7 +83,7 @@ def burst(args, port, pid):
 
 def soak(args, port, pid):
     corpus = json.load(open(os.path.join(run.HERE, 'client-cases.json')))
-    hostile = [c for c in run.expand_client(corpus) if 'raw' not in c and len(c.get('body', b'')) < 200_000 and 'within' not in c]
+    hostile = [c for c in run.expand_client(corpus) if 'raw' not in c and len(c.get('body', b'')) < 200_000 and not c.get('within')]
     faults = [f for f in json.load(open(os.path.join(run.HERE, 'upstream-faults.json')))['faults']
               if f['expect']['kind'] in ('ok', 'error') and not f.get('within') and not f.get('serial')]
     routes = list(run.ROUTES.values())
@@ -145,7 +145,7 @@ def soak(args, port, pid):
     rss = [r for _, r in samples]
     print(f'soak: {args.minutes} min, {counts["requests"]} requests ({counts["5xx"]} godex 5xx to client input, {counts["hangs"]} hangs)')
     print(f'rss: start {rss[0]:.0f} MB, min {min(rss):.0f}, max {max(rss):.0f}, end {rss[-1]:.0f} MB; '
-          f'slope after the first fifth {slope * 3600:+.1f} MB/hour (bound {args.max_slope} MB/hour)')
+          f'slope after the first fifth {slope * 3600:+.1f} MB/hour = {slope * 600:+.1f} MB per 10 min (bound {args.max_slope} MB/hour)')
     print('rss samples (s, MB): ' + ' '.join(f'{t:.0f}:{r:.0f}' for t, r in samples[::max(1, len(samples) // 24)]))
     return slope * 3600 <= args.max_slope and counts['hangs'] == 0
 
