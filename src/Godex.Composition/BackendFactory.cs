@@ -5,8 +5,6 @@ using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Limits;
-using Godex.Core.Dialects.Messages;
-using Godex.Core.Dialects.Responses;
 using Godex.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -37,7 +35,7 @@ internal static class BackendFactory
         CodexBackendOptions codex = options.Proxy.Backends.Codex;
         if (codex.Enabled)
         {
-            HttpClient http = CreateClient(codex, wrapHandler, h => PreambleGuard.OpenAIShaped(h, ResponsesRelayRules.Instance));
+            HttpClient http = CreateClient(codex, wrapHandler);
             IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Codex(options, added);
             ILogger<CodexBackend> logger = loggers.CreateLogger<CodexBackend>();
             var backend = new CodexBackend(
@@ -49,7 +47,7 @@ internal static class BackendFactory
         AnthropicBackendOptions anthropic = options.Proxy.Backends.Anthropic;
         if (anthropic.Enabled)
         {
-            HttpClient http = CreateClient(anthropic, wrapHandler, h => PreambleGuard.AnthropicShaped(h, MessagesRelayRules.Instance));
+            HttpClient http = CreateClient(anthropic, wrapHandler);
             IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Anthropic(options, added);
             ILogger<AnthropicBackend> logger = loggers.CreateLogger<AnthropicBackend>();
             var backend = new AnthropicBackend(
@@ -65,11 +63,8 @@ internal static class BackendFactory
     private static AccountPool CreatePool(string backend, IReadOnlyList<ResolvedAccount> accounts, UpstreamOptions options, PoolOptions pool, TimeProvider time, IAccountCooldownStore? cooldowns, IAccountStateStore? state, ILogger logger) =>
         new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
 
-    /// <summary>
-    /// The backend's client: its pooled handler (wrapped by exec's recorder when given) behind a
-    /// <see cref="PreambleGuard"/>, so that an in-band refusal before any content fails over like an HTTP one.
-    /// </summary>
-    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, Func<HttpMessageHandler, PreambleGuard> guard)
+    /// <summary>The backend's client over its pooled handler (wrapped by exec's recorder when given).</summary>
+    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler)
     {
         HttpMessageHandler handler = UpstreamHttp.CreateHandler(options);
         if (wrapHandler is not null)
@@ -77,7 +72,7 @@ internal static class BackendFactory
             handler = wrapHandler(handler);
         }
 
-        return new HttpClient(guard(handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>

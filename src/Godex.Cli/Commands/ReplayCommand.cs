@@ -13,7 +13,7 @@ namespace Godex.Cli.Commands;
 /// </summary>
 internal static class ReplayCommand
 {
-    private static readonly Argument<string?> s_id = new("request-id") { Description = "The request's id (x-godex-request-id, request_id in the files) or latest", Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Argument<string?> s_id = new("request-id") { Description = "The request's id (x-request-id, request_id in the files) or latest", Arity = ArgumentArity.ZeroOrOne };
     private static readonly Option<int?> s_list = new("--list") { Description = "Print the last N replayable requests (request_id, path, ts, source as TSV) and exit", HelpName = "n" };
     private static readonly Option<string?> s_tracePath = new("--trace-path") { Description = "Trace JSONL to read (default proxy.trace_path, ~/.godex/proxy-trace.jsonl)", HelpName = "path" };
     private static readonly Option<string?> s_auditPath = new("--audit-path") { Description = "Audit JSONL to read (default proxy.audit_path, ~/.godex/audit.jsonl)", HelpName = "path" };

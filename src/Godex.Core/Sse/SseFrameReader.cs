@@ -34,6 +34,7 @@ public sealed class SseFrameReader : IDisposable
     private int _scanned;
     private bool _ended;
     private bool _atStart = true;
+    private int _mark = -1;
 
     public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
     {
@@ -79,6 +80,29 @@ public sealed class SseFrameReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks the position before the next event: the events read from here on stay in the buffer (it grows rather
+    /// than compacting them away) until <see cref="Rewind"/> hands them out again. The send path uses it to look at a
+    /// stream's first events without taking them from its consumer.
+    /// </summary>
+    public void Mark() => _mark = _start;
+
+    /// <summary>The bytes of the events read since <see cref="Mark"/>.</summary>
+    public int MarkedBytes => _mark < 0 ? 0 : _start - _mark;
+
+    /// <summary>Goes back to the <see cref="Mark"/>: the next <see cref="MoveNextAsync"/> returns the first event read after it.</summary>
+    public void Rewind()
+    {
+        if (_mark < 0)
+        {
+            throw new InvalidOperationException("Rewind without Mark");
+        }
+
+        _start = _mark;
+        _scanned = _mark;
+        _mark = -1;
+    }
+
     public void Dispose()
     {
         byte[] buffer = _buffer;
@@ -91,14 +115,19 @@ public sealed class SseFrameReader : IDisposable
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
-        if (_start > 0)
+        // Compact: the frames handed out so far are no longer valid (documented on Current); marked ones are kept.
+        int keep = _mark >= 0 ? _mark : _start;
+        if (keep > 0)
         {
-            // Compact: the frames handed out so far are no longer valid (documented on Current).
-            int remaining = _filled - _start;
-            _buffer.AsSpan(_start, remaining).CopyTo(_buffer);
-            _scanned -= _start;
+            int remaining = _filled - keep;
+            _buffer.AsSpan(keep, remaining).CopyTo(_buffer);
+            _scanned -= keep;
+            _start -= keep;
             _filled = remaining;
-            _start = 0;
+            if (_mark >= 0)
+            {
+                _mark = 0;
+            }
         }
 
         if (_filled == Math.Min(_buffer.Length, _maxFrameBytes))
@@ -128,6 +157,10 @@ public sealed class SseFrameReader : IDisposable
             {
                 _start = 3; // Spec: one leading byte order mark is ignored.
                 _scanned = 3;
+                if (_mark >= 0)
+                {
+                    _mark = 3;
+                }
             }
         }
 

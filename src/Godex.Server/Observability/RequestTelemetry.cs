@@ -56,8 +56,6 @@ internal sealed partial class RequestTelemetry
 
         usage.Door = RequestOutcome.DoorOf(context.Request.Path.Value ?? "");
 
-        // The id every observer files the request under (log, audit, trace, feed): `godex proxy replay ID` takes it.
-        context.Response.Headers["x-godex-request-id"] = context.TraceIdentifier;
         context.Response.OnStarting(_onStarting, context);
         if (_tracing)
         {

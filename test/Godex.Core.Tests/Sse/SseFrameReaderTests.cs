@@ -124,4 +124,39 @@ public sealed class SseFrameReaderTests
 
         await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new ChunkedStream(body), maxFrameBytes: 4096));
     }
+
+    [Theory]
+    [InlineData(1)] // the peeked events in the first read
+    [InlineData(7)] // a read per few bytes: the buffer compacts while events are marked
+    [InlineData(40_000)] // a large first event: the buffer grows under the mark
+    public async Task RewindAfterMark_HandsOutThePeekedEventsAgain_ByteForByte(int chunkSize)
+    {
+        string big = "event: response.created\ndata: {\"pad\":\"" + new string('p', chunkSize > 1000 ? 30_000 : 10) + "\"}\n\n";
+        string body = "\uFEFF" + big + ": keep-alive\n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n";
+        using var reader = new SseFrameReader(new ChunkedStream([.. body.Chunk(chunkSize).Select(c => new string(c))]));
+        CancellationToken token = TestContext.Current.CancellationToken;
+
+        reader.Mark();
+        Assert.True(await reader.MoveNextAsync(token));
+        Assert.True(await reader.MoveNextAsync(token));
+        Assert.Equal("{\"n\":1}", Encoding.UTF8.GetString(reader.Current.Data.Span));
+        Assert.True(reader.MarkedBytes > big.Length);
+        reader.Rewind();
+
+        var raw = new StringBuilder();
+        while (await reader.MoveNextAsync(token))
+        {
+            raw.Append(Encoding.UTF8.GetString(reader.Current.Raw.Span));
+        }
+
+        Assert.Equal(big + "data: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n", raw.ToString());
+    }
+
+    [Fact]
+    public void Rewind_WithoutMark_Throws()
+    {
+        using var reader = new SseFrameReader(new ChunkedStream("data: a\n\n"));
+
+        Assert.Throws<InvalidOperationException>(reader.Rewind);
+    }
 }

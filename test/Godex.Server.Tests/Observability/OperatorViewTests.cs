@@ -42,7 +42,7 @@ public sealed class OperatorViewTests
         IReadOnlyDictionary<string, object?>[] events = await WaitAsync<IReadOnlyDictionary<string, object?>>(() => [.. captured.Events.Where(e => e.Category == "Godex.Requests").Select(e => e.Fields)], 2);
         Assert.Equal(2, events.Length);
         IReadOnlyDictionary<string, object?> first = events.Single(e => (string?)e["Door"] == "chat_completions");
-        Assert.Equal(chat.Headers.GetValues("x-godex-request-id").Single(), first["RequestId"]);
+        Assert.Equal(chat.Headers.GetValues("x-request-id").Single(), first["RequestId"]);
         Assert.Equal("static", first["KeyId"]);
         Assert.Equal("gpt-5.2-codex", first["Model"]);
         Assert.Equal("codex", first["Backend"]);
@@ -74,7 +74,7 @@ public sealed class OperatorViewTests
 
             HttpResponseMessage response = await ChatAsync(godex, StaticKey);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            string requestId = response.Headers.GetValues("x-godex-request-id").Single();
+            string requestId = response.Headers.GetValues("x-request-id").Single();
             JsonElement[] audit = await LinesAsync(godex, Path.Combine(dir, "audit.jsonl"), 1);
             JsonElement[] trace = await LinesAsync(godex, Path.Combine(dir, "proxy-trace.jsonl"), 2);
             JsonElement[] upstream = await LinesAsync(godex, Path.Combine(dir, "upstream-audit.jsonl"), 2);
@@ -133,7 +133,7 @@ public sealed class OperatorViewTests
             {
                 HttpResponseMessage response = await ChatAsync(godex);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                string id = response.Headers.GetValues("x-godex-request-id").Single();
+                string id = response.Headers.GetValues("x-request-id").Single();
 
                 // The line is queued after the last byte: wait until this request's line is the current file's.
                 JsonElement[] current = await LinesAsync(godex, path, 1, l => l.GetProperty("request_id").GetString() == id);
@@ -180,7 +180,7 @@ public sealed class OperatorViewTests
         Assert.True(sent.Elapsed < TimeSpan.FromSeconds(1), $"the event came {sent.Elapsed.TotalMilliseconds} ms after the request was sent");
         JsonElement item = JsonDocument.Parse(data!).RootElement;
         Assert.Equal("request", item.GetProperty("type").GetString());
-        Assert.Equal(chat.Headers.GetValues("x-godex-request-id").Single(), item.GetProperty("request_id").GetString());
+        Assert.Equal(chat.Headers.GetValues("x-request-id").Single(), item.GetProperty("request_id").GetString());
         Assert.Equal(200, item.GetProperty("status").GetInt32());
 
         HttpResponseMessage anonymous = await godex.Http.GetAsync("admin/events", Ct);

@@ -140,6 +140,21 @@ public sealed class AccountPoolEndToEndTests
     }
 
     [Fact]
+    public async Task AFailover_IsCountedInTheMetrics_WithItsBackendAndReason()
+    {
+        await using Pool pool = await Pool.StartAsync(null, [new SimulatorAccount("key-a", 1000), new SimulatorAccount("key-b", 1000)],
+            configure: o => o.Proxy.Metrics.Enabled = true);
+
+        await pool.Chat("gpt-5.2-codex").CompleteChatAsync([new UserChatMessage("[sim:overload-once] Hello there")], cancellationToken: TestContext.Current.CancellationToken);
+
+        string metrics = await pool.Godex.Http.GetStringAsync(new Uri(pool.Godex.App.BaseUrl, "/metrics"), TestContext.Current.CancellationToken);
+        string failovers = Assert.Single(metrics.Split('\n'), line => line.StartsWith("godex_upstream_failovers_total{", StringComparison.Ordinal));
+        Assert.Contains("backend=\"codex\"", failovers, StringComparison.Ordinal);
+        Assert.Contains("reason=\"upstream_error\"", failovers, StringComparison.Ordinal);
+        Assert.EndsWith(" 1", failovers, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryCodexAccountCooling_TheFallbackModelAnswers_AndTheResponseNamesIt()
     {
         await using Pool pool = await Pool.StartAsync(

@@ -101,8 +101,9 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         string? sessionKey;
         try
         {
-            sessionKey = request.Headers.Get(SessionHeader) is { } session
-                ? SessionKeys.Of(session, default)
+            // A pool of one has no account to keep a conversation on: the body is not read for its key.
+            sessionKey = _sender.Pool.Accounts.Count < 2 ? null
+                : request.Headers.Get(SessionHeader) is { } session ? SessionKeys.Of(session, default)
                 : AnthropicPassthroughBody.SessionKey(request.Body.Span);
             return await _sender.SendAsync((Backend: this, Request: request), static (state, credential) => state.Backend.Forward(state.Request, credential), sessionKey, cancellationToken);
         }

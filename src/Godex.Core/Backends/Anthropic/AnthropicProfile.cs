@@ -4,6 +4,7 @@ using System.Text.Json;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 using Godex.Core.Dialects.Messages;
 
 namespace Godex.Core.Backends.Anthropic;
@@ -28,6 +29,9 @@ internal sealed class AnthropicProfile(AnthropicBackendOptions options, ClaudeCr
 
     public override bool SameCredential(ClaudeCredential first, ClaudeCredential second) =>
         string.Equals(first.Token, second.Token, StringComparison.Ordinal);
+
+    /// <summary>An overload refusal right after the stream's first events fails over like a 429 (gateways.md §2.2).</summary>
+    internal override IRelayRules PreambleRules => MessagesRelayRules.Instance;
 
     public override string Describe(ClaudeCredential credential) => credential.IsApiKey ? "API key" : "OAuth login";
 

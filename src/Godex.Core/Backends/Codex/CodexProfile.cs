@@ -4,6 +4,8 @@ using System.Text.Json;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
+using Godex.Core.Dialects.Responses;
 
 namespace Godex.Core.Backends.Codex;
 
@@ -25,6 +27,9 @@ internal sealed class CodexProfile(CodexBackendOptions options, CodexCredentialS
 
     public override bool SameCredential(CodexCredential first, CodexCredential second) =>
         string.Equals(first.BearerToken, second.BearerToken, StringComparison.Ordinal);
+
+    /// <summary>An overload refusal right after the stream's first events fails over like a 429 (gateways.md §2.2).</summary>
+    internal override IRelayRules PreambleRules => ResponsesRelayRules.Instance;
 
     public override string Describe(CodexCredential credential) => credential.IsChatGpt ? "ChatGPT login" : "API-key login";
 

@@ -85,6 +85,11 @@ public sealed class PooledSender<TCredential>
             {
                 return response;
             }
+
+            if (attempt + 1 < Pool.MaxTries && Pool.HasUntried(tried))
+            {
+                UpstreamObserver.Current?.FailedOver(Pool.Backend, account.Name, account.CooldownReason ?? "refused");
+            }
         }
 
         return last ?? UpstreamResponse.Refused(Pool.ExhaustedError(), _senders[0].Profile.DisplayName);

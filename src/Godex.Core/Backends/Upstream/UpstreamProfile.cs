@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 
 namespace Godex.Core.Backends.Upstream;
 
@@ -41,6 +42,13 @@ public abstract class UpstreamProfile<TCredential>
 
     /// <summary>The error value for a refusal: the upstream's status and the start of its body (at most 64 KiB).</summary>
     public abstract BackendError ReadError(int status, ReadOnlySpan<byte> body);
+
+    /// <summary>
+    /// The dialect rules of the upstream's event streams, when an in-band refusal before any content (an overload
+    /// error right after the preamble) must count as a refusal: retried, failed over to another account, invisible to
+    /// the client. Null: streams are taken as they come.
+    /// </summary>
+    internal virtual IRelayRules? PreambleRules => null;
 
     /// <summary>A short description of the login for the Debug log (its kind, never its secret).</summary>
     public virtual string Describe(TCredential credential) => "login";

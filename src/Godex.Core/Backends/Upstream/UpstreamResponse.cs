@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
+using Godex.Core.Dialects;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Backends.Upstream;
@@ -16,6 +17,12 @@ namespace Godex.Core.Backends.Upstream;
 /// </summary>
 public sealed class UpstreamResponse : IDisposable
 {
+    /// <summary>The most events <see cref="PeekRefusalAsync"/> reads before deciding a stream is fine.</summary>
+    internal const int MaxPeekEvents = 8;
+
+    /// <summary>The most bytes <see cref="PeekRefusalAsync"/> reads before deciding a stream is fine.</summary>
+    internal const int MaxPeekBytes = 64 * 1024;
+
     private readonly HttpResponseMessage? _message;
     private readonly string _upstream;
     private readonly UpstreamOptions? _options;
@@ -117,6 +124,59 @@ public sealed class UpstreamResponse : IDisposable
     }
 
     /// <summary>
+    /// Looks at the events before the first content — at most <see cref="MaxPeekEvents"/>, at most
+    /// <see cref="MaxPeekBytes"/> — and returns the in-band refusal among them: an upstream that accepted the request
+    /// (200, an event stream) and then said it cannot serve it (the Codex backend's <c>server_is_overloaded</c> right
+    /// after <c>response.created</c>, Anthropic's <c>overloaded_error</c> event: a 429 or 5xx). Null when the stream is
+    /// fine; its events are then handed out again, from the first, by <see cref="MoveNextFrameAsync"/>. A stream that
+    /// breaks or stalls here is its fault. Refusals the client caused (a 4xx other than 429) are left in the stream.
+    /// </summary>
+    internal async ValueTask<BackendError?> PeekRefusalAsync(IRelayRules rules)
+    {
+        if (Error is not null || !IsEventStream)
+        {
+            return null;
+        }
+
+        try
+        {
+            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
+            _frames.Mark();
+            BackendError? refusal = null;
+            for (int events = 0; events < MaxPeekEvents && _frames.MarkedBytes < MaxPeekBytes; events++)
+            {
+                if (!await _frames.MoveNextAsync(_readCancellation!.Token))
+                {
+                    break;
+                }
+
+                _idle!.Touch();
+                RelayFrameKind kind = rules.Classify(_frames.Current);
+                if (kind == RelayFrameKind.Preamble)
+                {
+                    continue;
+                }
+
+                if (kind is RelayFrameKind.Error or RelayFrameKind.Failed && rules.ErrorOf(_frames.Current) is { Status: 429 or >= 500 } error)
+                {
+                    refusal = error;
+                }
+
+                break;
+            }
+
+            _frames.Rewind();
+            return refusal;
+        }
+        catch (Exception ex) when (IsFault(ex))
+        {
+            Fault = FaultOf(ex);
+            Close();
+            return Fault;
+        }
+    }
+
+    /// <summary>
     /// Reads the whole body (a JSON answer). At most <see cref="UpstreamOptions.MaxEventBytes"/>: a larger body is a
     /// 502, as is one that breaks, and silence past the idle timeout or the deadline a 504. Throws only when the
     /// client's request was cancelled.
@@ -207,7 +267,7 @@ public sealed class UpstreamResponse : IDisposable
             : BackendError.Upstream(502, $"the connection to {_upstream} broke mid-answer: {ex.Message}");
     }
 
-    private void Close()
+    internal void Close()
     {
         _frames?.Dispose();
         _frames = null;

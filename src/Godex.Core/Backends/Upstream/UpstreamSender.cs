@@ -17,7 +17,8 @@ namespace Godex.Core.Backends.Upstream;
 /// 4. 401 → the credential refreshed once and the request sent again; still 401 → 503 upstream_login_rejected
 /// 5. 3xx → 502 (godex never follows an upstream's redirect: it would carry the token elsewhere)
 /// 6. other non-2xx → the first 64 KiB of the body → the profile's error value (Retry-After kept)
-/// 7. 2xx → a live UpstreamResponse: body read idle-timed, and within total_timeout when the client does not stream
+/// 7. 2xx → a live UpstreamResponse: body read idle-timed, and within total_timeout when the client does not stream;
+///    an event stream whose first events refuse in-band (429/5xx: overloaded) is a refusal as in 3 (PeekRefusalAsync)
 /// </code>
 /// Nothing is retried once the response headers of a 2xx arrived: after that, bytes may have reached the client.
 /// A send that timed out waiting for headers is not retried either: the upstream may be working on it.
@@ -140,11 +141,33 @@ public sealed partial class UpstreamSender<TCredential>
                     }
                 }
 
-                call?.Answered(status, ErrorKind(status));
                 if (response.IsSuccessStatusCode)
                 {
-                    return new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
+                    var answer = new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
+                    if (_profile.PreambleRules is not { } rules || await answer.PeekRefusalAsync(rules) is not { } inBand)
+                    {
+                        call?.Answered(status, null);
+                        return answer;
+                    }
+
+                    // Accepted, then refused in-band before any content: a refusal like a 429 or 5xx status (step 3),
+                    // unless the stream broke (the upstream may have worked on it).
+                    answer.Close();
+                    TimeSpan? wait = UpstreamHttp.RetryAfter(response, _time) ?? inBand.RetryAfter;
+                    if (answer.Fault is null && attempt < (request.RetryMax ?? options.RetryMax) && (wait is null || wait <= options.RetryMaxWait))
+                    {
+                        call?.Retrying(inBand.Status.ToString(CultureInfo.InvariantCulture));
+                        await Task.Delay(wait ?? Backoff(attempt), _time, cancellationToken);
+                        continue;
+                    }
+
+                    Log.Refused(_logger, _profile.Name, inBand.Status, inBand.Code ?? inBand.Type);
+                    call?.Answered(answer.Fault is null ? inBand.Status : 0, answer.Fault is null ? ErrorKind(inBand.Status) : "connect");
+                    deadline?.Dispose();
+                    return UpstreamResponse.Refused(inBand.Status == 500 ? inBand with { Status = 502 } : inBand, _profile.DisplayName, response);
                 }
+
+                call?.Answered(status, ErrorKind(status));
 
                 UpstreamResponse refused = await RefusedAsync(response, cancellationToken);
                 deadline?.Dispose();
@@ -174,12 +197,6 @@ public sealed partial class UpstreamSender<TCredential>
         catch (HttpRequestException ex)
         {
             return (null, BackendError.Upstream(502, $"cannot reach {_profile.DisplayName} at {request.Uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
-        }
-        catch (IOException ex)
-        {
-            // A handler of the pipeline that reads the first events before answering (the pools' PreambleGuard) met a
-            // broken body: bad chunk framing, a reset.
-            return (null, BackendError.Upstream(502, $"{_profile.DisplayName} broke off its answer: {ex.Message}"));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
