@@ -12,6 +12,8 @@
 #   8. L402 interop: npm bolt11 and macaroon against godex --payments and its simulated LND node (test/l402);
 #   8b. several instances: two godex processes on one PostgreSQL server (from the OS packages, started on a temp
 #       directory) behind nginx: ledger, limits, responses, L402 and kill -9 (scripts/several-instances-tests.sh);
+#   8c. the web dashboard in a real headless Chromium (the OS package) driven by Playwright, with axe-core
+#       (test/dashboard): login, keys, live events, charts, config, CSRF (SCREENSHOT_DIR=docs/dashboard refreshes the docs);
 #   9. a ~5 s smoke of the benchmark harness (bench/run.sh --smoke: it runs, numbers are not asserted);
 #  10. the hostile corpus (test/hostile/run.py, after the curl examples): over a thousand hostile client requests and
 #      every scripted upstream fault on every route, streamed and not: no 5xx for client input, no hang, every error
@@ -55,6 +57,7 @@ if scripts/publish.sh; then
   phase scripts/claude-code-tests.sh
   phase scripts/l402-tests.sh
   phase scripts/several-instances-tests.sh
+  phase scripts/dashboard-tests.sh
   if bench/run.sh --smoke >"$log" 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "bench smoke failed:"; tail -20 "$log"; fi
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))

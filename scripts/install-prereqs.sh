@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test godex: the native toolchain Native AOT links with,
-# the PostgreSQL server and nginx the several-instances tests run, and Prometheus for the metrics tests.
+# the PostgreSQL server and nginx the several-instances tests run, Prometheus for the metrics tests and Chromium for
+# the dashboard's browser tests.
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 missing=()
@@ -17,6 +18,8 @@ command -v psql >/dev/null 2>&1 || for_tests+=(postgresql-client)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || for_tests+=(nginx)
 # The metrics tests validate /metrics with promtool and scrape it with a real Prometheus server (both in this package).
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || for_tests+=(prometheus)
+# The dashboard tests drive a real headless Chromium (Playwright with executablePath; it downloads no browser).
+[[ -x /usr/bin/chromium ]] || for_tests+=(chromium)
 if [[ ${#missing[@]} -gt 0 ]]; then
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   echo "installing: ${missing[*]}" >&2
@@ -27,6 +30,6 @@ if [[ ${#for_tests[@]} -gt 0 ]]; then
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   echo "installing: ${for_tests[*]}" >&2
   if ! { $SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${for_tests[@]}" >&2; }; then
-    echo "warning: could not install ${for_tests[*]}: the several-instances or metrics tests will fail" >&2
+    echo "warning: could not install ${for_tests[*]}: the several-instances, metrics or dashboard tests will fail" >&2
   fi
 fi

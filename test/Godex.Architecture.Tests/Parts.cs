@@ -68,7 +68,9 @@ internal static class Parts
             "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "Server.Metering",
             "Server.Observability", "Server.Payments", "Server.Results",
         ],
-        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Observability", "Server.Results"],
+        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Dashboard", "Server.Observability", "Server.Results"],
+        // The web dashboard: page shells, embedded assets and the login session the admin API accepts.
+        ["Server.Dashboard"] = ["Configuration", "Keys"],
 
         // Metrics, traces, the JSON request log, audit files and the live feed: told by Server.Access (each request) and
         // by the send path's observer interface; they never reach into front doors or providers.
@@ -81,7 +83,7 @@ internal static class Parts
         ["Server.Hosting"] =
         [
             "Core", "Composition", "Backends", "Pools", "Routing", "Continuity", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Storage",
-            "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.FrontDoors", "Server.Observability", "Server.Payments",
+            "State", "Payments", "Auth", "Spend", "Server.Access", "Server.Admin", "Server.Dashboard", "Server.FrontDoors", "Server.Observability", "Server.Payments",
             "Server.Results",
 
             // The errors of the HTTP layer (Kestrel's own, 404/405) are written in the front doors' dialects.

@@ -133,22 +133,22 @@ internal static class ProxyCommand
     private static string? ApplyFlags(ParseResult parse, GodexOptions options)
     {
         ProxyOptions proxy = options.Proxy;
-        Apply(parse, s_listen, v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
-        Apply(parse, s_apiKey, v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
-        Apply(parse, s_model, v => proxy.Model = v);
-        Apply(parse, s_logLevel, v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "warning", "error"));
-        Apply(parse, s_logFormat, v => proxy.LogFormat = ConfigValues.ParseChoice(v, "--log-format", "text", "json"));
-        Apply(parse, s_tracePath, v => proxy.TracePath = string.IsNullOrWhiteSpace(v) ? null : v);
-        Apply(parse, s_upstreamAuditPath, v => proxy.UpstreamAuditPath = string.IsNullOrWhiteSpace(v) ? null : v);
+        Apply(parse, s_listen, options, "proxy.listen", v => proxy.Listen = ConfigValues.ParseListen(v, "--listen"));
+        Apply(parse, s_apiKey, options, "proxy.api_key", v => proxy.ApiKey = string.IsNullOrWhiteSpace(v) ? null : v);
+        Apply(parse, s_model, options, "proxy.model", v => proxy.Model = v);
+        Apply(parse, s_logLevel, options, "proxy.log_level", v => proxy.LogLevel = ConfigValues.ParseChoice(v, "--log-level", "trace", "debug", "info", "warn", "warning", "error"));
+        Apply(parse, s_logFormat, options, "proxy.log_format", v => proxy.LogFormat = ConfigValues.ParseChoice(v, "--log-format", "text", "json"));
+        Apply(parse, s_tracePath, options, "proxy.trace_path", v => proxy.TracePath = string.IsNullOrWhiteSpace(v) ? null : v);
+        Apply(parse, s_upstreamAuditPath, options, "proxy.upstream_audit_path", v => proxy.UpstreamAuditPath = string.IsNullOrWhiteSpace(v) ? null : v);
         proxy.Metrics.Enabled = GlobalOptions.Switch(parse, s_metrics, proxy.Metrics.Enabled);
-        Apply(parse, s_maxBodyBytes, v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
-        Apply(parse, s_simulator, v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
-        Apply(parse, s_baseUrl, v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));
-        Apply(parse, s_authPath, v => proxy.Backends.Codex.AuthPath = v);
-        Apply(parse, s_anthropicBaseUrl, v => proxy.Backends.Anthropic.BaseUrl = ConfigValues.ParseUrl(v, "--anthropic-base-url"));
-        Apply(parse, s_anthropicCredentials, v => proxy.Backends.Anthropic.CredentialsPath = v);
-        Apply(parse, s_macaroonKey, v => proxy.Payments.MacaroonKeyPath = v);
-        Apply(parse, s_redeemedPath, v => proxy.Payments.RedeemedPath = v);
+        Apply(parse, s_maxBodyBytes, options, "proxy.max_body_bytes", v => proxy.MaxRequestBodyBytes = ConfigValues.ParseBytes(v, "--max-body-bytes"));
+        Apply(parse, s_simulator, options, "proxy.simulator", v => proxy.Simulator = ConfigValues.ParseChoice(v, "--simulator", "auto", "on", "off"));
+        Apply(parse, s_baseUrl, options, "proxy.backends.codex.base_url", v => proxy.Backends.Codex.BaseUrl = ConfigValues.ParseUrl(v, "--base-url"));
+        Apply(parse, s_authPath, options, "proxy.backends.codex.auth_path", v => proxy.Backends.Codex.AuthPath = v);
+        Apply(parse, s_anthropicBaseUrl, options, "proxy.backends.anthropic.base_url", v => proxy.Backends.Anthropic.BaseUrl = ConfigValues.ParseUrl(v, "--anthropic-base-url"));
+        Apply(parse, s_anthropicCredentials, options, "proxy.backends.anthropic.credentials_path", v => proxy.Backends.Anthropic.CredentialsPath = v);
+        Apply(parse, s_macaroonKey, options, "proxy.payments.macaroon_key", v => proxy.Payments.MacaroonKeyPath = v);
+        Apply(parse, s_redeemedPath, options, "proxy.payments.redeemed_path", v => proxy.Payments.RedeemedPath = v);
         proxy.Payments.Enabled = GlobalOptions.Switch(parse, s_payments, proxy.Payments.Enabled);
 
         proxy.AllowAnyKey = GlobalOptions.Switch(parse, s_allowAnyKey, proxy.AllowAnyKey);
@@ -169,11 +169,13 @@ internal static class ProxyCommand
         return null;
     }
 
-    private static void Apply(ParseResult parse, Option<string?> option, Action<string> apply)
+    /// <summary>Applies a flag that was given, and records it as the source of <paramref name="key"/> (the dashboard's Config page).</summary>
+    private static void Apply(ParseResult parse, Option<string?> option, GodexOptions options, string key, Action<string> apply)
     {
         if (parse.GetResult(option) is not null && parse.GetValue(option) is { } value)
         {
             apply(value);
+            options.Sources.Record(key, value, "flag " + option.Name);
         }
     }
 }

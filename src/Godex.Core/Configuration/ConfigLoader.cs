@@ -115,10 +115,13 @@ public static class ConfigLoader
                 }
 
                 Apply(() => scalar.Apply(options, text.Value ?? ""), where);
+                options.Sources.Record(path, text.Value ?? "", "file");
             }
             else if (lists.TryGetValue(path, out ConfigKeys.ListKey? list))
             {
-                list.Apply(options, ReadList(valueNode, path, where));
+                List<string> items = ReadList(valueNode, path, where);
+                list.Apply(options, items);
+                options.Sources.Record(path, string.Join(", ", items), "file");
             }
             else if (path == "routing.aliases")
             {
@@ -304,6 +307,7 @@ public static class ConfigLoader
                 if (name is not null && getEnv(name) is { } value)
                 {
                     Apply(() => key.Apply(options, value), "environment variable " + name);
+                    options.Sources.Record(key.Path, value, "env " + name);
                 }
             }
         }
@@ -321,6 +325,7 @@ public static class ConfigLoader
             if (key.EnvVar is not null && getEnv(key.EnvVar) is { } value)
             {
                 key.Apply(options, [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+                options.Sources.Record(key.Path, value, "env " + key.EnvVar);
             }
         }
     }

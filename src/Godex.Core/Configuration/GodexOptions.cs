@@ -10,6 +10,9 @@ public sealed class GodexOptions
     public ProxyOptions Proxy { get; set; } = new();
     public RoutingOptions Routing { get; set; } = new();
     public ExecOptions Exec { get; set; } = new();
+
+    /// <summary>Which layer set each key (the dashboard's Config page); not configuration itself.</summary>
+    public ConfigSources Sources { get; } = new();
 }
 
 /// <summary>The <c>proxy:</c> section.</summary>

@@ -52,4 +52,57 @@ internal static class RelayJson
 
         return null;
     }
+
+    /// <summary>
+    /// What is wrong with a successful (2xx) JSON answer that is valid JSON, or null: every answer the relays pass on is
+    /// an object, and an object with a top-level <c>error</c> is a failure whatever status came with it.
+    /// </summary>
+    public static string? AnswerProblem(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "JSON that is not an object";
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isError = reader.ValueTextEquals("error"u8);
+            reader.Read();
+            if (isError && reader.TokenType is not JsonTokenType.Null)
+            {
+                return "an error" + (ErrorMessage(ref reader) is { } message ? ": " + message : "");
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
+    /// <summary>The message of an error value: a string, or an object's <c>message</c>.</summary>
+    private static string? ErrorMessage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        int depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+        }
+
+        return null;
+    }
 }

@@ -113,6 +113,28 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
         return totals;
     }
 
+    public async ValueTask<UsageSeries> SeriesAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken)
+    {
+        var series = new UsageSeriesBuilder(since, bucket);
+        await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT (ts - @since) / @bucket, status, input_tokens, output_tokens, cost_micros, latency_ms FROM usage
+            WHERE ts >= @since ORDER BY ts LIMIT @max;
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("since", since.ToUnixTimeMilliseconds()));
+        command.Parameters.Add(new NpgsqlParameter<long>("bucket", series.BucketMilliseconds));
+        command.Parameters.Add(new NpgsqlParameter<int>("max", UsageSeriesBuilder.MaxRows));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        }
+
+        return series.Build();
+    }
+
     public async ValueTask<IReadOnlyList<UsageRecord>> ListAsync(DateTimeOffset? since, string? keyId, int limit, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);

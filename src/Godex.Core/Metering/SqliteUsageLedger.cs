@@ -149,6 +149,27 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         return ValueTask.FromResult<IReadOnlyList<UsageTotals>>(totals);
     }
 
+    public ValueTask<UsageSeries> SeriesAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken)
+    {
+        var series = new UsageSeriesBuilder(since, bucket);
+        using SqliteConnection connection = database.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (ts - $since) / $bucket, status, input_tokens, output_tokens, cost_micros, latency_ms FROM usage
+            WHERE ts >= $since ORDER BY ts LIMIT $max;
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$bucket", series.BucketMilliseconds);
+        command.Parameters.AddWithValue("$max", UsageSeriesBuilder.MaxRows);
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        }
+
+        return ValueTask.FromResult(series.Build());
+    }
+
     public ValueTask<IReadOnlyList<UsageRecord>> ListAsync(DateTimeOffset? since, string? keyId, int limit, CancellationToken cancellationToken)
     {
         using SqliteConnection connection = database.OpenConnection();

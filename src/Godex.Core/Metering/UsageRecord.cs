@@ -78,6 +78,12 @@ public interface IUsageLedger
     /// </summary>
     ValueTask<IReadOnlyList<UsageTotals>> TotalsAsync(DateTimeOffset? since, string? keyId, CancellationToken cancellationToken, UsageGrouping by = UsageGrouping.Key);
 
+    /// <summary>
+    /// Every row since <paramref name="since"/> in buckets of <paramref name="bucket"/> (requests, errors, tokens,
+    /// spend, latency percentiles), for the dashboard's charts. Usage resets do not apply: this is traffic, not quota.
+    /// </summary>
+    ValueTask<UsageSeries> SeriesAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken);
+
     /// <summary>Rows, newest first.</summary>
     ValueTask<IReadOnlyList<UsageRecord>> ListAsync(DateTimeOffset? since, string? keyId, int limit, CancellationToken cancellationToken);
 

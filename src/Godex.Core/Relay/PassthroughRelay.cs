@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net.Http.Headers;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
@@ -177,6 +178,11 @@ internal static class PassthroughRelay
         {
             fault = BackendError.Upstream(502, "the upstream answered with a body that is not valid JSON");
         }
+        else if (body is not null && RelayJson.AnswerProblem(body) is { } problem)
+        {
+            // A 200 that says it failed, or is not an answer at all: never a success for the client.
+            fault = BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"the upstream answered {upstream.Status} with {problem}"));
+        }
 
         if (fault is not null)
         {
@@ -198,11 +204,12 @@ internal static class PassthroughRelay
         var headers = new List<KeyValuePair<string, string>>();
         if (upstream.Headers is { } upstreamHeaders)
         {
-            foreach ((string name, IEnumerable<string> values) in upstreamHeaders)
+            // As the upstream wrote them: the typed view would parse every header of every answer to relay a few.
+            foreach ((string name, HeaderStringValues values) in upstreamHeaders.NonValidated)
             {
                 if (rules.IsRelayedHeader(name))
                 {
-                    headers.Add(new(name, string.Join(", ", values)));
+                    headers.Add(new(name, values.ToString()));
                 }
             }
         }

@@ -9,6 +9,7 @@ using Godex.Core.Limits;
 using Godex.Core.Metering;
 using Godex.Core;
 using Godex.Core.Routing;
+using Godex.Server.Dashboard;
 using Godex.Server.Observability;
 using Godex.Server.Results;
 using Microsoft.AspNetCore.Builder;
@@ -31,8 +32,10 @@ namespace Godex.Server.Admin;
 /// <item><term>POST /admin/keys/{id}/revoke, /rotate</term><description>revoke; new secret for the same id</description></item>
 /// <item><term>POST /admin/keys/{id}/policy</term><description><c>{"token_allowance":N,"allowance_duration":"24h"}</c>: balance = allowance, topped up every duration</description></item>
 /// <item><term>POST /admin/keys/{id}/add-tokens</term><description><c>{"tokens":N}</c> (may be negative)</description></item>
-/// <item><term>GET /admin/usage?since=24h&amp;key=ID</term><description>per-key totals</description></item>
+/// <item><term>GET /admin/usage?since=24h&amp;key=ID&amp;by=key|model|day|account&amp;format=csv</term><description>totals per key (or model, UTC day, account); CSV on request</description></item>
 /// <item><term>POST /admin/usage/{id}/reset</term><description>that key's usage stops counting from now</description></item>
+/// <item><term>GET /admin/stats?range=1h|24h|7d|30d</term><description>the ledger in time buckets (the dashboard's charts)</description></item>
+/// <item><term>GET /admin/config</term><description>every config key's effective value (secrets masked) and its source</description></item>
 /// <item><term>GET /admin/events</term><description>live request events as server-sent events (<c>event: request</c>, JSON data), until the client leaves</description></item>
 /// </list>
 /// </summary>
@@ -54,6 +57,8 @@ public static class AdminEndpoints
         endpoints.MapPost("/admin/keys/{id}/add-tokens", (RequestDelegate)(c => Guard(c, AddTokensAsync)));
         endpoints.MapGet("/admin/usage", (RequestDelegate)(c => Guard(c, UsageAsync)));
         endpoints.MapGet("/admin/events", (RequestDelegate)EventsAsync);
+        endpoints.MapGet("/admin/stats", (RequestDelegate)(c => Guard(c, AdminStats.HandleAsync)));
+        endpoints.MapGet("/admin/config", (RequestDelegate)(c => Guard(c, AdminConfig.HandleAsync)));
         endpoints.MapPost("/admin/usage/{id}/reset", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.ResetUsageAsync(Id(ctx), ctx.RequestAborted)))));
 
         // Any other admin path or method: the same JSON 404 a caller without the admin key gets (not routing's empty
@@ -62,14 +67,14 @@ public static class AdminEndpoints
         return endpoints;
     }
 
-    /// <summary>True on the admin socket, or over TCP with the admin key.</summary>
+    /// <summary>True on the admin socket, or over TCP with the admin key, or from the dashboard's logged-in session (with its CSRF token when mutating).</summary>
     private static bool IsAdmin(HttpContext context)
     {
         var options = context.RequestServices.GetRequiredService<GodexOptions>();
         bool onSocket = context.Connection.LocalIpAddress is null;
         string? adminKey = options.Proxy.AdminKey;
         string? bearer = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
-        return onSocket || (!string.IsNullOrEmpty(adminKey) && bearer is not null && KeySecrets.SecretEquals(bearer, adminKey));
+        return onSocket || (!string.IsNullOrEmpty(adminKey) && bearer is not null && KeySecrets.SecretEquals(bearer, adminKey)) || DashboardAccess.AuthorizesAdmin(context);
     }
 
     /// <summary>
@@ -310,15 +315,32 @@ public static class AdminEndpoints
             throw new AdminRequestException($"key: at most {InputLimits.MaxIdLength} characters", "key");
         }
 
-        IReadOnlyList<UsageTotals> totals = await ledger.TotalsAsync(since, keyId, context.RequestAborted);
+        UsageGrouping by = context.Request.Query["by"].ToString() switch
+        {
+            "" or "key" => UsageGrouping.Key,
+            "model" => UsageGrouping.Model,
+            "day" => UsageGrouping.Day,
+            "account" => UsageGrouping.Account,
+            _ => throw new AdminRequestException("by must be key, model, day or account", "by"),
+        };
+        IReadOnlyList<UsageTotals> totals = await ledger.TotalsAsync(since, keyId, context.RequestAborted, by);
         IReadOnlyList<ClientKey> keys = await store.ListAsync(context.RequestAborted);
+        string? Label(UsageTotals total) => by == UsageGrouping.Key ? keys.FirstOrDefault(x => x.Id == total.KeyId)?.Label : null;
+        if (context.Request.Query["format"].ToString() == "csv")
+        {
+            context.Response.ContentType = "text/csv; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"godex-usage-by-{by.ToString().ToLowerInvariant()}.csv\"";
+            await context.Response.WriteAsync(UsageCsv.Write(totals, by, Label), context.RequestAborted);
+            return;
+        }
+
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("usage"u8);
             foreach (UsageTotals total in totals)
             {
-                UsageJson.Write(w, total, keys.FirstOrDefault(x => x.Id == total.KeyId)?.Label);
+                UsageJson.Write(w, total, Label(total), by);
             }
 
             w.WriteEndArray();
@@ -353,7 +375,7 @@ public static class AdminEndpoints
         }
     }
 
-    private static readonly string[] s_keyFields = ["label", "rate", "burst", "quota_tokens", "max_concurrent", "models", "expires_in"];
+    private static readonly string[] s_keyFields = ["label", "rate", "burst", "quota_tokens", "max_concurrent", "models", "expires_in", "budget_usd", "budget_window"];
 
     /// <summary>
     /// The key fields of a create/update body; absent fields stay null (unchanged). No body at all is an empty set of

@@ -14,6 +14,7 @@ using Godex.Core.Spend;
 using Godex.Core.Storage;
 using Godex.Server.Access;
 using Godex.Server.Admin;
+using Godex.Server.Dashboard;
 using Godex.Server.FrontDoors;
 using Godex.Server.Observability.Audit;
 using Godex.Server.FrontDoors.ChatCompletions;
@@ -193,6 +194,13 @@ public sealed partial class GodexApp : IAsyncDisposable
             AddState(builder.Services, state, options.Proxy);
         }
 
+        if (!string.IsNullOrEmpty(options.Proxy.AdminKey))
+        {
+            // The web dashboard exists only with an admin key to log in with (else /ui/ is a 404).
+            builder.Services.AddSingleton(sp => new DashboardSessions(sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton<DashboardAssets>();
+        }
+
         if (options.Proxy.Payments.Enabled)
         {
             await PaymentsSetup.AddAsync(builder.Services, options.Proxy.Payments, state, timeProvider ?? TimeProvider.System, cancellationToken);
@@ -320,6 +328,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         app.MapResponses();
         app.MapPricing(options.Proxy.Payments);
         app.MapAdmin();
+        app.MapDashboard();
         app.MapUnknownRoutes();
     }
 

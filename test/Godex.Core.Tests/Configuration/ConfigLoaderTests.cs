@@ -223,7 +223,7 @@ public sealed class ConfigLoaderTests
         return path;
     }
 
-    private static string RepoFile(string relative)
+    internal static string RepoFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -146,6 +146,14 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Usage_Series_BucketsLikeSqlite()
+    {
+        string url = await server.CreateDatabaseAsync();
+        await using GodexState state = await GodexState.OpenAsync(url, TimeProvider.System, Ct);
+        await Metering.UsageSeriesContract.RunAsync(state.Usage, Ct);
+    }
+
+    [Fact]
     public async Task Responses_AreSharedAndExpire()
     {
         string url = await server.CreateDatabaseAsync();

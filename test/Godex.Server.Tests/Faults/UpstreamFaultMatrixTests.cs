@@ -142,6 +142,8 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
         new("529 overloaded", (x, r) => x.WriteResponseAsync(529, "application/json", ErrorBody(r, "overloaded_error", "Overloaded")), 529, 529),
         new("a redirect", (x, r) => x.WriteResponseAsync(302, "text/plain", "", "Location: http://127.0.0.1:9/elsewhere\r\n"), 502, 502),
         new("an HTML error page", (x, r) => x.WriteResponseAsync(502, "text/html", "<html><body>Bad Gateway</body></html>"), 502, 502),
+        new("a 200 whose JSON is an error", (x, r) => x.WriteResponseAsync(200, "application/json", ErrorBody(r, "api_error", "nope")), 502, 502),
+        new("a 200 whose JSON is not an object", (x, r) => x.WriteResponseAsync(200, "application/json", "[1,2,3]"), 502, 502),
     ];
 
     public static TheoryData<Route, Fault, bool> Cases()
