@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# `make release`: the release archives of the checked-out commit, in artifacts/release/:
+# `make release`: the release archives of the checked-out commit, in artifacts/release/ (`scripts/release.sh RID...`
+# builds only the given ones, e.g. `scripts/release.sh linux-x64`, as scripts/check-reproducible.sh does):
 #   godex-VERSION-linux-x64.tar.gz     Native AOT, SQLite linked in
 #   godex-VERSION-linux-arm64.tar.gz   Native AOT, cross-compiled (Debian's arm64 cross toolchain, installed here
 #                                      when missing); if that toolchain cannot be had, a self-contained single-file
 #                                      build instead (BUILD-NOTES says which)
 #   SHA256SUMS, BUILD-NOTES
-# VERSION comes from the git tag (scripts/version.sh). The build is deterministic: the same commit gives the same
-# bytes from any checkout path (ContinuousIntegrationBuild maps source paths to /_/, archives carry the commit's
-# time and no owner). Fails on any trim/AOT warning, as scripts/publish.sh does.
+# VERSION comes from the git tag (scripts/version.sh). The build is reproducible: the same commit gives the same
+# bytes from any checkout path (scripts/check-reproducible.sh checks it). ContinuousIntegrationBuild maps source paths
+# to /_/; DebugType=none because the .NET 10 logging source generator writes its classes in a different order on
+# each run (dotnet/runtime#119587, fixed in .NET 11): the IL is the same, but the PDBs that embed the generated text
+# differ, and with them the assemblies' MVIDs (compiled into the binary), the native line tables, the linker's
+# build-id and the debug-link checksum. A release binary therefore carries no debug symbols (`make build` keeps them
+# in godex.dbg). Archives carry the commit's time and no owner. Fails on any trim/AOT warning, as publish.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rids=("$@")
+[[ ${#rids[@]} -gt 0 ]] || rids=(linux-x64 linux-arm64)
+for rid in "${rids[@]}"; do
+  [[ $rid == linux-x64 || $rid == linux-arm64 ]] || { echo "release.sh: unknown RID $rid (linux-x64 or linux-arm64)" >&2; exit 2; }
+done
 scripts/install-prereqs.sh
 version=$(scripts/version.sh)
 epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)
@@ -38,7 +48,7 @@ publish() {
   local rid=$1 dir=$2 log; shift 2
   log=$(mktemp)
   if ! dotnet publish src/Godex.Cli -c Release -r "$rid" -o "$dir" \
-      -p:Version="$version" -p:ContinuousIntegrationBuild=true -p:Deterministic=true "$@" 2>&1 | tee "$log"; then
+      -p:Version="$version" -p:ContinuousIntegrationBuild=true -p:Deterministic=true -p:DebugType=none "$@" 2>&1 | tee "$log"; then
     rm -f "$log"; return 1
   fi
   if grep -qE 'warning (IL[23][0-9]{3}|CS|CA)' "$log"; then
@@ -57,22 +67,28 @@ archive() {
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$work" -cf - "$name" | gzip -n -9 >"$out/$name.tar.gz"
 }
 
-publish linux-x64 "$work/bin-linux-x64"
-archive linux-x64 "$work/bin-linux-x64"
-echo "linux-x64: Native AOT" >>"$notes"
+wants() { [[ " ${rids[*]} " == *" $1 "* ]]; }
 
-if arm64_toolchain && publish linux-arm64 "$work/bin-linux-arm64" -p:StaticSqlite=/usr/lib/aarch64-linux-gnu/libsqlite3.a; then
-  echo "linux-arm64: Native AOT (cross-compiled with Debian's arm64 toolchain)" >>"$notes"
-else
-  echo "Native AOT for linux-arm64 is not possible here; building a self-contained single file instead" >&2
-  rm -rf "$work/bin-linux-arm64"
-  publish linux-arm64 "$work/bin-linux-arm64" -p:PublishAot=false -p:PublishSingleFile=true -p:SelfContained=true \
-    -p:IncludeNativeLibrariesForSelfExtract=true -p:PublishTrimmed=true
-  echo "linux-arm64: self-contained single file (no arm64 cross toolchain for Native AOT)" >>"$notes"
+if wants linux-x64; then
+  publish linux-x64 "$work/bin-linux-x64"
+  archive linux-x64 "$work/bin-linux-x64"
+  echo "linux-x64: Native AOT" >>"$notes"
 fi
-archive linux-arm64 "$work/bin-linux-arm64"
+
+if wants linux-arm64; then
+  if arm64_toolchain && publish linux-arm64 "$work/bin-linux-arm64" -p:StaticSqlite=/usr/lib/aarch64-linux-gnu/libsqlite3.a; then
+    echo "linux-arm64: Native AOT (cross-compiled with Debian's arm64 toolchain)" >>"$notes"
+  else
+    echo "Native AOT for linux-arm64 is not possible here; building a self-contained single file instead" >&2
+    rm -rf "$work/bin-linux-arm64"
+    publish linux-arm64 "$work/bin-linux-arm64" -p:PublishAot=false -p:PublishSingleFile=true -p:SelfContained=true \
+      -p:IncludeNativeLibrariesForSelfExtract=true -p:PublishTrimmed=true
+    echo "linux-arm64: self-contained single file (no arm64 cross toolchain for Native AOT)" >>"$notes"
+  fi
+  archive linux-arm64 "$work/bin-linux-arm64"
+fi
 
 (cd "$out" && sha256sum ./*.tar.gz | sed 's| \./| |' >SHA256SUMS)
-rm -rf "$work"
+[[ -n ${RELEASE_KEEP_WORK:-} ]] || rm -rf "$work"  # kept for scripts/check-reproducible.sh (godex.dbg, to compare)
 cat "$notes"
 (cd "$out" && ls -l ./*.tar.gz && cat SHA256SUMS)

@@ -19,7 +19,7 @@ internal static class Parts
         ["Storage"] = [],
         ["Core"] = [],
         ["Sse"] = ["Buffers"],
-        ["Json"] = ["Conversation"],
+        ["Json"] = ["Conversation", "Buffers"],
         ["Tokens"] = ["Conversation"],
         ["Auth"] = ["Configuration"],
         ["Configuration"] = ["Keys"],

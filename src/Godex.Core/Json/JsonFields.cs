@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Godex.Core.Buffers;
 using Godex.Core.Conversation;
 
 namespace Godex.Core.Json;
@@ -10,6 +11,12 @@ namespace Godex.Core.Json;
 /// </summary>
 internal static class JsonFields
 {
+    /// <summary>The size of one row of <see cref="JsonDocument"/>'s token table, added to the payload's length when it rents the table.</summary>
+    private const int JsonDocumentRowBytes = 12;
+
+    /// <summary>Up to this size <see cref="JsonDocument"/> rents a 1 MiB token table, which the pool may keep.</summary>
+    private const int TokenTableClampBytes = 4 * 1024 * 1024;
+
     /// <summary>
     /// The frame every front-door parser shares: malformed JSON and any <see cref="InvalidFieldException"/> thrown by
     /// <paramref name="parseRoot"/> become a 400 <see cref="BackendError"/> naming the field.
@@ -31,23 +38,40 @@ internal static class JsonFields
         }
         catch (JsonException ex)
         {
+            EvictTokenTable(json.Length);
             error = BackendError.InvalidRequest("invalid JSON: " + ex.Message);
             return false;
         }
 
-        using (document)
+        try
         {
-            try
-            {
-                result = parseRoot(document.RootElement, state);
-                error = null;
-                return true;
-            }
-            catch (InvalidFieldException ex)
-            {
-                error = BackendError.InvalidRequest(ex.Message, ex.Param);
-                return false;
-            }
+            result = parseRoot(document.RootElement, state);
+            error = null;
+            return true;
+        }
+        catch (InvalidFieldException ex)
+        {
+            error = BackendError.InvalidRequest(ex.Message, ex.Param);
+            return false;
+        }
+        finally
+        {
+            document.Dispose();
+            EvictTokenTable(json.Length);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="JsonDocument"/> rents its token table from the shared pool at the payload's length plus one row (1 MiB
+    /// for payloads of 1 to 4 MiB) and gives it back when parsing ends or the document is disposed: a large body's
+    /// table would stay in the pool for good (issue 14), so it is taken back out for the GC.
+    /// </summary>
+    private static void EvictTokenTable(int payloadLength)
+    {
+        long table = (long)payloadLength + JsonDocumentRowBytes;
+        if (table > TokenTableClampBytes)
+        {
+            BoundedArrayPool.Evict(table);
         }
     }
 

@@ -499,7 +499,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             logger,
             System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             gc.TryGetValue("ConcurrentGC", out object? concurrent) ? concurrent : "?",
-            gc.TryGetValue("ConserveMemory", out object? conserve) ? conserve : "?");
+            gc.TryGetValue("GCConserveMem", out object? conserve) ? conserve : "?");
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))
         {
             Log.NoClientKey(logger);

@@ -8,10 +8,11 @@ namespace Godex.Server.Hosting;
 /// when it runs, and an idle server allocates nothing that would make it run: after a burst of 19 MB requests RSS
 /// stayed at its peak for good. Every <see cref="Period"/> this looks at what the process allocated: when the last
 /// period was quiet (under <see cref="QuietBytes"/>) but more than <see cref="BusyBytes"/> were allocated since the
-/// last trim, it runs one aggressive, compacting full collection, which also decommits the free heap.
+/// last trim, it runs one aggressive, compacting full collection, which also decommits the free heap, and two more
+/// after <see cref="FollowUpDelay"/> for what the shared array pools let go only then.
 /// </summary>
 /// <remarks>A quiet period costs one <see cref="GC.GetTotalAllocatedBytes"/> read; a trim, a blocking collection of
-/// a heap that is mostly garbage by then (~10 ms here), at most once per busy spell.</remarks>
+/// a heap that is mostly garbage by then (~10 ms here), three times per busy spell.</remarks>
 internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleMemoryTrimmer> logger) : BackgroundService
 {
     internal static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
@@ -22,23 +23,39 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
     /// <summary>Allocation since the last trim above which a trim is worth its pause.</summary>
     internal const long BusyBytes = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// How long after a trim the follow-up collections run. The shared array pools (<c>ArrayPool.Shared</c>, which the
+    /// runtime's JSON, text and HTTP code rent from) drop a thread's cached array only when two gen-2 collections at
+    /// least 30 s apart have seen it unused, and an idle process has no collections of its own: the first follow-up lets
+    /// the pools drop those arrays, the second (one period later) gives their memory back.
+    /// </summary>
+    internal static readonly TimeSpan FollowUpDelay = TimeSpan.FromSeconds(35);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period, time);
         long lastTick = GC.GetTotalAllocatedBytes();
         long lastTrim = lastTick;
+        int followUps = 0;
+        DateTimeOffset followUpAt = default;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 long now = GC.GetTotalAllocatedBytes();
-                if (now - lastTick < QuietBytes && now - lastTrim > BusyBytes)
+                bool quiet = now - lastTick < QuietBytes;
+                if (quiet && now - lastTrim > BusyBytes)
                 {
-                    long before = Environment.WorkingSet;
-                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                    Log.Trimmed(logger, (now - lastTrim) >> 20, before >> 20, Environment.WorkingSet >> 20);
-                    now = GC.GetTotalAllocatedBytes();
-                    lastTrim = now;
+                    Trim(now - lastTrim);
+                    followUps = 2;
+                    followUpAt = time.GetUtcNow() + FollowUpDelay;
+                    lastTrim = now = GC.GetTotalAllocatedBytes();
+                }
+                else if (quiet && followUps > 0 && time.GetUtcNow() >= followUpAt)
+                {
+                    Trim(now - lastTrim);
+                    followUps--;
+                    lastTrim = now = GC.GetTotalAllocatedBytes();
                 }
 
                 lastTick = now;
@@ -50,10 +67,17 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
         }
     }
 
+    private void Trim(long allocated)
+    {
+        MemorySnapshot before = MemorySnapshot.Take();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Log.Trimmed(logger, allocated >> 20, before, MemorySnapshot.Take());
+    }
+
     // Event ids 2300-2300; next free: 2301.
     private static partial class Log
     {
-        [LoggerMessage(2300, LogLevel.Debug, "Idle after {AllocatedMb} MB of allocations: memory trimmed, working set {BeforeMb} MB -> {AfterMb} MB", EventName = "MemoryTrimmed")]
-        public static partial void Trimmed(ILogger logger, long allocatedMb, long beforeMb, long afterMb);
+        [LoggerMessage(2300, LogLevel.Information, "Idle after {AllocatedMb} MB of allocations: memory trimmed from {Before} to {After}", EventName = "MemoryTrimmed")]
+        public static partial void Trimmed(ILogger logger, long allocatedMb, MemorySnapshot before, MemorySnapshot after);
     }
 }
