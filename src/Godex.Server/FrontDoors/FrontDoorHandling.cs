@@ -4,6 +4,7 @@ using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Routing;
+using Godex.Core.Storage;
 using Godex.Server.Metering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,12 @@ internal static class FrontDoorHandling
             // The client went away; every upstream call was disposed on the way out, which cancelled it.
             FrontDoorLog.ClientDisconnected(logger, door.Name);
         }
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex) && !context.Response.HasStarted && !aborted.IsCancellationRequested)
+        {
+            // Not a bug: the database could not serve this request now (busy past its timeout, unreachable).
+            FrontDoorLog.StorageUnavailable(logger, door.Name, ex.Message);
+            await door.WriteErrorAsync(context, StorageUnavailable("retry shortly"));
+        }
         catch (Exception ex) when (!context.Response.HasStarted && !aborted.IsCancellationRequested)
         {
             // A bug (expected failures are values): an honest 500 in the door's shape.
@@ -37,6 +44,14 @@ internal static class FrontDoorHandling
             await door.WriteErrorAsync(context, new BackendError(StatusCodes.Status500InternalServerError, BackendErrorTypes.Server, "internal error while handling the request"));
         }
     }
+
+    /// <summary>The 503 for a request the database could not serve now.</summary>
+    internal static BackendError StorageUnavailable(string what) =>
+        new(StatusCodes.Status503ServiceUnavailable, BackendErrorTypes.Server, "godex's database is busy or unavailable: " + what)
+        {
+            Code = "storage_unavailable",
+            RetryAfter = TimeSpan.FromSeconds(1),
+        };
 
     /// <summary>
     /// A routed request: logged, checked against the key's model allow-list (false, with the refusal written, when the

@@ -5,7 +5,7 @@ namespace Godex.Server.FrontDoors;
 /// <summary>The front doors' log lines, one set for all three (the door's name is a field). Never prompt content.</summary>
 internal static partial class FrontDoorLog
 {
-    // Event ids 1100-1112; next free: 1113.
+    // Event ids 1100-1113; next free: 1114.
     [LoggerMessage(1100, LogLevel.Debug, "{Door} request rejected: {Param}: {Reason}", EventName = "FrontDoorRequestRejected")]
     public static partial void RequestRejected(ILogger logger, string door, string? param, string reason);
 
@@ -26,4 +26,7 @@ internal static partial class FrontDoorLog
 
     [LoggerMessage(1106, LogLevel.Warning, "{Door}: backend {Backend} failed after the first byte ({Status}): {Message}; ended with an in-band error", EventName = "FrontDoorFailedInBand")]
     public static partial void FailedInBand(ILogger logger, string door, string backend, int status, string message);
+
+    [LoggerMessage(1113, LogLevel.Warning, "{Door}: the database could not serve the request ({Reason}); answered 503", EventName = "FrontDoorStorageUnavailable")]
+    public static partial void StorageUnavailable(ILogger logger, string door, string reason);
 }

@@ -15,7 +15,11 @@ internal sealed class ResponsesAnswer(ResponsesStreamWriter response) : IClientA
             Failure = failed.Error;
         }
 
-        return await response.WriteAsync(streamEvent, cancellationToken);
+        bool done = await response.WriteAsync(streamEvent, cancellationToken);
+
+        // The writer may fail the response itself (a response that was to be stored and could not be).
+        Failure ??= response.Error;
+        return done;
     }
 
     public void WriteJson(Utf8JsonWriter writer) => response.WriteResponse(writer);

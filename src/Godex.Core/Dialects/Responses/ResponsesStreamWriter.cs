@@ -51,8 +51,12 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
 
     public string ResponseId { get; }
 
-    /// <summary>Runs once the response is final, before its terminal event is written (to store it first).</summary>
-    public Func<ResponsesStreamWriter, ValueTask>? BeforeTerminal { get; init; }
+    /// <summary>
+    /// Runs once the response is final, before its terminal event is written (to store it first). An error it returns
+    /// ends the response with <c>response.failed</c> instead: a response that was to be stored and could not be is
+    /// not complete for a client that will chain on it.
+    /// </summary>
+    public Func<ResponsesStreamWriter, ValueTask<BackendError?>>? BeforeTerminal { get; init; }
 
     public long CreatedAt { get; }
 
@@ -60,6 +64,9 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
 
     /// <summary><c>in_progress</c>, then <c>completed</c>, <c>incomplete</c> or <c>failed</c>.</summary>
     public string Status => _status;
+
+    /// <summary>Why the response failed (<c>response.failed</c>), or null.</summary>
+    public BackendError? Error => _error;
 
     /// <summary>True once a terminal event was rendered.</summary>
     public bool IsCompleted => _status != "in_progress";
@@ -154,9 +161,10 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
                     _status = "completed";
                 }
 
-                if (BeforeTerminal is { } beforeTerminal)
+                if (BeforeTerminal is { } beforeTerminal && await beforeTerminal(this) is { } failed)
                 {
-                    await beforeTerminal(this);
+                    await WriteErrorAsync(failed, cancellationToken);
+                    return true;
                 }
 
                 await EmitAsync(_status == "completed" ? "response.completed" : "response.incomplete", w => WriteResponseProperty(w), cancellationToken);

@@ -174,7 +174,7 @@ public static partial class ResponsesEndpoints
         TimeSpan ttl = options.Proxy.ResponsesTtl;
         string responseId = ResponsesStreamWriter.NewId("resp_");
         long createdAt = time.GetUtcNow().ToUnixTimeSeconds();
-        Func<ResponsesStreamWriter, ValueTask>? save = parsed.Store
+        Func<ResponsesStreamWriter, ValueTask<BackendError?>>? save = parsed.Store
             ? writer => SaveAsync(store, writer, parsed, input, RequestUsage.OwnerOf(context), time, ttl, logger)
             : null;
         await FrontDoorResponder.RespondAsync(context, door, logger, route, turn, parsed.Stream,
@@ -214,7 +214,7 @@ public static partial class ResponsesEndpoints
         return true;
     }
 
-    private static async ValueTask SaveAsync(
+    private static async ValueTask<BackendError?> SaveAsync(
         IResponseStore store,
         ResponsesStreamWriter renderer,
         ResponsesRequest request,
@@ -226,21 +226,32 @@ public static partial class ResponsesEndpoints
     {
         if (renderer.Status == "failed")
         {
-            return;
+            return null;
         }
 
         byte[] json = ResponsesStoredTurn.Write(input, renderer.OutputItems, renderer.WriteResponse);
         DateTimeOffset now = time.GetUtcNow();
+        try
+        {
+            // Not the request's token: a response the client saw complete must be stored even if it hangs up now.
+            await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl, owner), CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
+        {
+            // The database is busy past its timeout or down: the client hears it (the response fails) instead of
+            // chaining later on an id godex never stored.
+            Log.NotStored(logger, renderer.ResponseId, ex.Message);
+            return FrontDoorHandling.StorageUnavailable("the response could not be stored (store: true); send the turn again");
+        }
 
-        // Not the request's token: a response the client saw complete must be stored even if it hangs up now.
-        await store.SaveAsync(new StoredResponse(renderer.ResponseId, request.PreviousResponseId, renderer.Model, json, now, now + ttl, owner), CancellationToken.None);
         Log.Stored(logger, renderer.ResponseId, json.Length);
+        return null;
     }
 
     private static BackendError NotFound(string id, string param) =>
         new(StatusCodes.Status404NotFound, BackendErrorTypes.InvalidRequest, $"Response with id '{id}' not found.") { Param = param };
 
-    // Next event id: 1708.
+    // Next event id: 1709.
     private static partial class Log
     {
         [LoggerMessage(1706, LogLevel.Warning, "Responses input repaired: {Warning}", EventName = "ResponsesInputRepaired")]
@@ -248,5 +259,8 @@ public static partial class ResponsesEndpoints
 
         [LoggerMessage(1707, LogLevel.Debug, "Stored response {ResponseId} ({Bytes} bytes)", EventName = "ResponseStored")]
         public static partial void Stored(ILogger logger, string responseId, int bytes);
+
+        [LoggerMessage(1708, LogLevel.Error, "Response {ResponseId} could not be stored: {Reason}", EventName = "ResponseNotStored")]
+        public static partial void NotStored(ILogger logger, string responseId, string reason);
     }
 }
