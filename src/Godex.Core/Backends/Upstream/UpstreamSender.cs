@@ -144,7 +144,18 @@ public sealed partial class UpstreamSender<TCredential>
                 if (response.IsSuccessStatusCode)
                 {
                     var answer = new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
-                    if (_profile.PreambleRules is not { } rules || await answer.PeekRefusalAsync(rules) is not { } inBand)
+                    BackendError? inBand;
+                    try
+                    {
+                        inBand = _profile.PreambleRules is { } rules ? await answer.PeekRefusalAsync(rules) : null;
+                    }
+                    catch
+                    {
+                        answer.Close(); // the client went away while the first events were read
+                        throw;
+                    }
+
+                    if (inBand is null)
                     {
                         call?.Answered(status, null);
                         return answer;
