@@ -328,24 +328,7 @@ internal static class ChatCompletionsRequestWriter
         }
         else
         {
-            writer.WritePropertyName("parameters");
-            if (tool.Parameters is { ValueKind: JsonValueKind.Object } parameters)
-            {
-                parameters.WriteTo(writer);
-            }
-            else
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type", "object");
-                writer.WriteStartObject("properties");
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
-            if (tool.Strict is bool strict)
-            {
-                writer.WriteBoolean("strict", strict);
-            }
+            FunctionToolSchema.WriteParameters(writer, tool);
         }
 
         writer.WriteEndObject();

@@ -409,25 +409,7 @@ internal static class ResponsesRequestWriter
                 writer.WriteString("description", tool.Description);
             }
 
-            // The client's schema, verbatim: rewriting it (the original's strict normalisation) changed tool semantics.
-            writer.WritePropertyName("parameters");
-            if (tool.Parameters is JsonElement parameters && parameters.ValueKind == JsonValueKind.Object)
-            {
-                parameters.WriteTo(writer);
-            }
-            else
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type", "object");
-                writer.WriteStartObject("properties");
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
-            if (tool.Strict is bool strict)
-            {
-                writer.WriteBoolean("strict", strict);
-            }
+            FunctionToolSchema.WriteParameters(writer, tool);
         }
 
         writer.WriteEndObject();
