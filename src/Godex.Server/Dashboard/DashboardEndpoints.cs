@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Godex.Core.Configuration;
@@ -85,14 +86,28 @@ internal static class DashboardEndpoints
             return;
         }
 
+        DashboardSessions sessions = context.RequestServices.GetRequiredService<DashboardSessions>();
+        IPAddress? address = context.Connection.RemoteIpAddress;
+        // Checked before the key is read: past the limit even the right key waits, or the limit would bound nothing.
+        if (sessions.Throttle.RetryAfter(address) is { } wait)
+        {
+            long seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await LoginPageAsync(context, StatusCodes.Status429TooManyRequests, $"Too many wrong keys from this address. Try again in {seconds} s.");
+            return;
+        }
+
         IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
         GodexOptions options = context.RequestServices.GetRequiredService<GodexOptions>();
-        DashboardSession? session = context.RequestServices.GetRequiredService<DashboardSessions>().Login(form["key"].ToString(), options.Proxy.AdminKey);
+        DashboardSession? session = sessions.Login(form["key"].ToString(), options.Proxy.AdminKey);
         if (session is null)
         {
+            sessions.Throttle.Failed(address);
             await LoginPageAsync(context, StatusCodes.Status401Unauthorized, "That is not the admin key.");
             return;
         }
+
+        sessions.Throttle.Succeeded(address);
 
         context.Response.Cookies.Append(DashboardAccess.CookieName, session.Id, new CookieOptions
         {

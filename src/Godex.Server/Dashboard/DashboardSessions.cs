@@ -19,6 +19,9 @@ internal sealed class DashboardSessions(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, DashboardSession> _sessions = new(StringComparer.Ordinal);
 
+    /// <summary>Wrong keys per client address (docs/dashboard.md#security): the login form answers 429 past its limit.</summary>
+    public DashboardLoginThrottle Throttle { get; } = new(time);
+
     /// <summary>A new session when <paramref name="presented"/> is the admin key, else null.</summary>
     public DashboardSession? Login(string? presented, string? adminKey)
     {

@@ -129,6 +129,43 @@ public sealed partial class DashboardEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Login_AfterFiveWrongKeys_Is429WithRetryAfter_WhileAnotherAddressStillLogsIn()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            using HttpResponseMessage wrong = await LoginAsync("not-the-admin-key", Origin);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        // Past the limit even the right key waits: otherwise the limit would bound nothing.
+        using HttpResponseMessage blocked = await LoginAsync(AdminKey, Origin);
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        int seconds = (int)blocked.Headers.RetryAfter!.Delta!.Value.TotalSeconds;
+        Assert.InRange(seconds, 1, 60);
+        Assert.Contains("Too many wrong keys", await blocked.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.False(blocked.Headers.Contains("Set-Cookie"));
+
+        // The operator on another address (127.0.0.2 reaches the same loopback listener) is not blocked.
+        using var other = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        }) { BaseAddress = _godex.App.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ui/login") { Content = new FormUrlEncodedContent([new("key", AdminKey)]) };
+        request.Headers.Add("Origin", Origin);
+        using HttpResponseMessage operatorLogin = await other.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.SeeOther, operatorLogin.StatusCode);
+        Assert.StartsWith("godex_session=", operatorLogin.Headers.GetValues("Set-Cookie").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Login_SetsAnHttpOnlySameSiteStrictCookie_AndThePagesCarryTheSecurityHeaders()
     {
         using HttpResponseMessage login = await LoginAsync(AdminKey, Origin);
