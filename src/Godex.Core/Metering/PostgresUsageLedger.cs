@@ -12,7 +12,7 @@ namespace Godex.Core.Metering;
 /// </summary>
 public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedger
 {
-    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros";
+    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros, ttfb_ms";
 
     public async ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
@@ -72,6 +72,14 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
             importer.Write(record.RequestId, NpgsqlDbType.Text);
             importer.Write(record.Path, NpgsqlDbType.Text);
             importer.Write(record.CostMicros, NpgsqlDbType.Bigint);
+            if (record.TimeToFirstByte is { } ttfb)
+            {
+                importer.Write((long)ttfb.TotalMilliseconds, NpgsqlDbType.Bigint);
+            }
+            else
+            {
+                importer.WriteNull();
+            }
         }
 
         await importer.CompleteAsync(cancellationToken);
@@ -119,7 +127,7 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
-            SELECT (ts - @since) / @bucket, status, input_tokens, output_tokens, cost_micros, latency_ms FROM usage
+            SELECT (ts - @since) / @bucket, status, input_tokens, output_tokens, cost_micros, latency_ms, ttfb_ms FROM usage
             WHERE ts >= @since ORDER BY ts LIMIT @max;
             """,
             connection);
@@ -129,7 +137,7 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6));
         }
 
         return series.Build();
@@ -158,6 +166,7 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
                 TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
             {
                 CostMicros = reader.GetInt64(13),
+                TimeToFirstByte = reader.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(14)),
             });
         }
 

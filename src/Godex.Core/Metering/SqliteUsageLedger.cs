@@ -10,7 +10,7 @@ namespace Godex.Core.Metering;
 /// <summary><see cref="IUsageLedger"/> on the godex SQLite database (table <c>usage</c>).</summary>
 public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
 {
-    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros";
+    private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros, ttfb_ms";
 
     public ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
@@ -67,6 +67,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
                 BindText(db, statement, 12, record.RequestId);
                 BindText(db, statement, 13, record.Path);
                 Check(db, raw.sqlite3_bind_int64(statement, 14, record.CostMicros));
+                Check(db, record.TimeToFirstByte is { } ttfb ? raw.sqlite3_bind_int64(statement, 15, (long)ttfb.TotalMilliseconds) : raw.sqlite3_bind_null(statement, 15));
                 int done = raw.sqlite3_step(statement);
                 if (done != raw.SQLITE_DONE)
                 {
@@ -78,7 +79,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         }
     }
 
-    private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14);";
+    private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15);";
 
     private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, string? value)
     {
@@ -155,7 +156,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         using SqliteConnection connection = database.OpenConnection();
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = """
-            SELECT (ts - $since) / $bucket, status, input_tokens, output_tokens, cost_micros, latency_ms FROM usage
+            SELECT (ts - $since) / $bucket, status, input_tokens, output_tokens, cost_micros, latency_ms, ttfb_ms FROM usage
             WHERE ts >= $since ORDER BY ts LIMIT $max;
             """;
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
@@ -164,7 +165,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
         using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
         {
-            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+            series.Add(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6));
         }
 
         return ValueTask.FromResult(series.Build());
@@ -192,6 +193,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger
                 TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
             {
                 CostMicros = reader.GetInt64(13),
+                TimeToFirstByte = reader.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(14)),
             });
         }
 

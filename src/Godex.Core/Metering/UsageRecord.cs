@@ -35,6 +35,12 @@ public sealed record UsageRecord(
 
     /// <summary>The request's cost at list price in micro-dollars (<c>Godex.Core.Spend.PriceTable</c>); 0 when unpriced.</summary>
     public long CostMicros { get; init; }
+
+    /// <summary>
+    /// From the request's arrival to its response headers (a stream's first event); null when the client left first,
+    /// and for rows written before the ledger recorded it.
+    /// </summary>
+    public TimeSpan? TimeToFirstByte { get; init; }
 }
 
 /// <summary>Totals of one key over a period (or, grouped otherwise, of one model, day or account: <see cref="KeyId"/> then holds that value).</summary>

@@ -10,7 +10,11 @@ namespace Godex.Core.Metering;
 /// <param name="Errors">Requests answered with a status of 400 or more, by status, most frequent first.</param>
 public sealed record UsageSeries(DateTimeOffset Since, TimeSpan Bucket, IReadOnlyList<UsageBucket> Buckets, IReadOnlyList<StatusCount> Errors);
 
-/// <summary>One bucket of a <see cref="UsageSeries"/>. Latencies are nearest-rank percentiles of the rows' <c>latency_ms</c>.</summary>
+/// <summary>
+/// One bucket of a <see cref="UsageSeries"/>. Latencies are nearest-rank percentiles of the rows' <c>latency_ms</c>
+/// (arrival to end); times to first byte the same of the rows' <c>ttfb_ms</c>, over the rows that have one (null when
+/// none does: rows from before the ledger recorded it, clients that left first).
+/// </summary>
 public sealed record UsageBucket(
     DateTimeOffset Start,
     long Requests,
@@ -19,7 +23,14 @@ public sealed record UsageBucket(
     long OutputTokens,
     long CostMicros,
     long LatencyP50Ms,
-    long LatencyP95Ms);
+    long LatencyP95Ms)
+{
+    /// <summary>The median time to first byte of the bucket's rows that recorded one.</summary>
+    public long? TtfbP50Ms { get; init; }
+
+    /// <summary>The 95th percentile time to first byte of the bucket's rows that recorded one.</summary>
+    public long? TtfbP95Ms { get; init; }
+}
 
 /// <summary>How many requests ended with one HTTP status.</summary>
 public readonly record struct StatusCount(int Status, long Count);

@@ -13,6 +13,7 @@ public sealed class UsageSeriesBuilder(DateTimeOffset since, TimeSpan bucket)
     private readonly List<UsageBucket> _buckets = [];
     private readonly Dictionary<int, long> _errors = [];
     private readonly List<long> _latencies = [];
+    private readonly List<long> _firstBytes = [];
     private long _index = long.MinValue;
     private long _requests;
     private long _failed;
@@ -24,7 +25,7 @@ public sealed class UsageSeriesBuilder(DateTimeOffset since, TimeSpan bucket)
     public long BucketMilliseconds => (long)bucket.TotalMilliseconds;
 
     /// <summary>Adds one row; rows must come in ascending bucket order.</summary>
-    public void Add(long bucketIndex, int status, long inputTokens, long outputTokens, long costMicros, long latencyMs)
+    public void Add(long bucketIndex, int status, long inputTokens, long outputTokens, long costMicros, long latencyMs, long? ttfbMs = null)
     {
         if (bucketIndex != _index)
         {
@@ -37,6 +38,11 @@ public sealed class UsageSeriesBuilder(DateTimeOffset since, TimeSpan bucket)
         _output += outputTokens;
         _cost += costMicros;
         _latencies.Add(latencyMs);
+        if (ttfbMs is { } ttfb)
+        {
+            _firstBytes.Add(ttfb);
+        }
+
         if (status >= 400)
         {
             _failed++;
@@ -59,9 +65,15 @@ public sealed class UsageSeriesBuilder(DateTimeOffset since, TimeSpan bucket)
         }
 
         _latencies.Sort();
+        _firstBytes.Sort();
         _buckets.Add(new UsageBucket(
-            since + (bucket * _index), _requests, _failed, _input, _output, _cost, Percentile(_latencies, 0.50), Percentile(_latencies, 0.95)));
+            since + (bucket * _index), _requests, _failed, _input, _output, _cost, Percentile(_latencies, 0.50), Percentile(_latencies, 0.95))
+        {
+            TtfbP50Ms = _firstBytes.Count == 0 ? null : Percentile(_firstBytes, 0.50),
+            TtfbP95Ms = _firstBytes.Count == 0 ? null : Percentile(_firstBytes, 0.95),
+        });
         _latencies.Clear();
+        _firstBytes.Clear();
         _requests = _failed = _input = _output = _cost = 0;
     }
 

@@ -73,7 +73,7 @@ public static class StateMigration
     private static async Task<long> CopyUsageAsync(SqliteConnection sqlite, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         using SqliteCommand select = sqlite.CreateCommand();
-        select.CommandText = "SELECT ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros FROM usage ORDER BY id;";
+        select.CommandText = "SELECT ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros, ttfb_ms FROM usage ORDER BY id;";
         using SqliteDataReader reader = select.ExecuteReader();
         var chunk = new List<UsageRecord>(UsageChunk);
         long copied = 0;
@@ -88,6 +88,7 @@ public static class StateMigration
                     TimeSpan.FromMilliseconds(reader.GetInt64(9)), reader.GetInt32(10), reader.GetString(11), reader.GetString(12))
                 {
                     CostMicros = reader.GetInt64(13),
+                    TimeToFirstByte = reader.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(14)),
                 });
             }
 

@@ -321,6 +321,12 @@ public sealed class GodexDatabase
             PRIMARY KEY (backend, name)
         ) STRICT;
         """,
+
+        // Issue 20, the dashboard's time to first byte: each request's time from arrival to its response headers, in
+        // ms. Null in rows from before (and when the client left first); the series skips them.
+        """
+        ALTER TABLE usage ADD COLUMN ttfb_ms INTEGER;
+        """,
     ];
 }
 

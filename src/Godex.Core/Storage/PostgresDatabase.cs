@@ -503,6 +503,12 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         ALTER TABLE keys ADD COLUMN budget_micros bigint NOT NULL DEFAULT 0;
         ALTER TABLE keys ADD COLUMN budget_seconds bigint NOT NULL DEFAULT 0;
         """,
+
+        // Issue 20, the dashboard's time to first byte: each request's time from arrival to its response headers, in
+        // ms. Null in rows from before (and when the client left first); the series skips them.
+        """
+        ALTER TABLE usage ADD COLUMN ttfb_ms bigint;
+        """,
     ];
 
     // Next event id: 1904.

@@ -49,6 +49,7 @@ public sealed partial class ClientKeyMiddleware
     private readonly TokenMeterGate? _tokenMeter;
     private readonly RequestTelemetry? _telemetry;
     private readonly PriceTable? _prices;
+    private readonly Func<object, Task> _markFirstByte;
 
     // Listening beyond loopback without a static key is allowed only with stored keys (GodexApp checks at startup);
     // from then on a key is required even when the store has none left, so revoking the last key never opens the door.
@@ -68,6 +69,7 @@ public sealed partial class ClientKeyMiddleware
         _telemetry = services.GetService<RequestTelemetry>();
         _prices = services.GetService<PriceTable>();
         _publicListen = !ListenAddress.Parse(options.Proxy.Listen).IsLoopback;
+        _markFirstByte = MarkFirstByte;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -224,6 +226,13 @@ public sealed partial class ClientKeyMiddleware
     private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
     {
         context.Features.Set(usage);
+        if (_recorder is not null)
+        {
+            // The ledger keeps each request's time to first byte (the dashboard's p50/p95), whether or not telemetry
+            // watches this request too (then both stamp the same moment).
+            context.Response.OnStarting(_markFirstByte, usage);
+        }
+
         _telemetry?.Start(context, usage);
         try
         {
@@ -287,6 +296,17 @@ public sealed partial class ClientKeyMiddleware
         return $"Budget of this API key used up: USD {Money.Usd(key.BudgetMicros)} per {Durations.Format(window)} (list prices). It resets at {reset.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}, in {seconds} s.";
     }
 
+    private Task MarkFirstByte(object state)
+    {
+        var usage = (RequestUsage)state;
+        if (usage.FirstByteTimestamp == 0)
+        {
+            usage.FirstByteTimestamp = _time.GetTimestamp();
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>The request's one ledger row, and its outcome for every observer.</summary>
     private ValueTask RecordAsync(HttpContext context, RequestUsage usage)
     {
@@ -297,6 +317,7 @@ public sealed partial class ClientKeyMiddleware
 
         Usage tokens = usage.Final;
         int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+        TimeSpan latency = _time.GetElapsedTime(usage.StartTimestamp);
         var record = new UsageRecord(
             _time.GetUtcNow(),
             usage.KeyId,
@@ -307,12 +328,13 @@ public sealed partial class ClientKeyMiddleware
             tokens.OutputTokens,
             tokens.CachedInputTokens,
             tokens.ReasoningTokens,
-            _time.GetElapsedTime(usage.StartTimestamp),
+            latency,
             status,
             context.TraceIdentifier,
             context.Request.Path.Value ?? "")
         {
             CostMicros = _prices?.CostMicros(usage.Model, tokens) ?? 0,
+            TimeToFirstByte = usage.TimeToFirstByte(_time, status, latency),
         };
         _recorder?.Record(record);
         return _telemetry?.FinishAsync(context, usage, record) ?? ValueTask.CompletedTask;

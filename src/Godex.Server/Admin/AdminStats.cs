@@ -10,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Godex.Server.Admin;
 
 /// <summary>
-/// <c>GET /admin/stats?range=1h|24h|7d|30d</c>: the ledger in time buckets (requests, errors, tokens, spend, latency
-/// p50/p95) and the period's errors by status, for the dashboard's Overview charts.
+/// <c>GET /admin/stats?range=1h|24h|7d|30d</c>: the ledger in time buckets (requests, errors, tokens, spend, time to
+/// first byte and latency p50/p95) and the period's errors by status, for the dashboard's Overview charts. A bucket
+/// whose rows have no time to first byte (written before the ledger kept it) has no <c>ttfb_*</c> fields.
 /// </summary>
 internal static class AdminStats
 {
@@ -74,6 +75,11 @@ internal static class AdminStats
             w.WriteNumber("cost_micros"u8, b.CostMicros);
             w.WriteNumber("latency_p50_ms"u8, b.LatencyP50Ms);
             w.WriteNumber("latency_p95_ms"u8, b.LatencyP95Ms);
+            if (b.TtfbP50Ms is { } ttfb50 && b.TtfbP95Ms is { } ttfb95)
+            {
+                w.WriteNumber("ttfb_p50_ms"u8, ttfb50);
+                w.WriteNumber("ttfb_p95_ms"u8, ttfb95);
+            }
             w.WriteEndObject();
             requests += b.Requests;
             errors += b.Errors;

@@ -51,8 +51,18 @@ public sealed class RequestUsage
     /// <summary>The front door's name for metrics and logs (set when telemetry watches the request).</summary>
     internal string? Door { get; set; }
 
-    /// <summary>When the response headers went out; 0 until then (or when nobody times the request).</summary>
+    /// <summary>When the response headers went out; 0 until then (or when neither the ledger nor telemetry times the request).</summary>
     internal long FirstByteTimestamp { get; set; }
+
+    /// <summary>
+    /// Time to the response headers, for the ledger and every observer alike. A handler that wrote its whole answer
+    /// without flushing has not started the response yet: its headers go out as the pipeline returns, so its first
+    /// byte is its end. Null when the client left first.
+    /// </summary>
+    internal TimeSpan? TimeToFirstByte(TimeProvider time, int status, TimeSpan latency) =>
+        FirstByteTimestamp != 0 ? time.GetElapsedTime(StartTimestamp, FirstByteTimestamp)
+        : status == 499 ? null
+        : latency;
 
     /// <summary>True once the response started as a stream (<c>text/event-stream</c>).</summary>
     internal bool Streaming { get; set; }

@@ -118,7 +118,7 @@ internal sealed partial class RequestTelemetry
             usage.Streaming,
             usage.Final,
             record.CostMicros,
-            FirstByte(usage, record),
+            record.TimeToFirstByte,
             record.Latency);
         _metrics?.RequestFinished(outcome);
         if (usage.Activity is { } activity)
@@ -137,15 +137,6 @@ internal sealed partial class RequestTelemetry
         Feed.Publish(outcome);
         return _audit is null ? ValueTask.CompletedTask : AuditAsync(context, outcome);
     }
-
-    /// <summary>
-    /// Time to the response headers. A handler that wrote its whole answer without flushing has not started the
-    /// response yet: its headers go out as the pipeline returns, so its first byte is its end. Null when the client left first.
-    /// </summary>
-    private TimeSpan? FirstByte(RequestUsage usage, UsageRecord record) =>
-        usage.FirstByteTimestamp != 0 ? _time.GetElapsedTime(usage.StartTimestamp, usage.FirstByteTimestamp)
-        : record.Status == 499 ? null
-        : record.Latency;
 
     private async ValueTask AuditAsync(HttpContext context, RequestOutcome outcome)
     {
