@@ -68,7 +68,12 @@ internal static class Parts
             "Core", "Configuration", "Conversation", "Keys", "Limits", "Metering", "Payments", "Spend", "Storage", "Server.Metering",
             "Server.Observability", "Server.Payments", "Server.Results",
         ],
-        ["Server.Admin"] = ["Core", "Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Server.Dashboard", "Server.Observability", "Server.Results"],
+        // The admin API; the accounts page reads the pools' live state and the logins through Composition's one reader.
+        ["Server.Admin"] =
+        [
+            "Core", "Configuration", "Conversation", "Json", "Keys", "Metering", "Routing", "Backends", "Pools", "Storage", "Composition",
+            "Server.Dashboard", "Server.Observability", "Server.Results",
+        ],
         // The web dashboard: page shells, embedded assets and the login session the admin API accepts.
         ["Server.Dashboard"] = ["Configuration", "Keys"],
 

@@ -13,7 +13,7 @@ const base = process.env.GODEX_URL;
 const adminKey = process.env.GODEX_ADMIN_KEY;
 const staticKey = process.env.GODEX_API_KEY;
 const shots = process.env.SCREENSHOT_DIR;
-const pages = ['overview', 'keys', 'usage', 'live', 'config'];
+const pages = ['overview', 'keys', 'usage', 'live', 'accounts', 'config'];
 assert.ok(base && adminKey && staticKey, 'GODEX_URL, GODEX_ADMIN_KEY and GODEX_API_KEY must be set');
 
 let browser;
@@ -220,6 +220,31 @@ describe('dashboard', () => {
     await screenshot(page, 'config', false); // the whole table of ~130 keys would be a tall, heavy image
   });
 
+  test('the Accounts page shows the simulator-backed accounts, and the probe resolves sonnet to Anthropic', async () => {
+    await page.goto(`${base}/ui/accounts`);
+    await page.waitForSelector('#page[data-ready]');
+    // Simulator mode: each backend's own login as the account default, on an API key; the simulator reports no
+    // usage windows without a quota (xunit AdminAccountsAndRoutesTests checks the windows against one that does).
+    const codex = await page.textContent('tr[data-account="codex/default"]');
+    assert.match(codex, /ready/);
+    assert.match(codex, /API key/);
+    assert.match(codex, /not reported yet/);
+    assert.match(await page.textContent('tr[data-account="anthropic/default"]'), /ready/);
+    assert.match(await page.textContent('#routes-table'), /claude-/);
+    assert.match(await page.textContent('#aliases-table'), /sonnet\s*claude-sonnet-4-5/);
+    assert.match(await page.textContent('body'), /nothing is sent upstream/);
+    await page.fill('#probe-model', 'sonnet');
+    await page.click('#probe button[type=submit]');
+    await page.waitForSelector('#probe-result dl');
+    const probe = await page.textContent('#probe-result');
+    assert.match(probe, /Backendanthropic/);
+    assert.match(probe, /Upstream modelclaude-sonnet-4-5/);
+    assert.match(probe, /Accountdefault/);
+    const html = await page.content();
+    for (const s of [adminKey, staticKey, secret, 'godex-simulator']) assert.ok(!html.includes(s), 'a secret on the Accounts page');
+    await screenshot(page, 'accounts');
+  });
+
   test('axe-core finds no serious or critical violation on any page, light and dark', async () => {
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -246,6 +271,13 @@ describe('dashboard', () => {
       assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
       assert.deepEqual(await axe(p), [], 'keys on a phone');
       await screenshot(p, 'keys-phone');
+      await p.goto(`${base}/ui/accounts`);
+      await p.waitForSelector('#page[data-ready]');
+      await p.waitForSelector('tr[data-account="codex/default"]');
+      const wide = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(wide <= 1, `the Accounts page is ${wide}px wider than a phone`);
+      assert.deepEqual(await axe(p), [], 'accounts on a phone');
+      await screenshot(p, 'accounts-phone');
     } finally {
       await phone.close();
     }

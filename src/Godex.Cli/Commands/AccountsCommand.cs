@@ -79,24 +79,9 @@ internal static class AccountsCommand
         Dictionary<(string, string), AccountState> states = state.Sqlite is { } db ? new SqliteAccountStateStore(db).Load(null).ToDictionary(s => (s.Backend, s.Account)) : [];
         Dictionary<string, AccountCooldown> cooldowns = (await state.Cooldowns.ListActiveAsync(cancellationToken)).ToDictionary(c => c.AccountKey, StringComparer.Ordinal);
         var rows = new List<AccountRow>();
-        if (options.Proxy.Backends.Codex.Enabled)
+        foreach ((ResolvedAccount account, LoginStatus login) in AccountLogins.Read(options, added))
         {
-            foreach (ResolvedAccount account in BackendAccounts.Codex(options, added))
-            {
-                AuthCommand.LoginStatus login = AuthCommand.ReadCodex(new CodexBackendOptions { AuthPath = account.LoginPath });
-                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
-            }
-        }
-
-        if (options.Proxy.Backends.Anthropic.Enabled)
-        {
-            foreach (ResolvedAccount account in BackendAccounts.Anthropic(options, added))
-            {
-                AuthCommand.LoginStatus login = account.ApiKey is not null
-                    ? new("Anthropic", true, "(API key)", "API key", null, null, false, null)
-                    : AuthCommand.ReadAnthropic(new AnthropicBackendOptions { CredentialsPath = account.LoginPath, ApiKeyEnv = "" });
-                rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
-            }
+            rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
         }
 
         return rows;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Godex.Composition;
 using Godex.Core.Configuration;
 using Godex.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -58,8 +59,8 @@ internal static class DoctorCommand
         if (options is not null)
         {
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            checks.Add(Login(AuthCommand.ReadCodex(options.Proxy.Backends.Codex), options.Proxy.Backends.Codex.Enabled, options.Proxy.Backends.Codex.AllowRefresh, now));
-            checks.Add(Login(AuthCommand.ReadAnthropic(options.Proxy.Backends.Anthropic), options.Proxy.Backends.Anthropic.Enabled, options.Proxy.Backends.Anthropic.AllowRefresh, now));
+            checks.Add(Login(LoginFiles.ReadCodex(options.Proxy.Backends.Codex), options.Proxy.Backends.Codex.Enabled, options.Proxy.Backends.Codex.AllowRefresh, now));
+            checks.Add(Login(LoginFiles.ReadAnthropic(options.Proxy.Backends.Anthropic), options.Proxy.Backends.Anthropic.Enabled, options.Proxy.Backends.Anthropic.AllowRefresh, now));
             checks.Add(await ListenAsync(options, cancellationToken));
             checks.Add(Database(options.Proxy.Database));
             List<(Check Check, DateTimeOffset? Date)> upstreams = parse.GetValue(s_offline) ? [] : await UpstreamsAsync(options, cancellationToken);
@@ -107,7 +108,7 @@ internal static class DoctorCommand
         return ok ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    internal static Check Login(AuthCommand.LoginStatus login, bool enabled, bool allowRefresh, DateTimeOffset now)
+    internal static Check Login(LoginStatus login, bool enabled, bool allowRefresh, DateTimeOffset now)
     {
         string name = login.Backend.ToLowerInvariant() + " login";
         if (!enabled)
@@ -144,7 +145,7 @@ internal static class DoctorCommand
     /// </summary>
     internal static Check Clock(GodexOptions options, DateTimeOffset now, IReadOnlyList<DateTimeOffset> upstreamDates, bool offline)
     {
-        if (AuthCommand.ReadCodex(options.Proxy.Backends.Codex).IssuedAt is { } issued && issued > now + TimeSpan.FromMinutes(5))
+        if (LoginFiles.ReadCodex(options.Proxy.Backends.Codex).IssuedAt is { } issued && issued > now + TimeSpan.FromMinutes(5))
         {
             return new Check("clock", Status.Fail, $"the Codex login was issued {issued:u}, {(issued - now).TotalMinutes:F0} min after this machine's time: the clock is behind (token expiry would be misjudged)");
         }

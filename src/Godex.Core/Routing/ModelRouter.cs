@@ -124,7 +124,19 @@ public sealed class ModelRouter
         return null;
     }
 
-    private IChatBackend? MatchPattern(string model)
+    /// <summary>
+    /// The <c>routing.patterns</c> prefix that sends <paramref name="model"/> (already expanded) to an enabled backend,
+    /// or null when none does and <c>routing.default</c> decides: what the admin API's route probe shows.
+    /// </summary>
+    public string? MatchingPrefix(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return MatchPattern(model, out string? prefix) is null ? null : prefix;
+    }
+
+    private IChatBackend? MatchPattern(string model) => MatchPattern(model, out _);
+
+    private IChatBackend? MatchPattern(string model, out string? matched)
     {
         foreach ((string backendName, List<string> prefixes) in _options.Patterns)
         {
@@ -137,11 +149,13 @@ public sealed class ModelRouter
             {
                 if (model.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 {
+                    matched = prefix;
                     return backend;
                 }
             }
         }
 
+        matched = null;
         return null;
     }
 }

@@ -36,6 +36,8 @@ namespace Godex.Server.Admin;
 /// <item><term>POST /admin/usage/{id}/reset</term><description>that key's usage stops counting from now</description></item>
 /// <item><term>GET /admin/stats?range=1h|24h|7d|30d</term><description>the ledger in time buckets (the dashboard's charts)</description></item>
 /// <item><term>GET /admin/config</term><description>every config key's effective value (secrets masked) and its source</description></item>
+/// <item><term>GET /admin/accounts</term><description>each pooled backend's accounts: plan, usage per window, cooldown, last error (no database needed)</description></item>
+/// <item><term>GET /admin/routes[?model=X]</term><description>the routing table; with <c>model</c>, where that name resolves (no upstream call)</description></item>
 /// <item><term>GET /admin/events</term><description>live request events as server-sent events (<c>event: request</c>, JSON data), until the client leaves</description></item>
 /// </list>
 /// </summary>
@@ -59,6 +61,8 @@ public static class AdminEndpoints
         endpoints.MapGet("/admin/events", (RequestDelegate)EventsAsync);
         endpoints.MapGet("/admin/stats", (RequestDelegate)(c => Guard(c, AdminStats.HandleAsync)));
         endpoints.MapGet("/admin/config", (RequestDelegate)(c => Guard(c, AdminConfig.HandleAsync)));
+        endpoints.MapGet("/admin/accounts", (RequestDelegate)(c => GuardRead(c, AdminAccounts.HandleAsync)));
+        endpoints.MapGet("/admin/routes", (RequestDelegate)(c => GuardRead(c, AdminRoutes.HandleAsync)));
         endpoints.MapPost("/admin/usage/{id}/reset", (RequestDelegate)(c => Guard(c, (ctx, s, b) => ChangeAsync(ctx, s.ResetUsageAsync(Id(ctx), ctx.RequestAborted)))));
 
         // Any other admin path or method: the same JSON 404 a caller without the admin key gets (not routing's empty
@@ -115,6 +119,10 @@ public static class AdminEndpoints
             // The listener detached.
         }
     }
+
+    /// <summary>Admin access for a read that needs no database (the pools and the router live in this process).</summary>
+    private static Task GuardRead(HttpContext context, Func<HttpContext, Task> handler) =>
+        IsAdmin(context) ? handler(context) : Error(context, StatusCodes.Status404NotFound, BackendErrorTypes.NotFound, "not found");
 
     private static async Task Guard(HttpContext context, Func<HttpContext, IKeyStore, JsonElement, Task> handler)
     {

@@ -24,6 +24,7 @@ internal static class DashboardEndpoints
         ("keys", "Keys"),
         ("usage", "Usage"),
         ("live", "Live"),
+        ("accounts", "Accounts"),
         ("config", "Config"),
     ];
 

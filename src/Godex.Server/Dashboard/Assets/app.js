@@ -213,7 +213,10 @@ async function overview(root) {
           { name: 'output', cls: 's2', points: pts((x) => x.output_tokens) }] })),
         card('Spend (USD, list prices)', lineChart({ title: 'Spend', from: data.since_ms, to: data.until_ms, format: (v) => '$' + compact(v), series: [
           { name: 'spend', cls: 's3', points: pts((x) => x.cost_micros / 1e6) }] })),
-        card('Latency (ms)', lineChart({ title: 'Latency', from: data.since_ms, to: data.until_ms, area: false, series: [
+        card('Time to first byte (ms)', lineChart({ title: 'Time to first byte', from: data.since_ms, to: data.until_ms, area: false, series: [
+          { name: 'p50', cls: 's2', points: b.filter((x) => x.ttfb_p50_ms !== undefined).map((x) => [mid(x), x.ttfb_p50_ms]) },
+          { name: 'p95', cls: 's3', points: b.filter((x) => x.ttfb_p95_ms !== undefined).map((x) => [mid(x), x.ttfb_p95_ms]) }] })),
+        card('Latency, arrival to end (ms)', lineChart({ title: 'Latency', from: data.since_ms, to: data.until_ms, area: false, series: [
           { name: 'p50', cls: 's2', points: busy((x) => x.latency_p50_ms) },
           { name: 'p95', cls: 's3', points: busy((x) => x.latency_p95_ms) }] })),
         card('Errors by kind', errorBars(data.errors)));
@@ -471,6 +474,100 @@ function live(root) {
   addEventListener('pagehide', () => source.close());
 }
 
+// ---------- Accounts and routing ----------
+
+/** "2 h 05 min", "4 min 10 s", "12 s": how long until a moment, for cooldowns and window resets. */
+function until(ms) {
+  const sec = Math.max(0, Math.round((ms - Date.now()) / 1000));
+  const d = Math.floor(sec / 86400), hr = Math.floor((sec % 86400) / 3600), min = Math.floor((sec % 3600) / 60);
+  if (d) return `${d} d ${hr} h`;
+  if (hr) return `${hr} h ${String(min).padStart(2, '0')} min`;
+  return min ? `${min} min ${sec % 60} s` : `${sec} s`;
+}
+
+/** A countdown to ms, kept current by the page's one-second ticker. */
+const countdown = (ms) => h('span', { 'data-until': ms }, until(ms));
+
+const STATES = { ready: ['good', 'ready'], cooling_down: ['bad', 'cooling down'], spent: ['warn', 'window spent'], no_login: ['bad', 'no login'] };
+
+function windowCell(w, name) {
+  if (!w) return h('td', { class: 'hint' }, 'not reported yet');
+  const span = w.window_minutes ? (w.window_minutes % 1440 === 0 ? `${w.window_minutes / 1440} d` : w.window_minutes % 60 === 0 ? `${w.window_minutes / 60} h` : `${w.window_minutes} min`) : '';
+  return h('td', {}, h('span', {}, `${Math.round(w.used_percent * 10) / 10} % used${span ? ` of ${span}` : ''}`),
+    bar(w.used_percent, 100, `${name}: ${Math.round(w.used_percent)} % used`),
+    w.resets_at_ms ? h('span', { class: 'hint' }, 'resets in ', countdown(w.resets_at_ms)) : null);
+}
+
+async function accounts(root) {
+  const updated = h('span', { class: 'hint', 'aria-live': 'polite' });
+  const pools = h('div', { id: 'account-pools' });
+  const model = h('input', { id: 'probe-model', name: 'model', type: 'text', placeholder: 'e.g. sonnet, gpt-5.2-codex', autocomplete: 'off', required: true, maxlength: '256' });
+  const result = h('div', { id: 'probe-result', 'aria-live': 'polite' });
+  const probeForm = h('form', { class: 'form', id: 'probe' }, h('div', {}, h('label', { for: 'probe-model' }, 'Model name'), model), h('div', {}, h('button', { type: 'submit' }, 'Probe route')));
+  const routes = h('div', { id: 'routes' });
+  root.replaceChildren(h('div', { class: 'row' }, h('span', { class: 'spacer' }), updated), pools,
+    card('Probe a model name', h('p', { class: 'hint' }, 'Resolved by the router in memory (aliases, patterns, default, fallbacks): nothing is sent upstream.'), probeForm, result),
+    routes);
+
+  probeForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const p = await api(`/admin/routes?model=${encodeURIComponent(model.value.trim())}`);
+      const rows = p.routed ? [
+        ['Backend', p.backend], ['Upstream model', p.upstream_model], ['Alias', p.alias ? `${p.alias} → ${p.upstream_model}` : '—'],
+        ['Matched by', p.matched_by === 'pattern' ? `prefix "${p.prefix}"` : p.matched_by === 'fallback' ? `fallback for ${p.fallback_for}` : 'routing.default'],
+        ['Account', 'account' in p ? (p.account ?? (p.returns_at_ms ? `none can serve; back in ${until(p.returns_at_ms)}` : 'none can serve')) : '— (no account pool)'],
+      ] : [['Not routed', p.reason]];
+      result.replaceChildren(h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    } catch (err) {
+      showError(result, err);
+    }
+  });
+
+  async function load() {
+    try {
+      const [acc, table] = await Promise.all([api('/admin/accounts'), api('/admin/routes')]);
+      pools.replaceChildren(...(acc.backends.length ? acc.backends.map((b) => card(`${b.backend} accounts`,
+        h('p', { class: 'hint' }, `${b.strategy} · ${num(b.bound_conversations)} conversations bound`, b.exhausted ? ' · no account can serve now' : '',
+          b.returns_at_ms ? [' · first back in ', countdown(b.returns_at_ms)] : ''),
+        scroller(`${b.backend} accounts table`, h('table', { class: 'accounts' },
+          h('thead', {}, h('tr', {}, ['Account', 'State', 'Plan', 'Primary window', 'Secondary window', 'Cooldown', 'Requests', 'Last error'].map((c, i) => h('th', { scope: 'col', class: i === 6 ? 'num' : undefined }, c)))),
+          h('tbody', {}, b.accounts.map((a) => {
+            const [cls, label] = STATES[a.state] ?? ['', a.state];
+            return h('tr', { 'data-account': `${b.backend}/${a.name}` },
+              h('td', {}, h('strong', {}, a.name), h('div', { class: 'hint' }, [a.source, a.mode].filter(Boolean).join(' · '))),
+              h('td', {}, h('span', { class: `badge ${cls}` }, label), a.login_problem ? h('div', { class: 'hint' }, a.login_problem) : null),
+              h('td', {}, a.plan ?? '—'), windowCell(a.primary, 'primary window'), windowCell(a.secondary, 'secondary window'),
+              h('td', {}, a.cooling_down_until_ms ? [a.cooldown_reason ?? 'cooling down', h('div', { class: 'hint' }, 'ends in ', countdown(a.cooling_down_until_ms))]
+                : a.returns_at_ms ? ['window spent', h('div', { class: 'hint' }, 'back in ', countdown(a.returns_at_ms))] : '—'),
+              h('td', { class: 'num' }, num(a.requests)), h('td', { class: 'wrap' }, a.last_error ?? '—'));
+          })))))) : [card('Accounts', h('p', { class: 'hint' }, 'No backend with accounts is enabled.'))]));
+      routes.replaceChildren(card('Routes',
+        h('p', { class: 'hint' }, 'A model name is expanded by its alias, then the first matching prefix (in this order) picks the backend; otherwise ',
+          table.default ? [h('code', {}, table.default), ' (routing.default).'] : 'it is refused (routing.default is empty).'),
+        scroller('Backends table', h('table', { id: 'routes-table' },
+          h('thead', {}, h('tr', {}, ['Backend', 'Kind', 'Prefixes', 'Models'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, table.backends.map((b) => h('tr', {},
+            h('td', {}, h('strong', {}, b.name), b.is_default ? h('span', { class: 'badge good' }, 'default') : null),
+            h('td', {}, b.type ? `${b.kind} (${b.type})` : b.kind, b.accounts ? h('div', { class: 'hint' }, `${b.accounts} account${b.accounts === 1 ? '' : 's'}`) : null),
+            h('td', { class: 'mono wrap' }, b.prefixes.length ? b.prefixes.join(' ') : '—'),
+            h('td', { class: 'mono wrap' }, b.models.length ? b.models.join(' ') : '—'))))))),
+      card('Aliases', scroller('Aliases table', h('table', { id: 'aliases-table' },
+        h('thead', {}, h('tr', {}, ['Alias', 'Model', 'Source'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, table.aliases.map((a) => h('tr', {}, h('td', { class: 'mono' }, a.alias), h('td', { class: 'mono' }, a.model),
+          h('td', {}, h('span', { class: `badge ${a.source === 'config' ? 'good' : ''}` }, a.source)))))))),
+      table.fallbacks.length ? card('Fallbacks (while every account of a backend cools down)', h('ul', {}, table.fallbacks.map((f) => h('li', {}, h('code', {}, f.model), ' → ', f.fallbacks.join(', '))))) : '');
+      updated.textContent = `Updated ${time(Date.now())}`;
+    } catch (err) {
+      showError(pools, err);
+    }
+  }
+
+  await load();
+  setInterval(() => { for (const el of root.querySelectorAll('[data-until]')) el.textContent = until(Number(el.dataset.until)); }, 1000);
+  setInterval(() => { if (!document.hidden) load(); }, 15000);
+}
+
 // ---------- Config ----------
 
 async function config(root) {
@@ -502,7 +599,7 @@ async function config(root) {
 // ---------- start ----------
 
 setupTheme();
-const pages = { overview, keys, usage, live, config };
+const pages = { overview, keys, usage, live, accounts, config };
 const page = document.body.dataset.page;
 const root = document.getElementById('page');
 if (root && pages[page]) {
