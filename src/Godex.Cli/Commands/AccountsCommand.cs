@@ -24,6 +24,7 @@ internal static class AccountsCommand
     private static readonly Option<string> s_loginName = new("--name") { Description = "The new account's name (default: login)", DefaultValueFactory = _ => "login", HelpName = "name" };
     private static readonly Option<string?> s_loginFile = new("--login") { Description = "Where to write the login, in the vendor CLI's format (default ~/.godex/logins/BACKEND-NAME.json)", HelpName = "path" };
     private static readonly Option<bool> s_paste = new("--paste") { Description = "Headless: paste the code the browser shows instead of waiting for the loopback redirect" };
+    private static readonly Option<bool> s_device = new("--device") { Description = "Headless, codex: show a one-time code to enter at the vendor's device page from any browser (Codex's --device-auth)" };
     private static readonly Option<int?> s_port = new("--port") { Description = "The loopback callback's port (default: codex 1455, claude any free port; 0 = any)", HelpName = "port" };
     private static readonly Option<string?> s_authorizeUrl = new("--authorize-url") { Description = "The vendor's authorize address (GODEX_OAUTH_AUTHORIZE_URL; for tests)", HelpName = "url" };
     private static readonly Option<string?> s_tokenUrl = new("--token-url") { Description = "The vendor's token address (GODEX_OAUTH_TOKEN_URL; default the backend's refresh_url)", HelpName = "url" };
@@ -54,9 +55,9 @@ internal static class AccountsCommand
             return ExitCodes.Success;
         }));
 
-        var login = new Command("login", "Log in with the vendor's OAuth flow (PKCE; loopback callback or --paste) and serve the login as a new account")
+        var login = new Command("login", "Log in with the vendor's OAuth flow (PKCE; loopback callback, --paste, or codex --device) and serve the login as a new account")
         {
-            s_loginBackend, s_loginName, s_loginFile, s_paste, s_port, s_authorizeUrl, s_tokenUrl,
+            s_loginBackend, s_loginName, s_loginFile, s_paste, s_device, s_port, s_authorizeUrl, s_tokenUrl,
         };
         login.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => LoginAsync(parse, o, Registry(state), output, ct)));
 
@@ -277,7 +278,20 @@ internal static class AccountsCommand
             ? given
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".godex", "logins", $"{backend}-{name}.json"));
         int? port = parse.GetValue(s_port);
-        await AccountLogin.LoginAsync(vendor, path, parse.GetValue(s_paste), port, output, Console.In, TimeProvider.System, cancellationToken);
+        if (parse.GetValue(s_device))
+        {
+            if (parse.GetValue(s_paste))
+            {
+                throw new StateCommand.UsageException("--device and --paste are two ways of logging in: give one");
+            }
+
+            await AccountLogin.DeviceLoginAsync(vendor, path, output, TimeProvider.System, cancellationToken);
+        }
+        else
+        {
+            await AccountLogin.LoginAsync(vendor, path, parse.GetValue(s_paste), port, output, CommandInput.For(parse), TimeProvider.System, cancellationToken);
+        }
+
         registry.Save(new RegisteredAccount(backend, name, path, null, TimeProvider.System.GetUtcNow()));
         await output.WriteLineAsync($"logged in: {backend}/{name} (login written to {path}); the proxy serves it from its next start");
         return ExitCodes.Success;
