@@ -11,7 +11,7 @@ namespace Godex.Cli.Commands;
 
 /// <summary>
 /// <c>godex accounts list|status|add|remove</c>: the accounts of each backend (the config's <c>accounts:</c>, the
-/// backend's own login as <c>default</c>, and the ones added here), and what the proxy last learned about them from the
+/// backend's own login as <c>default</c>, and the ones added here; a custom backend's keys), and what the proxy last learned about them from the
 /// database: usage per window, cooling down until, last error. Never prints a token or key.
 /// </summary>
 internal static class AccountsCommand
@@ -97,6 +97,26 @@ internal static class AccountsCommand
                     ? new("Anthropic", true, "(API key)", "API key", null, null, false, null)
                     : AuthCommand.ReadAnthropic(new AnthropicBackendOptions { CredentialsPath = account.LoginPath, ApiKeyEnv = "" });
                 rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
+            }
+        }
+
+        foreach (CustomBackendOptions custom in options.Proxy.Backends.Custom)
+        {
+            if (!custom.Enabled)
+            {
+                continue;
+            }
+
+            // A custom backend's accounts are keys (accounts:); without them its one auth is the account default.
+            IEnumerable<(string Name, string Source, string? KeyEnv, string? Key, bool NeedsKey)> keys = custom.Accounts.Count > 0
+                ? custom.Accounts.Select(a => (a.Name, "config", a.KeyEnv, a.ApiKey, true))
+                : [("default", "default", custom.Auth.KeyEnv, custom.Auth.Key, custom.Auth.Type is "api_key" or "bearer")];
+            foreach ((string name, string source, string? keyEnv, string? key, bool needsKey) in keys)
+            {
+                bool present = !needsKey || !string.IsNullOrWhiteSpace(keyEnv is { } env ? Environment.GetEnvironmentVariable(env) : key);
+                string login = !needsKey ? $"auth: {custom.Auth.Type}" : keyEnv is { } variable ? "API key from $" + variable : "API key (config)";
+                string? problem = present ? null : keyEnv is { } missing ? $"${missing} is not set" : "the key is empty";
+                rows.Add(new(custom.Name, name, source, login, present, needsKey ? "API key" : null, null, problem, states.GetValueOrDefault((custom.Name, name)), cooldowns.GetValueOrDefault(custom.Name + ":" + name)));
             }
         }
 
