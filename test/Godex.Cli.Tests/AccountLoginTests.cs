@@ -243,6 +243,7 @@ public sealed class AccountLoginTests : IDisposable
         {
             var file = (JsonObject)JsonNode.Parse(File.ReadAllText(Login))!;
             Assert.Equal("chatgpt", file["auth_mode"]!.GetValue<string>());
+            Assert.Equal("sim-account", file["tokens"]!["account_id"]!.GetValue<string>());
             _accessToken = file["tokens"]!["access_token"]!.GetValue<string>();
             Assert.StartsWith("sim-access-", _accessToken, StringComparison.Ordinal);
             Assert.StartsWith("sim-refresh-", file["tokens"]!["refresh_token"]!.GetValue<string>(), StringComparison.Ordinal);

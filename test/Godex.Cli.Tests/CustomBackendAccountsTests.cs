@@ -12,8 +12,9 @@ namespace Godex.Cli.Tests;
 /// <summary>
 /// A custom OpenAI-compatible backend with two keys (<c>accounts:</c>) on the simulator's chat upstream, through a real
 /// godex read from a config file: the first key is spent (the upstream's 429 with Retry-After), the request is served
-/// by the second, the failover is counted in the metrics, the cooldown is saved and shown by <c>godex accounts status</c>,
-/// and a client's own key (<c>X-Provider-Key</c>) bypasses the pool.
+/// by the second, a 5xx on that one moves the next request to the third, the failovers are counted in the metrics,
+/// the cooldowns are saved and shown by <c>godex accounts status</c>, and a client's own key (<c>X-Provider-Key</c>)
+/// bypasses the pool.
 /// </summary>
 public sealed class CustomBackendAccountsTests : IDisposable
 {
@@ -34,11 +35,11 @@ public sealed class CustomBackendAccountsTests : IDisposable
     }
 
     [Fact]
-    public async Task TwoKeys_TheFirstSpent_TheSecondServes_TheFailoverIsCounted_AndTheCooldownShowsInAccountsStatus()
+    public async Task SeveralKeys_TheFirstSpent_TheNextServes_A5xxFailsOverToo_CountedInMetrics_AndTheCooldownsShowInAccountsStatus()
     {
         CancellationToken cancellationToken = TestContext.Current.CancellationToken;
         await using SimulatorHost simulator = await SimulatorHost.StartAsync(
-            new SimulatorOptions { Accounts = [new SimulatorAccount("sk-spent", 0), new SimulatorAccount("sk-fresh", 1000), new SimulatorAccount("sk-client", 0)] },
+            new SimulatorOptions { Accounts = [new SimulatorAccount("sk-spent", 0), new SimulatorAccount("sk-fresh", 1000), new SimulatorAccount("sk-extra", 1000), new SimulatorAccount("sk-client", 0)] },
             cancellationToken);
         const string upstream = "/openai/v1/chat/completions";
         string config = Path.Combine(_dir, "config.yaml");
@@ -62,6 +63,7 @@ public sealed class CustomBackendAccountsTests : IDisposable
                     accounts:
                       - {"{"}name: spent, api_key: sk-spent{"}"}
                       - {"{"}name: fresh, key_env: {_keyVariable}{"}"}
+                      - {"{"}name: extra, api_key: sk-extra{"}"}
             routing:
               default: ""
               patterns:
@@ -85,7 +87,7 @@ public sealed class CustomBackendAccountsTests : IDisposable
             Assert.Equal("sk-fresh", simulator.State.LastBearer(upstream));
             Assert.Equal("rate_limited", pool.Accounts[0].CooldownReason);
             Assert.InRange(pool.Accounts[0].CooldownUntil!.Value, DateTimeOffset.UtcNow.AddHours(4.9), DateTimeOffset.UtcNow.AddHours(5.1));
-            Assert.Equal([0, 1], pool.Accounts.Select(a => a.Requests));
+            Assert.Equal([0, 1, 0], pool.Accounts.Select(a => a.Requests));
 
             string metrics = await http.GetStringAsync("/metrics", cancellationToken);
             string failovers = Assert.Single(metrics.Split('\n'), line => line.StartsWith("godex_upstream_failovers_total{", StringComparison.Ordinal));
@@ -97,7 +99,7 @@ public sealed class CustomBackendAccountsTests : IDisposable
             (HttpStatusCode messages, string messagesText) = await PostAsync(http, "v1/messages", """{"model":"gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}""", null, cancellationToken);
             Assert.True(messages == HttpStatusCode.OK, messagesText);
             Assert.Equal(3, simulator.State.CallCount(upstream));
-            Assert.Equal([0, 2], pool.Accounts.Select(a => a.Requests));
+            Assert.Equal([0, 2, 0], pool.Accounts.Select(a => a.Requests));
 
             // The client's own key bypasses the pool: refused once, answered as is, never retried with a configured key.
             (HttpStatusCode own, string ownText) = await PostAsync(http, "v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"mine"}]}""", "sk-client", cancellationToken);
@@ -105,8 +107,18 @@ public sealed class CustomBackendAccountsTests : IDisposable
             Assert.DoesNotContain("sk-client", ownText, StringComparison.Ordinal);
             Assert.Equal(4, simulator.State.CallCount(upstream));
             Assert.Equal("sk-client", simulator.State.LastBearer(upstream));
-            Assert.Equal([0, 2], pool.Accounts.Select(a => a.Requests));
+            Assert.Equal([0, 2, 0], pool.Accounts.Select(a => a.Requests));
             Assert.EndsWith(" 1", Assert.Single((await http.GetStringAsync("/metrics", cancellationToken)).Split('\n'), line => line.StartsWith("godex_upstream_failovers_total{", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+            // A 5xx on the serving key: a short cooldown, and the same request on the next key.
+            (HttpStatusCode failed, string failedText) = await PostAsync(http, "v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"[sim:fail-once=503] again"}]}""", null, cancellationToken);
+            Assert.True(failed == HttpStatusCode.OK, failedText);
+            Assert.Equal(6, simulator.State.CallCount(upstream));
+            Assert.Equal("sk-extra", simulator.State.LastBearer(upstream));
+            Assert.Equal([0, 2, 1], pool.Accounts.Select(a => a.Requests));
+            Assert.Equal("upstream_error", pool.Accounts[1].CooldownReason);
+            Assert.Contains((await http.GetStringAsync("/metrics", cancellationToken)).Split('\n'), line =>
+                line.StartsWith("godex_upstream_failovers_total{", StringComparison.Ordinal) && line.Contains("reason=\"upstream_error\"", StringComparison.Ordinal) && line.EndsWith(" 1", StringComparison.Ordinal));
         }
 
         // The proxy saved the cooldown; `godex accounts status` reads it back from the database.
@@ -115,13 +127,14 @@ public sealed class CustomBackendAccountsTests : IDisposable
         Assert.DoesNotContain("sk-", output, StringComparison.Ordinal);
         using JsonDocument status = JsonDocument.Parse(output);
         JsonElement[] rows = [.. status.RootElement.EnumerateArray().Where(r => r.GetProperty("backend").GetString() == "sim")];
-        Assert.Equal(["spent", "fresh"], rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(["spent", "fresh", "extra"], rows.Select(r => r.GetProperty("name").GetString()));
         Assert.Equal("cooling_down", rows[0].GetProperty("state").GetString());
         Assert.Equal("rate_limited", rows[0].GetProperty("cooldown_reason").GetString());
         Assert.True(rows[0].GetProperty("cooling_down_until").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(4.9));
-        Assert.Equal("ready", rows[1].GetProperty("state").GetString());
+        Assert.Equal("upstream_error", rows[1].GetProperty("cooldown_reason").GetString());
         Assert.Equal("API key from $" + _keyVariable, rows[1].GetProperty("login").GetString());
         Assert.Equal("config", rows[1].GetProperty("source").GetString());
+        Assert.Equal("ready", rows[2].GetProperty("state").GetString());
     }
 
     private static async Task<(HttpStatusCode Status, string Text)> PostAsync(HttpClient http, string path, string body, string? providerKey, CancellationToken cancellationToken)

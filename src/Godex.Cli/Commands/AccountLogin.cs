@@ -407,6 +407,9 @@ internal static class AccountLogin
                     ["id_token"] = Text("id_token"),
                     ["access_token"] = Text("access_token"),
                     ["refresh_token"] = Text("refresh_token"),
+
+                    // As the Codex CLI writes it: the ChatGPT account the id token names (sent as ChatGPT-Account-Id).
+                    ["account_id"] = JwtClaims.NestedString(JwtClaims.TryReadPayload(Text("id_token")), "https://api.openai.com/auth", "chatgpt_account_id"),
                 },
                 ["last_refresh"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
             });
