@@ -123,7 +123,7 @@ internal static class BackendFactory
         "codex" => $"{options.Proxy.Backends.Codex.BaseUrl} (login: {CodexCredentialStore.ResolvePath(options.Proxy.Backends.Codex)}{(CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex) ? "" : ", missing")})",
         "anthropic" => $"{options.Proxy.Backends.Anthropic.BaseUrl} (login: {DescribeAnthropicLogin(options.Proxy.Backends.Anthropic)})",
         _ => options.Proxy.Backends.Custom.Find(c => c.Name == backend) is { } custom
-            ? $"{custom.BaseUrl} ({custom.Type}, {(custom.Accounts.Count > 0 ? $"{custom.Accounts.Count} accounts" : "auth: " + custom.Auth.Type)}{(HasKey(custom) ? "" : ", key missing")})"
+            ? $"{custom.BaseUrl} ({custom.Type}, {(custom.Accounts.Count > 0 ? "a key per account" : "auth: " + custom.Auth.Type)}{(HasKey(custom) ? "" : ", key missing")})"
             : backend,
     };
 
