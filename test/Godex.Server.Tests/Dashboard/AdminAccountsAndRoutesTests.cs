@@ -222,7 +222,8 @@ public sealed class AdminAccountsAndRoutesTests : IAsyncLifetime
         Assert.NotEmpty(backends[1].GetProperty("models").EnumerateArray());
         Assert.Equal("custom", backends[2].GetProperty("kind").GetString());
         Assert.Equal("openai", backends[2].GetProperty("type").GetString());
-        Assert.Equal(0, backends[2].GetProperty("accounts").GetInt32());
+        // One key and no accounts: a pool of one, the account default (not listed by /admin/accounts: nothing to spread).
+        Assert.Equal(1, backends[2].GetProperty("accounts").GetInt32());
         Assert.Equal(["llama-3.1-8b"], backends[2].GetProperty("models").EnumerateArray().Select(m => m.GetString()));
         JsonElement[] aliases = [.. root.GetProperty("aliases").EnumerateArray()];
         JsonElement sonnet = aliases.Single(a => a.GetProperty("alias").GetString() == "sonnet");
@@ -233,7 +234,7 @@ public sealed class AdminAccountsAndRoutesTests : IAsyncLifetime
     [Theory]
     [InlineData("sonnet", "anthropic", "claude-sonnet-4-5", "pattern", "default")]
     [InlineData("gpt-5.2-codex", "codex", "gpt-5.2-codex", "pattern", "default")]
-    [InlineData("fast", "local", "llama-3.1-8b", "pattern", null)]
+    [InlineData("fast", "local", "llama-3.1-8b", "pattern", "default")]
     [InlineData("mistral-large", "codex", "mistral-large", "default", "default")]
     public async Task Routes_Probe_ResolvesBackendUpstreamModelAndAccount(string model, string backend, string upstream, string matchedBy, string? account)
     {
