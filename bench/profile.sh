@@ -7,7 +7,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 SCENARIO=${1:-a} SECONDS_=${2:-8}
-GODEX="$ROOT/artifacts/publish/Godex.Cli/release/godex"
+GODEX=${GODEX:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
 command -v perf >/dev/null 2>&1 || { echo "perf is not installed (linux-perf)" >&2; exit 1; }
 [[ -x $GODEX ]] || "$ROOT/scripts/publish.sh" >&2 || exit 1
 RUN=$(mktemp -d)

@@ -65,10 +65,19 @@ internal static class BackendFactory
                 continue;
             }
 
-            // One key per backend, no accounts: a plain client (no pool, so no PreambleGuard to fail over with).
-            HttpMessageHandler handler = UpstreamHttp.CreateHandler(custom);
-            var http = new HttpClient(wrapHandler is null ? handler : wrapHandler(handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-            backends.Add(new OpenAICompatibleBackend(custom, http, time, loggers.CreateLogger<OpenAICompatibleBackend>()));
+            // Several keys (accounts:) share a pool with saved cooldowns, as the logins of codex and anthropic do; one key
+            // has no pool on its request path.
+            HttpClient http = CreateClient(custom, wrapHandler);
+            ILogger<OpenAICompatibleBackend> logger = loggers.CreateLogger<OpenAICompatibleBackend>();
+            AccountPool? accounts = custom.Accounts.Count == 0 ? null
+                : new AccountPool(custom.Name, [.. custom.Accounts.Select(a => a.Name)], PoolStrategies.Parse(custom.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
+            var backend = new OpenAICompatibleBackend(custom, http, time, logger, pool: accounts);
+            if (accounts is not null)
+            {
+                pools?.Add(accounts);
+            }
+
+            backends.Add(backend);
         }
 
         return backends;
@@ -100,11 +109,13 @@ internal static class BackendFactory
         _ => options.Proxy.Backends.Custom.Find(c => c.Name == backend) is not { } custom || HasKey(custom),
     };
 
-    private static bool HasKey(CustomBackendOptions custom) => custom.Auth.Type switch
-    {
-        "api_key" or "bearer" => !string.IsNullOrWhiteSpace(custom.Auth.KeyEnv is { } env ? Environment.GetEnvironmentVariable(env) : custom.Auth.Key),
-        _ => true,
-    };
+    /// <summary>With accounts: one of them has its key; else the backend's <c>auth</c> has one (or needs none).</summary>
+    private static bool HasKey(CustomBackendOptions custom) => custom.Accounts.Count > 0
+        ? custom.Accounts.Exists(a => HasValue(a.KeyEnv, a.ApiKey))
+        : custom.Auth.Type is not ("api_key" or "bearer") || HasValue(custom.Auth.KeyEnv, custom.Auth.Key);
+
+    private static bool HasValue(string? keyEnv, string? key) =>
+        !string.IsNullOrWhiteSpace(keyEnv is { } env ? Environment.GetEnvironmentVariable(env) : key);
 
     /// <summary>One line for the startup log: where the backend points and which login it uses. No secrets.</summary>
     public static string Describe(string backend, GodexOptions options) => backend switch
@@ -112,7 +123,7 @@ internal static class BackendFactory
         "codex" => $"{options.Proxy.Backends.Codex.BaseUrl} (login: {CodexCredentialStore.ResolvePath(options.Proxy.Backends.Codex)}{(CodexCredentialStore.HasLogin(options.Proxy.Backends.Codex) ? "" : ", missing")})",
         "anthropic" => $"{options.Proxy.Backends.Anthropic.BaseUrl} (login: {DescribeAnthropicLogin(options.Proxy.Backends.Anthropic)})",
         _ => options.Proxy.Backends.Custom.Find(c => c.Name == backend) is { } custom
-            ? $"{custom.BaseUrl} ({custom.Type}, auth: {custom.Auth.Type}{(HasKey(custom) ? "" : ", key missing")})"
+            ? $"{custom.BaseUrl} ({custom.Type}, {(custom.Accounts.Count > 0 ? "a key per account" : "auth: " + custom.Auth.Type)}{(HasKey(custom) ? "" : ", key missing")})"
             : backend,
     };
 

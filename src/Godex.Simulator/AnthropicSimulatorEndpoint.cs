@@ -26,6 +26,7 @@ internal static class AnthropicSimulatorEndpoint
     public static async Task HandleMessagesAsync(HttpContext context, SimulatorState state)
     {
         state.CountCall(MessagesPath);
+        state.RecordBearer(MessagesPath, SimulatorHttp.BearerToken(context));
         if (!IsAuthenticated(context))
         {
             await WriteErrorAsync(context, state, StatusCodes.Status401Unauthorized, "authentication_error", "invalid x-api-key");

@@ -10,10 +10,11 @@ namespace Godex.Simulator;
 /// <list type="bullet">
 /// <item><c>GET /oauth/authorize</c>: the user "approves" at once; a loopback <c>redirect_uri</c> gets a 302 with
 /// <c>code</c> and <c>state</c>, any other (the vendors' paste-the-code pages) a page showing <c>code#state</c>.</item>
-/// <item><c>POST /oauth/token</c>: JSON or form bodies. Grants <c>refresh_token</c> and <c>authorization_code</c> (the
-/// code is single use and its <c>code_verifier</c> must match the S256 challenge given to authorize); each call mints
-/// new, numbered tokens so a test can tell a refreshed token from the old one, and
-/// <see cref="SimulatorState.CallCount"/> says how often it ran.</item>
+/// <item><c>POST /oauth/token</c>: JSON or form bodies. Grants <c>refresh_token</c> and <c>authorization_code</c>, the
+/// latter as strict as RFC 6749 §4.1.3 and RFC 7636 §4.6 (what a real server checks of what godex sends): the code is
+/// single use, and <c>client_id</c>, <c>redirect_uri</c> must be the ones given to authorize and <c>code_verifier</c>
+/// must hash (S256) to its <c>code_challenge</c>. Each call mints new, numbered tokens so a test can tell a refreshed
+/// token from the old one, and <see cref="SimulatorState.CallCount"/> says how often it ran.</item>
 /// </list>
 /// </summary>
 internal static class OAuthSimulatorEndpoint
@@ -41,7 +42,7 @@ internal static class OAuthSimulatorEndpoint
         }
 
         string code = "sim-code-" + state.NextId(string.Empty, 24);
-        state.AddAuthorizationCode(code, challenge);
+        state.AddAuthorizationCode(code, new SimulatorAuthorizationCode(challenge, redirect, query["client_id"].ToString()));
         string returnState = query["state"].ToString();
         if (Uri.TryCreate(redirect, UriKind.Absolute, out Uri? target) && target.IsLoopback)
         {
@@ -59,15 +60,19 @@ internal static class OAuthSimulatorEndpoint
     public static async Task HandleAsync(HttpContext context, SimulatorState state)
     {
         state.CountCall(Path);
-        (string grantType, string refreshToken, string code, string verifier) = await ReadGrantAsync(context);
-        string? error = grantType switch
+        Dictionary<string, string> grant = await ReadGrantAsync(context);
+        string Field(string name) => grant.GetValueOrDefault(name, string.Empty);
+        (string? error, string description) = Field("grant_type") switch
         {
-            "" => "invalid_request",
-            "refresh_token" when refreshToken.Length == 0 => "invalid_grant",
-            "authorization_code" when code.Length == 0 => "invalid_grant",
-            "authorization_code" when !state.RedeemAuthorizationCode(code, verifier) => "invalid_grant",
-            "refresh_token" or "authorization_code" => null,
-            _ => "unsupported_grant_type",
+            "" => ("invalid_request", "grant_type is required."),
+            "refresh_token" when Field("refresh_token").Length == 0 => ("invalid_grant", "refresh_token is required."),
+            "refresh_token" => (null, string.Empty),
+            "authorization_code" when Field("code").Length == 0 || Field("code_verifier").Length == 0 || Field("redirect_uri").Length == 0 || Field("client_id").Length == 0
+                => ("invalid_request", "code, code_verifier, redirect_uri and client_id are required."),
+            "authorization_code" => state.RedeemAuthorizationCode(Field("code"), Field("code_verifier"), Field("redirect_uri"), Field("client_id")) is { } why
+                ? ("invalid_grant", why)
+                : (null, string.Empty),
+            _ => ("unsupported_grant_type", "Only authorization_code and refresh_token are supported."),
         };
         if (error is not null)
         {
@@ -75,7 +80,7 @@ internal static class OAuthSimulatorEndpoint
             {
                 writer.WriteStartObject();
                 writer.WriteString("error", error);
-                writer.WriteString("error_description", "Simulated token endpoint rejected the grant.");
+                writer.WriteString("error_description", description);
                 writer.WriteEndObject();
             });
             return;
@@ -95,29 +100,38 @@ internal static class OAuthSimulatorEndpoint
         });
     }
 
-    private static async Task<(string GrantType, string RefreshToken, string Code, string Verifier)> ReadGrantAsync(HttpContext context)
+    /// <summary>The body's string fields, form-encoded (OpenAI) or JSON (Anthropic).</summary>
+    private static async Task<Dictionary<string, string>> ReadGrantAsync(HttpContext context)
     {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (context.Request.HasFormContentType)
         {
             IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
-            return (form["grant_type"].ToString(), form["refresh_token"].ToString(), form["code"].ToString(), form["code_verifier"].ToString());
+            foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> field in form)
+            {
+                fields[field.Key] = field.Value.ToString();
+            }
+
+            return fields;
         }
 
         (JsonDocument? document, _) = await SimulatorHttp.ReadJsonAsync(context);
         using (document)
         {
-            if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document is not null && document.RootElement.ValueKind == JsonValueKind.Object)
             {
-                return (string.Empty, string.Empty, string.Empty, string.Empty);
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        fields[property.Name] = property.Value.GetString()!;
+                    }
+                }
             }
 
-            JsonElement body = document.RootElement;
-            return (Get(body, "grant_type"), Get(body, "refresh_token"), Get(body, "code"), Get(body, "code_verifier"));
+            return fields;
         }
     }
-
-    private static string Get(JsonElement body, string name) =>
-        body.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? string.Empty : string.Empty;
 
     // An unsigned JWT with the claims Codex reads (account id, plan, email); nobody verifies the signature locally.
     private static string IdToken(long expiresAt)

@@ -36,6 +36,15 @@ internal static class OpenAIChatSimulatorEndpoint
             return;
         }
 
+        // A key with a quota (SimulatorOptions.Accounts) that is spent: OpenAI's 429 with Retry-After until the window resets.
+        if (state.Consume(bearer) is { Allowed: false } spent)
+        {
+            context.Response.Headers.RetryAfter = spent.ResetsInSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests,
+                $"Rate limit reached for requests. Please try again in {spent.ResetsInSeconds}s.", "requests", "rate_limit_exceeded");
+            return;
+        }
+
         (JsonDocument? document, int length) = await SimulatorHttp.ReadJsonAsync(context, state);
         using (document)
         {

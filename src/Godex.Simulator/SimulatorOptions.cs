@@ -46,4 +46,13 @@ internal sealed class SimulatorOptions
     /// checks its API key. <value>The default value is null (any key).</value>
     /// </summary>
     public string? ChatApiKey { get; init; }
+
+    /// <summary>
+    /// The polling interval the device login announces (<c>interval</c>); a poll sooner than this after the previous one
+    /// is refused with 429 and <c>Retry-After</c>, so a test proves the client waits. <value>The default value is 5 s.</value>
+    /// </summary>
+    public TimeSpan DeviceCodeInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a device login's user code can be approved and polled (Codex prints "expires in 15 minutes"). <value>The default value is 15 min.</value></summary>
+    public TimeSpan DeviceCodeLifetime { get; init; } = TimeSpan.FromMinutes(15);
 }

@@ -16,7 +16,7 @@ internal sealed class SimulatorState
     private readonly ConcurrentQueue<(string Path, byte[] Body)> _bodies = new();
     private readonly ConcurrentDictionary<string, QuotaState> _quotas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _bearers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SimulatorAuthorizationCode> _codes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _quotaRefusals = new(StringComparer.Ordinal);
     private long _nextId;
 
@@ -111,20 +111,37 @@ internal sealed class SimulatorState
     /// <summary>How many requests with <paramref name="key"/> were refused because its quota was spent.</summary>
     public int QuotaRefusals(string key) => _quotaRefusals.GetValueOrDefault(key);
 
-    /// <summary>Remembers an authorization code and the PKCE challenge it was issued for.</summary>
-    public void AddAuthorizationCode(string code, string challenge) => _codes[code] = challenge;
+    /// <summary>Remembers an authorization code and what it was issued for.</summary>
+    public void AddAuthorizationCode(string code, SimulatorAuthorizationCode grant) => _codes[code] = grant;
 
-    /// <summary>True (once) when <paramref name="code"/> was issued and <paramref name="verifier"/> hashes (S256) to its challenge.</summary>
-    public bool RedeemAuthorizationCode(string code, string verifier)
+    /// <summary>
+    /// Redeems <paramref name="code"/> (once, whatever the outcome, as a real server burns a code that was tried):
+    /// null when it was issued to <paramref name="clientId"/> for <paramref name="redirectUri"/> and
+    /// <paramref name="verifier"/> hashes (S256) to its challenge, else why not.
+    /// </summary>
+    public string? RedeemAuthorizationCode(string code, string verifier, string redirectUri, string clientId)
     {
-        if (!_codes.TryRemove(code, out string? challenge))
+        if (!_codes.TryRemove(code, out SimulatorAuthorizationCode? grant))
         {
-            return false;
+            return "the authorization code is unknown or was already used";
+        }
+
+        if (!string.Equals(grant.ClientId, clientId, StringComparison.Ordinal))
+        {
+            return "client_id is not the one the code was issued to";
+        }
+
+        if (!string.Equals(grant.RedirectUri, redirectUri, StringComparison.Ordinal))
+        {
+            return "redirect_uri is not the one given to authorize";
         }
 
         string computed = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        return string.Equals(computed, challenge, StringComparison.Ordinal);
+        return string.Equals(computed, grant.Challenge, StringComparison.Ordinal) ? null : "code_verifier does not match the code_challenge";
     }
+
+    /// <summary>The device logins started and not yet redeemed or expired, by <c>device_auth_id</c>.</summary>
+    public ConcurrentDictionary<string, SimulatorDeviceAuthorization> DeviceAuthorizations { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The last <c>Authorization</c> bearer a route received (the X-Provider-Key test reads it).</summary>
     public string? LastBearer(string path) => _bearers.GetValueOrDefault(path);

@@ -81,6 +81,30 @@ public sealed class DoctorCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CustomBackendKeys_AMissingOne_WarnsByAccountAndVariable_NeverAValue()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string config = Config(now.AddMinutes(-5), now.AddHours(1), refreshToken: true);
+        string unset = "GODEX_TEST_UNSET_" + Guid.NewGuid().ToString("N");
+        File.AppendAllText(config, "\n" + $"""
+                custom:
+                  groq:
+                    base_url: http://127.0.0.1:9/v1
+                    accounts:
+                      - {"{"}name: team-a, api_key: sk-doctor-value{"}"}
+                      - {"{"}name: team-b, key_env: {unset}{"}"}
+
+            """);
+
+        (int exitCode, var checks) = await DoctorAsync("--offline", "--config", config);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("warn", checks["groq keys"].Status);
+        Assert.Equal($"1 of 2 present; missing: team-b (${unset} is not set)", checks["groq keys"].Detail);
+        Assert.DoesNotContain("sk-doctor-value", string.Join(' ', checks.Values.Select(c => c.Detail)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExpiredLoginWithoutRefreshToken_Fails()
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;

@@ -16,7 +16,8 @@ namespace Godex.Cli.Commands;
 /// itself. The user opens the printed URL; the browser comes back to a one-shot loopback listener with the code, or, on
 /// a headless machine (<c>--paste</c>), the user pastes the code (<c>code#state</c>, or the whole address the browser
 /// ended on). The tokens are written in the vendor CLI's own login format (Codex <c>auth.json</c>, Claude Code
-/// <c>.credentials.json</c>), so that CLI can use the file too and godex refreshes it as any other login.
+/// <c>.credentials.json</c>), so that CLI can use the file too and godex refreshes it as any other login. Codex also has
+/// a device login (<see cref="DeviceLoginAsync"/>): the user types a code on another machine's browser, nothing is pasted.
 /// </summary>
 internal static class AccountLogin
 {
@@ -72,6 +73,123 @@ internal static class AccountLogin
             listener?.Stop();
             listener?.Dispose();
         }
+    }
+
+    /// <summary>How long a device login may wait for the user: the code's lifetime ("expires in 15 minutes" in the Codex CLI).</summary>
+    private static readonly TimeSpan s_deviceTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// OpenAI's device login, as the Codex CLI speaks it (<c>codex login --device-auth</c>; not RFC 8628):
+    /// 1. POST <c>{issuer}/api/accounts/deviceauth/usercode</c> <c>{client_id}</c> → a user code and the poll interval;
+    /// 2. the user opens <c>{issuer}/codex/device</c> anywhere and types the code;
+    /// 3. POST <c>{issuer}/api/accounts/deviceauth/token</c> every interval: 403/404 while pending, then the
+    ///    authorization code with the PKCE pair the server made;
+    /// 4. the usual code exchange at the token URL with <c>redirect_uri</c> <c>{issuer}/deviceauth/callback</c>.
+    /// The issuer is the origin of the authorize address. A 429 (a server asking to slow down) lengthens the interval
+    /// to its <c>Retry-After</c>; the wait ends after 15 minutes.
+    /// </summary>
+    public static async Task DeviceLoginAsync(Vendor vendor, string path, TextWriter output, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (vendor.Backend != "codex")
+        {
+            throw new StateCommand.UsageException("Claude has no device login (its OAuth server offers none); on a machine without a browser use --paste");
+        }
+
+        string issuer = new Uri(vendor.AuthorizeUrl).GetLeftPart(UriPartial.Authority);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        (string deviceAuthId, string userCode, TimeSpan interval) = await RequestUserCodeAsync(http, issuer, vendor.ClientId, cancellationToken);
+        await output.WriteLineAsync("Open this address in a browser (on any machine) and sign in:");
+        await output.WriteLineAsync(issuer + "/codex/device");
+        await output.WriteLineAsync($"Then enter this one-time code (it expires in {s_deviceTimeout.TotalMinutes:0} minutes; never share it): {userCode}");
+        await output.FlushAsync(cancellationToken);
+
+        DateTimeOffset deadline = time.GetUtcNow() + s_deviceTimeout;
+        for (int poll = 0; ; poll++)
+        {
+            var body = new JsonObject { ["device_auth_id"] = deviceAuthId, ["user_code"] = userCode };
+            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            using HttpResponseMessage response = await http.PostAsync(issuer + "/api/accounts/deviceauth/token", content, cancellationToken);
+            string text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                JsonObject? answer = ParseObject(text);
+                string? code = answer?["authorization_code"]?.GetValue<string>();
+                string? verifier = answer?["code_verifier"]?.GetValue<string>();
+                if (code is null || verifier is null)
+                {
+                    throw new StateCommand.UsageException("the device login answered without an authorization code");
+                }
+
+                JsonObject tokens = await ExchangeAsync(vendor, code, state: "", issuer + "/deviceauth/callback", verifier, cancellationToken);
+                Write(vendor, path, tokens, time);
+                return;
+            }
+
+            TimeSpan wait = interval;
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                // Slow down: wait what the server asks, and keep the longer interval from now on.
+                interval = wait = response.Headers.RetryAfter?.Delta is { } delta && delta > interval ? delta : interval + TimeSpan.FromSeconds(5);
+            }
+            else if (response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound))
+            {
+                throw new StateCommand.UsageException($"the device login failed: {ErrorText(text, response.StatusCode)}");
+            }
+
+            if (time.GetUtcNow() + wait >= deadline)
+            {
+                throw new StateCommand.UsageException($"the device code was not approved within {s_deviceTimeout.TotalMinutes:0} minutes; start again");
+            }
+
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    private static async Task<(string DeviceAuthId, string UserCode, TimeSpan Interval)> RequestUserCodeAsync(HttpClient http, string issuer, string clientId, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["client_id"] = clientId };
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await http.PostAsync(issuer + "/api/accounts/deviceauth/usercode", content, cancellationToken);
+        string text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new StateCommand.UsageException($"{issuer} offers no device login; use --paste");
+        }
+
+        JsonObject? answer = response.IsSuccessStatusCode ? ParseObject(text) : null;
+        string? deviceAuthId = answer?["device_auth_id"] is JsonValue id && id.TryGetValue(out string? idText) ? idText : null;
+        string? userCode = (answer?["user_code"] ?? answer?["usercode"]) is JsonValue code && code.TryGetValue(out string? codeText) ? codeText : null;
+        if (deviceAuthId is null || userCode is null)
+        {
+            throw new StateCommand.UsageException($"the device login could not start: {ErrorText(text, response.StatusCode)}");
+        }
+
+        // The CLI's server sends the interval as a string of seconds; take a number too, and never poll faster than 1 s.
+        long seconds = answer!["interval"] is JsonValue value
+            ? value.TryGetValue(out long number) ? number : value.TryGetValue(out string? digits) && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ? parsed : 5
+            : 5;
+        return (deviceAuthId, userCode, TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60)));
+    }
+
+    private static JsonObject? ParseObject(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string ErrorText(string text, HttpStatusCode status)
+    {
+        JsonObject? body = ParseObject(text);
+        JsonNode? error = body?["error"];
+        return (error is JsonObject nested ? nested["message"]?.ToString() ?? nested["code"]?.ToString() : error?.ToString())
+            ?? body?["error_description"]?.ToString()
+            ?? $"HTTP {(int)status}";
     }
 
     internal static string AuthorizeUrl(Vendor vendor, string redirect, string challenge, string state)
@@ -289,6 +407,9 @@ internal static class AccountLogin
                     ["id_token"] = Text("id_token"),
                     ["access_token"] = Text("access_token"),
                     ["refresh_token"] = Text("refresh_token"),
+
+                    // As the Codex CLI writes it: the ChatGPT account the id token names (sent as ChatGPT-Account-Id).
+                    ["account_id"] = JwtClaims.NestedString(JwtClaims.TryReadPayload(Text("id_token")), "https://api.openai.com/auth", "chatgpt_account_id"),
                 },
                 ["last_refresh"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
             });

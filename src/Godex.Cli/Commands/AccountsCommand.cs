@@ -11,7 +11,7 @@ namespace Godex.Cli.Commands;
 
 /// <summary>
 /// <c>godex accounts list|status|add|remove</c>: the accounts of each backend (the config's <c>accounts:</c>, the
-/// backend's own login as <c>default</c>, and the ones added here), and what the proxy last learned about them from the
+/// backend's own login as <c>default</c>, and the ones added here; a custom backend's keys), and what the proxy last learned about them from the
 /// database: usage per window, cooling down until, last error. Never prints a token or key.
 /// </summary>
 internal static class AccountsCommand
@@ -24,6 +24,7 @@ internal static class AccountsCommand
     private static readonly Option<string> s_loginName = new("--name") { Description = "The new account's name (default: login)", DefaultValueFactory = _ => "login", HelpName = "name" };
     private static readonly Option<string?> s_loginFile = new("--login") { Description = "Where to write the login, in the vendor CLI's format (default ~/.godex/logins/BACKEND-NAME.json)", HelpName = "path" };
     private static readonly Option<bool> s_paste = new("--paste") { Description = "Headless: paste the code the browser shows instead of waiting for the loopback redirect" };
+    private static readonly Option<bool> s_device = new("--device") { Description = "Headless, codex: show a one-time code to enter at the vendor's device page from any browser (Codex's --device-auth)" };
     private static readonly Option<int?> s_port = new("--port") { Description = "The loopback callback's port (default: codex 1455, claude any free port; 0 = any)", HelpName = "port" };
     private static readonly Option<string?> s_authorizeUrl = new("--authorize-url") { Description = "The vendor's authorize address (GODEX_OAUTH_AUTHORIZE_URL; for tests)", HelpName = "url" };
     private static readonly Option<string?> s_tokenUrl = new("--token-url") { Description = "The vendor's token address (GODEX_OAUTH_TOKEN_URL; default the backend's refresh_url)", HelpName = "url" };
@@ -54,9 +55,9 @@ internal static class AccountsCommand
             return ExitCodes.Success;
         }));
 
-        var login = new Command("login", "Log in with the vendor's OAuth flow (PKCE; loopback callback or --paste) and serve the login as a new account")
+        var login = new Command("login", "Log in with the vendor's OAuth flow (PKCE; loopback callback, --paste, or codex --device) and serve the login as a new account")
         {
-            s_loginBackend, s_loginName, s_loginFile, s_paste, s_port, s_authorizeUrl, s_tokenUrl,
+            s_loginBackend, s_loginName, s_loginFile, s_paste, s_device, s_port, s_authorizeUrl, s_tokenUrl,
         };
         login.SetAction((parse, ct) => StateCommand.RunAsync(parse, (o, state, output) => LoginAsync(parse, o, Registry(state), output, ct)));
 
@@ -96,6 +97,26 @@ internal static class AccountsCommand
                     ? new("Anthropic", true, "(API key)", "API key", null, null, false, null)
                     : AuthCommand.ReadAnthropic(new AnthropicBackendOptions { CredentialsPath = account.LoginPath, ApiKeyEnv = "" });
                 rows.Add(new(account.Backend, account.Name, account.Source, login.Path, login.Configured, login.Mode, login.Plan, login.Problem, states.GetValueOrDefault((account.Backend, account.Name)), cooldowns.GetValueOrDefault(account.Backend + ":" + account.Name)));
+            }
+        }
+
+        foreach (CustomBackendOptions custom in options.Proxy.Backends.Custom)
+        {
+            if (!custom.Enabled)
+            {
+                continue;
+            }
+
+            // A custom backend's accounts are keys (accounts:); without them its one auth is the account default.
+            IEnumerable<(string Name, string Source, string? KeyEnv, string? Key, bool NeedsKey)> keys = custom.Accounts.Count > 0
+                ? custom.Accounts.Select(a => (a.Name, "config", a.KeyEnv, a.ApiKey, true))
+                : [("default", "default", custom.Auth.KeyEnv, custom.Auth.Key, custom.Auth.Type is "api_key" or "bearer")];
+            foreach ((string name, string source, string? keyEnv, string? key, bool needsKey) in keys)
+            {
+                bool present = !needsKey || !string.IsNullOrWhiteSpace(keyEnv is { } env ? Environment.GetEnvironmentVariable(env) : key);
+                string login = !needsKey ? $"auth: {custom.Auth.Type}" : keyEnv is { } variable ? "API key from $" + variable : "API key (config)";
+                string? problem = present ? null : keyEnv is { } missing ? $"${missing} is not set" : "the key is empty";
+                rows.Add(new(custom.Name, name, source, login, present, needsKey ? "API key" : null, null, problem, states.GetValueOrDefault((custom.Name, name)), cooldowns.GetValueOrDefault(custom.Name + ":" + name)));
             }
         }
 
@@ -277,7 +298,20 @@ internal static class AccountsCommand
             ? given
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".godex", "logins", $"{backend}-{name}.json"));
         int? port = parse.GetValue(s_port);
-        await AccountLogin.LoginAsync(vendor, path, parse.GetValue(s_paste), port, output, Console.In, TimeProvider.System, cancellationToken);
+        if (parse.GetValue(s_device))
+        {
+            if (parse.GetValue(s_paste))
+            {
+                throw new StateCommand.UsageException("--device and --paste are two ways of logging in: give one");
+            }
+
+            await AccountLogin.DeviceLoginAsync(vendor, path, output, TimeProvider.System, cancellationToken);
+        }
+        else
+        {
+            await AccountLogin.LoginAsync(vendor, path, parse.GetValue(s_paste), port, output, CommandInput.For(parse), TimeProvider.System, cancellationToken);
+        }
+
         registry.Save(new RegisteredAccount(backend, name, path, null, TimeProvider.System.GetUtcNow()));
         await output.WriteLineAsync($"logged in: {backend}/{name} (login written to {path}); the proxy serves it from its next start");
         return ExitCodes.Success;

@@ -10,7 +10,7 @@ namespace Godex.Cli.Commands;
 
 /// <summary>
 /// <c>godex doctor</c>: what would stop or degrade <c>godex proxy</c> here, checked one by one: the config, both
-/// logins (expiry, refresh token), the clock against the tokens and the upstreams, the listen port, the database
+/// logins (expiry, refresh token), each custom backend's keys, the clock against the tokens and the upstreams, the listen port, the database
 /// (integrity, permissions) and the upstreams' reachability (<c>--offline</c> skips it). Exit 1 when a check fails
 /// (warnings do not fail); <c>--json</c> for scripts.
 /// </summary>
@@ -60,6 +60,7 @@ internal static class DoctorCommand
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
             checks.Add(Login(AuthCommand.ReadCodex(options.Proxy.Backends.Codex), options.Proxy.Backends.Codex.Enabled, options.Proxy.Backends.Codex.AllowRefresh, now));
             checks.Add(Login(AuthCommand.ReadAnthropic(options.Proxy.Backends.Anthropic), options.Proxy.Backends.Anthropic.Enabled, options.Proxy.Backends.Anthropic.AllowRefresh, now));
+            checks.AddRange(options.Proxy.Backends.Custom.Where(c => c.Enabled).Select(CustomKeys).OfType<Check>());
             checks.Add(await ListenAsync(options, cancellationToken));
             checks.Add(Database(options.Proxy.Database));
             List<(Check Check, DateTimeOffset? Date)> upstreams = parse.GetValue(s_offline) ? [] : await UpstreamsAsync(options, cancellationToken);
@@ -136,6 +137,30 @@ internal static class DoctorCommand
         }
 
         return new Check(name, Status.Ok, $"{login.Path}: {login.Mode}{(expires.Length > 0 ? $", expires {expires}, refresh token present" : "")}");
+    }
+
+    /// <summary>
+    /// A custom backend's keys (<c>accounts:</c>, else <c>auth</c>): which are missing, by account and variable name, never
+    /// a value. A missing key only warns: the other keys, or a client's <c>X-Provider-Key</c>, can still serve. Null for
+    /// a backend that needs no key.
+    /// </summary>
+    internal static Check? CustomKeys(CustomBackendOptions custom)
+    {
+        string name = custom.Name + " keys";
+        List<(string Account, string? KeyEnv, string? Key)> keys = custom.Accounts.Count > 0
+            ? [.. custom.Accounts.Select(a => (a.Name, a.KeyEnv, a.ApiKey))]
+            : custom.Auth.Type is "api_key" or "bearer" ? [("default", custom.Auth.KeyEnv, custom.Auth.Key)] : [];
+        if (keys.Count == 0)
+        {
+            return null;
+        }
+
+        string[] missing = [.. keys
+            .Where(k => string.IsNullOrWhiteSpace(k.KeyEnv is { } env ? Environment.GetEnvironmentVariable(env) : k.Key))
+            .Select(k => k.KeyEnv is { } env ? $"{k.Account} (${env} is not set)" : $"{k.Account} (the key is empty)")];
+        return missing.Length == 0
+            ? new Check(name, Status.Ok, $"{keys.Count} of {keys.Count} present")
+            : new Check(name, Status.Warn, $"{keys.Count - missing.Length} of {keys.Count} present; missing: {string.Join(", ", missing)}");
     }
 
     /// <summary>

@@ -1,8 +1,9 @@
 namespace Godex.Core.Configuration;
 
 /// <summary>
-/// One login of a backend (<c>proxy.backends.codex.accounts[]</c>, <c>proxy.backends.anthropic.accounts[]</c>): a Codex
-/// CLI login file, a Claude Code credentials file, or an Anthropic API key. Each account refreshes its own OAuth tokens.
+/// One login of a backend (<c>proxy.backends.codex.accounts[]</c>, <c>proxy.backends.anthropic.accounts[]</c>,
+/// <c>proxy.backends.custom.&lt;name&gt;.accounts[]</c>): a Codex CLI login file, a Claude Code credentials file, or an
+/// API key (Anthropic's, or an OpenAI-compatible upstream's). Each account refreshes its own OAuth tokens.
 /// </summary>
 public sealed class AccountOptions
 {
@@ -15,9 +16,12 @@ public sealed class AccountOptions
     /// <summary>Anthropic: the <c>.credentials.json</c> of this login.</summary>
     public string? CredentialsPath { get; set; }
 
-    /// <summary>Anthropic: an API key instead of a login file.</summary>
+    /// <summary>Anthropic: an API key instead of a login file; a custom backend: this account's key (<c>$VAR</c> expanded).</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>Anthropic or a custom backend: the environment variable holding this account's key; wins over <see cref="ApiKey"/>.</summary>
+    public string? KeyEnv { get; set; }
+
     /// <summary>Keeps the key out of logs.</summary>
-    public override string ToString() => $"AccountOptions {{ Name = {Name}, AuthPath = {AuthPath}, CredentialsPath = {CredentialsPath}, ApiKey = {(ApiKey is null ? "none" : "set")} }}";
+    public override string ToString() => $"AccountOptions {{ Name = {Name}, AuthPath = {AuthPath}, CredentialsPath = {CredentialsPath}, ApiKey = {(ApiKey is null ? "none" : "set")}, KeyEnv = {KeyEnv} }}";
 }

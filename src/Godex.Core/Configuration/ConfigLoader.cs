@@ -147,6 +147,10 @@ public static class ConfigLoader
             {
                 UpstreamOptions backend = path.Contains("codex", StringComparison.Ordinal) ? options.Proxy.Backends.Codex : options.Proxy.Backends.Anthropic;
                 backend.Accounts = ConfigSections.ReadAccounts(valueNode, path, where);
+                if (backend.Accounts.Find(a => a.KeyEnv is not null) is { } withEnv)
+                {
+                    throw new ConfigException($"{where}: {path}: key_env (account {withEnv.Name}) is for the accounts of a custom backend; give api_key");
+                }
             }
             else if (path == "proxy.backends.custom")
             {

@@ -8,7 +8,7 @@ namespace Godex.Core.Configuration;
 /// </summary>
 internal static class ConfigSections
 {
-    /// <summary><c>accounts: [{name, auth_path} | {name, credentials_path} | {name, api_key}]</c>.</summary>
+    /// <summary><c>accounts: [{name, auth_path} | {name, credentials_path} | {name, api_key | key_env}]</c>.</summary>
     public static List<AccountOptions> ReadAccounts(YamlNode node, string path, string where)
     {
         if (node is YamlScalarNode { Value: null or "" })
@@ -41,7 +41,8 @@ internal static class ConfigSections
                     case "auth_path": account.AuthPath = Empty(text); break;
                     case "credentials_path": account.CredentialsPath = Empty(text); break;
                     case "api_key": account.ApiKey = Empty(text); break;
-                    default: throw new ConfigException($"{at}: {path}[]: unknown account key {name} (name, auth_path, credentials_path, api_key)");
+                    case "key_env": account.KeyEnv = Empty(text); break;
+                    default: throw new ConfigException($"{at}: {path}[]: unknown account key {name} (name, auth_path, credentials_path, api_key, key_env)");
                 }
             }
 
@@ -58,8 +59,8 @@ internal static class ConfigSections
 
     /// <summary>
     /// <c>proxy.backends.custom: {name: {type, enabled, base_url, auth{type, key, key_env, headers}, timeout, discovery,
-    /// models[]{id, display_name}, retry_max}}</c>. Unlike the original, a backend with an unknown type or auth type is a
-    /// startup error, not silently skipped.
+    /// models[]{id, display_name}, retry_max, accounts[]{name, api_key | key_env}, strategy}}</c>. Unlike the original, a
+    /// backend with an unknown type or auth type is a startup error, not silently skipped.
     /// </summary>
     public static List<CustomBackendOptions> ReadCustomBackends(YamlNode node, string path, string where)
     {
@@ -129,8 +130,22 @@ internal static class ConfigSections
                     case "auth":
                         backend.Auth = ReadAuth(settingValue, key, line, file);
                         break;
+                    case "accounts":
+                        backend.Accounts = ReadAccounts(settingValue, key, line);
+                        foreach (AccountOptions account in backend.Accounts)
+                        {
+                            if (account.AuthPath is not null || account.CredentialsPath is not null || (account.ApiKey is null) == (account.KeyEnv is null))
+                            {
+                                throw new ConfigException($"{line}: {key}: the account {account.Name} needs one of api_key or key_env (a key per account)");
+                            }
+                        }
+
+                        break;
+                    case "strategy":
+                        backend.Strategy = Apply(line, () => ConfigKeys.ParseStrategy(Scalar(settingValue, key, line), key));
+                        break;
                     default:
-                        throw new ConfigException($"{line}: {prefix}: unknown key {setting} (type, enabled, base_url, auth, timeout, retry_max, discovery, models)");
+                        throw new ConfigException($"{line}: {prefix}: unknown key {setting} (type, enabled, base_url, auth, timeout, retry_max, discovery, models, accounts, strategy)");
                 }
             }
 

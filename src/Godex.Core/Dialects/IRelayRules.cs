@@ -13,6 +13,13 @@ internal interface IRelayRules
     /// <summary>The role of one upstream event; <see cref="RelayFrameKind.Malformed"/> when its data is not valid JSON.</summary>
     RelayFrameKind Classify(in SseFrame frame);
 
+    /// <summary>
+    /// The role of one upstream event by its name (or its <c>type</c>), without checking the rest of its data is JSON:
+    /// for the send path's look at a stream's first events, which the relay then classifies in full.
+    /// <see cref="RelayFrameKind.Malformed"/> only when the role cannot be told.
+    /// </summary>
+    RelayFrameKind KindOf(in SseFrame frame);
+
     /// <summary>The error an <see cref="RelayFrameKind.Error"/> or <see cref="RelayFrameKind.Failed"/> event stands for, with the status an HTTP answer would carry.</summary>
     BackendError ErrorOf(in SseFrame frame);
 

@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Godex.Core.Conversation;
 
 namespace Godex.Core.Dialects;
 
@@ -54,6 +56,125 @@ internal static class RelayJson
     }
 
     /// <summary>
+    /// <see cref="TypeOf"/> for data not yet checked: false when <paramref name="data"/> breaks off or is not JSON
+    /// before its <c>type</c> is found.
+    /// </summary>
+    public static bool TryTypeOf(ReadOnlySpan<byte> data, out string? type)
+    {
+        try
+        {
+            type = TypeOf(data);
+            return true;
+        }
+        catch (JsonException)
+        {
+            type = null;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="reader"/>, standing on an object's start, to the value of its member
+    /// <paramref name="name"/> (the reader then stands on the value's first token); false, with the reader on the
+    /// object's end, when there is none. Other members are skipped without building anything.
+    /// </summary>
+    public static bool MoveToMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool found = reader.ValueTextEquals(name);
+            reader.Read();
+            if (found)
+            {
+                return true;
+            }
+
+            reader.Skip();
+        }
+
+        return false;
+    }
+
+    /// <summary>The whole number the reader stands on, or <paramref name="otherwise"/> for any other token.</summary>
+    public static long Int64(ref Utf8JsonReader reader, long otherwise = 0) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value) ? value : otherwise;
+
+    /// <summary>
+    /// The whole number at member <paramref name="name"/> of the object the reader stands on (0 when absent); the reader
+    /// ends on that object's end, or past the value when it is not an object.
+    /// </summary>
+    public static long Int64Member(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long value = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool found = reader.ValueTextEquals(name);
+            reader.Read();
+            if (found)
+            {
+                value = Int64(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// An OpenAI usage object (the reader on its start), in one pass: input and output tokens, and the cached and
+    /// reasoning tokens inside their details objects, under the dialect's member names.
+    /// </summary>
+    public static Usage ReadUsage(ref Utf8JsonReader reader, UsageMembers names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        long input = 0, output = 0, cached = 0, reasoning = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(names.Input))
+            {
+                reader.Read();
+                input = Int64(ref reader);
+            }
+            else if (reader.ValueTextEquals(names.Output))
+            {
+                reader.Read();
+                output = Int64(ref reader);
+            }
+            else if (reader.ValueTextEquals(names.InputDetails))
+            {
+                reader.Read();
+                cached = Int64Member(ref reader, "cached_tokens"u8);
+            }
+            else if (reader.ValueTextEquals(names.OutputDetails))
+            {
+                reader.Read();
+                reasoning = Int64Member(ref reader, "reasoning_tokens"u8);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new Usage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ReasoningTokens = reasoning };
+    }
+
+    /// <summary>
     /// What is wrong with a successful (2xx) JSON answer that is valid JSON, or null: every answer the relays pass on is
     /// an object, and an object with a top-level <c>error</c> is a failure whatever status came with it.
     /// </summary>
@@ -105,4 +226,20 @@ internal static class RelayJson
 
         return null;
     }
+}
+
+/// <summary>The member names of a usage object in one OpenAI dialect (Chat Completions and Responses name them differently).</summary>
+internal sealed class UsageMembers(string input, string output, string inputDetails, string outputDetails)
+{
+    public static UsageMembers ChatCompletions { get; } = new("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details");
+
+    public static UsageMembers Responses { get; } = new("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details");
+
+    public byte[] Input { get; } = Encoding.UTF8.GetBytes(input);
+
+    public byte[] Output { get; } = Encoding.UTF8.GetBytes(output);
+
+    public byte[] InputDetails { get; } = Encoding.UTF8.GetBytes(inputDetails);
+
+    public byte[] OutputDetails { get; } = Encoding.UTF8.GetBytes(outputDetails);
 }

@@ -75,7 +75,7 @@ internal static class PassthroughRelay
     private static async Task<RelayResult> RelayEventsAsync(
         UpstreamResponse upstream, IRelayRules rules, IRelayUsageTap usage, IRelayTarget target, CancellationToken cancellationToken)
     {
-        var held = new List<SseFrame>(MaxHeldEvents);
+        List<SseFrame>? held = null;
         bool started = false;
         BackendError? failure = null;
         while (await upstream.MoveNextFrameAsync())
@@ -91,9 +91,9 @@ internal static class PassthroughRelay
             usage.Observe(frame);
             if (!started)
             {
-                if (kind == RelayFrameKind.Preamble && held.Count < MaxHeldEvents)
+                if (kind == RelayFrameKind.Preamble && (held?.Count ?? 0) < MaxHeldEvents)
                 {
-                    held.Add(frame.Detached()); // kept past the next event, which reuses the read buffer
+                    (held ??= new(MaxHeldEvents)).Add(frame.Detached()); // kept past the next event, which reuses the read buffer
                     continue;
                 }
 
@@ -106,9 +106,9 @@ internal static class PassthroughRelay
 
                 await target.StartAsync(200, upstream.ContentType, RelayedHeaders(upstream, rules), contentLength: null);
                 started = true;
-                foreach (SseFrame early in held)
+                for (int i = 0; i < held?.Count; i++)
                 {
-                    target.Body.Write(early.Raw.Span);
+                    target.Body.Write(held[i].Raw.Span);
                 }
             }
 

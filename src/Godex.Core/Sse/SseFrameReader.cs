@@ -310,15 +310,30 @@ public sealed class SseFrameReader : IDisposable
         "content_block_stop", "message_delta", "message_stop", "ping", "message",
     ];
 
-    private static readonly byte[][] s_knownTypesUtf8 = Array.ConvertAll(s_knownTypes, Encoding.UTF8.GetBytes);
+    // Known names by their length: naming an event costs a comparison or two, not a walk through the whole list.
+    private static readonly (byte[] Utf8, string Name)[][] s_knownTypesByLength = KnownTypesByLength();
+
+    private static (byte[] Utf8, string Name)[][] KnownTypesByLength()
+    {
+        var byLength = new (byte[] Utf8, string Name)[s_knownTypes.Max(t => t.Length) + 1][];
+        for (int length = 0; length < byLength.Length; length++)
+        {
+            byLength[length] = [.. s_knownTypes.Where(t => t.Length == length).Select(t => (Encoding.UTF8.GetBytes(t), t))];
+        }
+
+        return byLength;
+    }
 
     private static string EventTypeName(ReadOnlySpan<byte> name)
     {
-        for (int i = 0; i < s_knownTypesUtf8.Length; i++)
+        if (name.Length < s_knownTypesByLength.Length)
         {
-            if (name.SequenceEqual(s_knownTypesUtf8[i]))
+            foreach ((byte[] utf8, string known) in s_knownTypesByLength[name.Length])
             {
-                return s_knownTypes[i];
+                if (name.SequenceEqual(utf8))
+                {
+                    return known;
+                }
             }
         }
 

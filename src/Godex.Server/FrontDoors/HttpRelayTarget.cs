@@ -11,7 +11,10 @@ namespace Godex.Server.FrontDoors;
 /// <summary>The HTTP response of a front door as the relay's client side.</summary>
 internal sealed class HttpRelayTarget(HttpContext context, FrontDoor door, ModelRoute route) : IRelayTarget
 {
-    public PipeWriter Body => context.Response.BodyWriter;
+    private PipeWriter? _body;
+
+    // Written to twice per event: the writer is looked up once (the property goes through the feature collection).
+    public PipeWriter Body => _body ??= context.Response.BodyWriter;
 
     public async ValueTask StartAsync(int status, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, long? contentLength)
     {

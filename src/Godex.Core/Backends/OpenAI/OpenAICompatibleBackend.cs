@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Godex.Core.Backends.Pools;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
@@ -16,9 +17,13 @@ namespace Godex.Core.Backends.OpenAI;
 /// <c>type: openai-responses</c> speaks the Responses API (<c>POST {base_url}/responses</c>): Responses clients pass
 /// through, the others are translated (<see cref="ResponsesRequestWriter"/>, <see cref="ResponsesStreamReader"/>).
 /// Both go through the shared send path with the backend's key, or the client's <c>X-Provider-Key</c> instead.
+/// With <c>accounts:</c> (several keys) the backend's requests go through a pool (<see cref="PooledSender{TCredential}"/>:
+/// strategy, affinity, cooldowns, failover before the first byte), as the Codex and Anthropic logins do; a client's
+/// own key bypasses the pool and is never retried with a configured one. Without accounts there is no pool on the
+/// request path: one key, one sender, as cheap as before.
 /// Models: the configured list, else <c>GET {base_url}/models</c> (cached for <see cref="DiscoveryTtl"/>).
 /// </summary>
-public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthroughBackend
+public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthroughBackend, IPooledBackend
 {
     /// <summary>The client header whose key replaces the backend's.</summary>
     public const string ProviderKeyHeader = "X-Provider-Key";
@@ -30,6 +35,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
 
     private readonly CustomBackendOptions _options;
     private readonly UpstreamSender<OpenAICompatibleKey> _sender;
+    private readonly PooledSender<OpenAICompatibleKey>? _pooled;
     private readonly OpenAICompatibleProfile _profile;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -42,7 +48,11 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
     /// <param name="time">The clock (discovery cache, timeouts).</param>
     /// <param name="logger">Where send-path and discovery failures go.</param>
     /// <param name="getEnv">Reads the environment for <c>key_env</c> and <c>$VAR</c> (tests pass their own).</param>
-    public OpenAICompatibleBackend(CustomBackendOptions options, HttpClient http, TimeProvider time, ILogger<OpenAICompatibleBackend> logger, Func<string, string?>? getEnv = null)
+    /// <param name="pool">
+    /// The pool over <see cref="UpstreamOptions.Accounts"/>, in their order (saved cooldowns, the configured strategy);
+    /// null for a fresh one with default settings. Unused without accounts.
+    /// </param>
+    public OpenAICompatibleBackend(CustomBackendOptions options, HttpClient http, TimeProvider time, ILogger<OpenAICompatibleBackend> logger, Func<string, string?>? getEnv = null, AccountPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -50,8 +60,21 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         _options = options;
         _time = time;
         _logger = logger;
-        _profile = new OpenAICompatibleProfile(options, getEnv ?? Environment.GetEnvironmentVariable);
+        getEnv ??= Environment.GetEnvironmentVariable;
+        _profile = new OpenAICompatibleProfile(options, getEnv);
         _sender = new UpstreamSender<OpenAICompatibleKey>(http, _profile, time, logger);
+        if (options.Accounts.Count > 0)
+        {
+            pool ??= new AccountPool(options.Name, [.. options.Accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy), new PoolOptions(), time, null, null, logger);
+            if (pool.Accounts.Count != options.Accounts.Count)
+            {
+                throw new ArgumentException("the pool must hold the backend's accounts", nameof(pool));
+            }
+
+            _pooled = new PooledSender<OpenAICompatibleKey>(pool, [.. options.Accounts.Select(a => new UpstreamSender<OpenAICompatibleKey>(http, new OpenAICompatibleProfile(options, getEnv, a), time, logger))]);
+        }
+
+        Pool = _pooled?.Pool ?? AccountPool.OfOne(options.Name, time, logger);
         string root = options.BaseUrl.TrimEnd('/');
         _endpoint = new Uri(root + (options.SpeaksResponses ? "/responses" : "/chat/completions"));
         _models = new Uri(root + "/models");
@@ -64,7 +87,10 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
     public WireDialect Dialect => _options.SpeaksResponses ? WireDialect.Responses : WireDialect.ChatCompletions;
 
     /// <summary>Why the configured key is unusable (only a client's <c>X-Provider-Key</c> can serve), or null.</summary>
-    public string? MissingKey => _profile.MissingKey;
+    public string? MissingKey => _pooled is null ? _profile.MissingKey : null;
+
+    /// <summary>The accounts (<c>accounts:</c>); without them a pool of one that the request path never consults.</summary>
+    public AccountPool Pool { get; }
 
     /// <inheritdoc />
     public IAsyncEnumerable<StreamEvent> StreamAsync(ChatRequest request, CancellationToken cancellationToken)
@@ -84,9 +110,15 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         }
 
         var upstream = new UpstreamRequest(_endpoint, body, request.Model) { ClientStreams = request.Stream };
+        OpenAICompatibleKey? clientKey = ClientKey(request.ProviderKey?.Value);
+        if (_pooled is not null && clientKey is null)
+        {
+            return PooledEventStream.ReadAsync(_pooled, upstream, static (u, _) => u, SessionKeys.Of(request), reader, cancellationToken);
+        }
+
         return UpstreamEventStream.ReadAsync(
             static (s, token) => s.Backend.SendAsync(s.Upstream, s.Key, token),
-            (Backend: this, Upstream: upstream, Key: ClientKey(request.ProviderKey?.Value)),
+            (Backend: this, Upstream: upstream, Key: clientKey),
             reader,
             cancellationToken);
     }
@@ -111,7 +143,13 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
             ClientStreams = request.ClientStreams,
             AcceptEventStream = request.ClientStreams,
         };
-        return SendAsync(upstream, ClientKey(request.Headers.Get(ProviderKeyHeader)), cancellationToken);
+        OpenAICompatibleKey? clientKey = ClientKey(request.Headers.Get(ProviderKeyHeader));
+        if (_pooled is not null && clientKey is null)
+        {
+            return _pooled.SendAsync(upstream, static (u, _) => u, CompatiblePassthroughBody.SessionKey(body.Span), cancellationToken);
+        }
+
+        return SendAsync(upstream, clientKey, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -150,7 +188,10 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
             ClientStreams = false,
             RetryMax = 0,
         };
-        using UpstreamResponse response = await _sender.SendAsync(request, cancellationToken);
+        // With accounts, the backend's auth may hold no key: an account of the pool asks.
+        using UpstreamResponse response = _pooled is null
+            ? await _sender.SendAsync(request, cancellationToken)
+            : await _pooled.SendAsync(request, static (u, _) => u, null, cancellationToken);
         if (response.Error is { } refused)
         {
             Log.DiscoveryFailed(_logger, Name, refused.Status, refused.Message);
@@ -197,6 +238,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         }
     }
 
+    /// <summary>The backend's own key, or the client's: no pool, no failover.</summary>
     private Task<UpstreamResponse> SendAsync(UpstreamRequest request, OpenAICompatibleKey? clientKey, CancellationToken cancellationToken) =>
         clientKey is null ? _sender.SendAsync(request, cancellationToken) : _sender.SendAsync(request, clientKey, cancellationToken);
 

@@ -23,29 +23,25 @@ internal sealed class OpenAICompatibleProfile : UpstreamProfile<OpenAICompatible
     private readonly OpenAICompatibleKey? _configured;
     private readonly string? _missing;
 
-    public OpenAICompatibleProfile(CustomBackendOptions options, Func<string, string?> getEnv)
+    /// <param name="options">The backend's settings.</param>
+    /// <param name="getEnv">Reads the environment for <c>key_env</c> and <c>$VAR</c>.</param>
+    /// <param name="account">One of the backend's <c>accounts:</c>: its key is sent as the bearer instead of <c>auth</c>'s.</param>
+    public OpenAICompatibleProfile(CustomBackendOptions options, Func<string, string?> getEnv, AccountOptions? account = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(getEnv);
         _options = options;
         CustomAuthOptions auth = options.Auth;
+        if (account is not null)
+        {
+            (_configured, _missing) = Bearer(account.KeyEnv, account.ApiKey, $"accounts.{account.Name}.api_key", getEnv);
+            return;
+        }
+
         switch (auth.Type)
         {
             case "api_key" or "bearer":
-                string? key = auth.KeyEnv is { } env ? getEnv(env) : Expand(auth.Key, getEnv);
-                if (string.IsNullOrWhiteSpace(key))
-                {
-                    _missing = auth.KeyEnv is { } name ? $"${name} is not set" : "auth.key is empty";
-                }
-                else if (!UpstreamHeaders.IsSafeValue(key.Trim()))
-                {
-                    _missing = "the key has characters a header cannot carry";
-                }
-                else
-                {
-                    _configured = new OpenAICompatibleKey(key.Trim(), [], fromClient: false);
-                }
-
+                (_configured, _missing) = Bearer(auth.KeyEnv, auth.Key, "auth.key", getEnv);
                 break;
             case "header":
                 var headers = new List<KeyValuePair<string, string>>(auth.Headers.Count);
@@ -67,6 +63,20 @@ internal sealed class OpenAICompatibleProfile : UpstreamProfile<OpenAICompatible
                 _configured = OpenAICompatibleKey.None;
                 break;
         }
+    }
+
+    /// <summary>A bearer key from <paramref name="keyEnv"/>, else <paramref name="key"/> with <c>$VAR</c> expanded; or why there is none.</summary>
+    private static (OpenAICompatibleKey? Key, string? Missing) Bearer(string? keyEnv, string? key, string keyName, Func<string, string?> getEnv)
+    {
+        string? value = keyEnv is { } env ? getEnv(env) : Expand(key, getEnv);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (null, keyEnv is { } name ? $"${name} is not set" : $"{keyName} is empty");
+        }
+
+        return UpstreamHeaders.IsSafeValue(value.Trim())
+            ? (new OpenAICompatibleKey(value.Trim(), [], fromClient: false), null)
+            : (null, "the key has characters a header cannot carry");
     }
 
     public override string Name => _options.Name;

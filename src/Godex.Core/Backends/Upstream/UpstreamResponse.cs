@@ -26,11 +26,8 @@ public sealed class UpstreamResponse : IDisposable
     private readonly HttpResponseMessage? _message;
     private readonly string _upstream;
     private readonly UpstreamOptions? _options;
-    private readonly TimeProvider _time;
     private readonly CancellationToken _requestToken;
-    private readonly CancellationTokenSource? _deadline;
-    private IdleTimeout? _idle;
-    private CancellationTokenSource? _readCancellation;
+    private readonly ExchangeTimer? _timer;
     private Stream? _body;
     private SseFrameReader? _frames;
 
@@ -40,22 +37,19 @@ public sealed class UpstreamResponse : IDisposable
         _message = message;
         ErrorBody = errorBody;
         _upstream = upstream;
-        _time = TimeProvider.System;
     }
 
     internal UpstreamResponse(
         HttpResponseMessage message,
         string upstream,
         UpstreamOptions options,
-        TimeProvider time,
-        CancellationTokenSource? deadline,
+        ExchangeTimer timer,
         CancellationToken requestToken)
     {
         _message = message;
         _upstream = upstream;
         _options = options;
-        _time = time;
-        _deadline = deadline;
+        _timer = timer;
         _requestToken = requestToken;
     }
 
@@ -108,11 +102,11 @@ public sealed class UpstreamResponse : IDisposable
         try
         {
             _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
-            bool moved = await _frames.MoveNextAsync(_readCancellation!.Token);
+            bool moved = await _frames.MoveNextAsync(_timer!.Token);
 
             // The idle timeout counts from the last whole event, not the last byte: an upstream that trickles bytes
             // without ever finishing an event is as stuck as a silent one.
-            _idle!.Touch();
+            _timer.Touch();
             return moved;
         }
         catch (Exception ex) when (IsFault(ex))
@@ -145,19 +139,21 @@ public sealed class UpstreamResponse : IDisposable
             BackendError? refusal = null;
             for (int events = 0; events < MaxPeekEvents && _frames.MarkedBytes < MaxPeekBytes; events++)
             {
-                if (!await _frames.MoveNextAsync(_readCancellation!.Token))
+                if (!await _frames.MoveNextAsync(_timer!.Token))
                 {
                     break;
                 }
 
-                _idle!.Touch();
-                RelayFrameKind kind = rules.Classify(_frames.Current);
+                _timer.Touch();
+                RelayFrameKind kind = rules.KindOf(_frames.Current); // checked in full when relayed
                 if (kind == RelayFrameKind.Preamble)
                 {
                     continue;
                 }
 
-                if (kind is RelayFrameKind.Error or RelayFrameKind.Failed && rules.ErrorOf(_frames.Current) is { Status: 429 or >= 500 } error)
+                if (kind is RelayFrameKind.Error or RelayFrameKind.Failed
+                    && rules.Classify(_frames.Current) == kind // the whole event checked before its error is read
+                    && rules.ErrorOf(_frames.Current) is { Status: 429 or >= 500 } error)
                 {
                     refusal = error;
                 }
@@ -195,9 +191,9 @@ public sealed class UpstreamResponse : IDisposable
             Stream body = await OpenBodyAsync();
             using var content = new MemoryStream();
             int read;
-            while ((read = await body.ReadAsync(chunk, _readCancellation!.Token)) > 0)
+            while ((read = await body.ReadAsync(chunk, _timer!.Token)) > 0)
             {
-                _idle!.Touch();
+                _timer.Touch();
                 if (content.Length + read > maxBytes)
                 {
                     Fault = BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"{_upstream} sent an answer larger than {maxBytes} bytes"));
@@ -225,7 +221,7 @@ public sealed class UpstreamResponse : IDisposable
     public void Dispose()
     {
         Close();
-        _deadline?.Dispose();
+        _timer?.Dispose();
     }
 
     private async ValueTask<Stream> OpenBodyAsync()
@@ -235,12 +231,8 @@ public sealed class UpstreamResponse : IDisposable
             return _body;
         }
 
-        _idle = new IdleTimeout(_options!.IdleTimeout, _time);
-        _readCancellation = _deadline is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token)
-            : CancellationTokenSource.CreateLinkedTokenSource(_requestToken, _idle.Token, _deadline.Token);
-        _idle.Touch();
-        _body = await _message!.Content.ReadAsStreamAsync(_readCancellation.Token);
+        _timer!.WaitForBody(_options!.IdleTimeout);
+        _body = await _message!.Content.ReadAsStreamAsync(_timer.Token);
         return _body;
     }
 
@@ -250,13 +242,14 @@ public sealed class UpstreamResponse : IDisposable
 
     private BackendError FaultOf(Exception ex)
     {
-        if (_deadline?.IsCancellationRequested == true)
+        ExchangeTimer.Wait expired = _timer?.Expired ?? ExchangeTimer.Wait.None;
+        if (expired == ExchangeTimer.Wait.Total)
         {
             return new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
                 $"{_upstream} did not finish the answer within {_options!.TotalTimeout.TotalSeconds:0.#} s (total_timeout)"));
         }
 
-        if (_idle?.HasFired == true)
+        if (expired == ExchangeTimer.Wait.Idle)
         {
             return new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
                 $"{_upstream} sent nothing for {_options!.IdleTimeout.TotalSeconds:0.#} s (idle_timeout); the answer was cut"));
@@ -272,7 +265,5 @@ public sealed class UpstreamResponse : IDisposable
         _frames?.Dispose();
         _frames = null;
         _message?.Dispose();
-        _readCancellation?.Dispose();
-        _idle?.Dispose();
     }
 }

@@ -78,7 +78,7 @@ public sealed partial class UpstreamSender<TCredential>
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(credential);
         var options = _profile.Options;
-        CancellationTokenSource? deadline = request.ClientStreams ? null : TimeoutSources.Create(options.TotalTimeout, _time);
+        var timer = new ExchangeTimer(request.ClientStreams ? null : options.TotalTimeout, _time, cancellationToken);
         using IUpstreamCall? call = UpstreamObserver.Current?.Start(_profile.Name, request);
         try
         {
@@ -86,20 +86,21 @@ public sealed partial class UpstreamSender<TCredential>
             for (int attempt = 0; ; attempt++)
             {
                 Log.Sending(_logger, _profile.Name, request.Model, request.Uri, _profile.Describe(credential));
-                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, deadline, call, cancellationToken);
+                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, timer, call, cancellationToken);
                 if (failure is not null)
                 {
                     if (failure.Status == 502 && attempt < (request.RetryMax ?? options.RetryMax))
                     {
                         // Could not connect: nothing reached the upstream, so another try is safe.
                         call?.Retrying("connect");
+                        timer.Pause();
                         await Task.Delay(Backoff(attempt), _time, cancellationToken);
                         continue;
                     }
 
                     Log.Refused(_logger, _profile.Name, failure.Status, failure.Message);
                     call?.Answered(0, failure.Status == 502 ? "connect" : "timeout");
-                    deadline?.Dispose();
+                    timer.Dispose();
                     return UpstreamResponse.Refused(failure, _profile.DisplayName);
                 }
 
@@ -109,6 +110,7 @@ public sealed partial class UpstreamSender<TCredential>
                     // Rejected before its expiry (revoked, rotated elsewhere): refresh once and send again.
                     refreshed = true;
                     TCredential? renewed = null;
+                    timer.Pause();
                     try
                     {
                         renewed = await _profile.GetCredentialAsync(credential, cancellationToken);
@@ -136,6 +138,7 @@ public sealed partial class UpstreamSender<TCredential>
                     {
                         call?.Retrying(status.ToString(CultureInfo.InvariantCulture));
                         response.Dispose();
+                        timer.Pause();
                         await Task.Delay(asked ?? Backoff(attempt), _time, cancellationToken);
                         continue;
                     }
@@ -143,7 +146,7 @@ public sealed partial class UpstreamSender<TCredential>
 
                 if (response.IsSuccessStatusCode)
                 {
-                    var answer = new UpstreamResponse(response, _profile.DisplayName, options, _time, deadline, cancellationToken);
+                    var answer = new UpstreamResponse(response, _profile.DisplayName, options, timer, cancellationToken);
                     BackendError? inBand;
                     try
                     {
@@ -168,42 +171,40 @@ public sealed partial class UpstreamSender<TCredential>
                     if (answer.Fault is null && attempt < (request.RetryMax ?? options.RetryMax) && (wait is null || wait <= options.RetryMaxWait))
                     {
                         call?.Retrying(inBand.Status.ToString(CultureInfo.InvariantCulture));
+                        timer.Pause();
                         await Task.Delay(wait ?? Backoff(attempt), _time, cancellationToken);
                         continue;
                     }
 
                     Log.Refused(_logger, _profile.Name, inBand.Status, inBand.Code ?? inBand.Type);
                     call?.Answered(answer.Fault is null ? inBand.Status : 0, answer.Fault is null ? ErrorKind(inBand.Status) : "connect");
-                    deadline?.Dispose();
+                    timer.Dispose();
                     return UpstreamResponse.Refused(inBand.Status == 500 ? inBand with { Status = 502 } : inBand, _profile.DisplayName, response);
                 }
 
                 call?.Answered(status, ErrorKind(status));
 
-                UpstreamResponse refused = await RefusedAsync(response, cancellationToken);
-                deadline?.Dispose();
+                UpstreamResponse refused = await RefusedAsync(response, timer, cancellationToken);
+                timer.Dispose();
                 return refused;
             }
         }
         catch
         {
-            deadline?.Dispose();
+            timer.Dispose();
             throw;
         }
     }
 
     private async Task<(HttpResponseMessage? Response, BackendError? Failure)> SendOnceAsync(
-        UpstreamRequest request, TCredential credential, CancellationTokenSource? deadline, IUpstreamCall? call, CancellationToken cancellationToken)
+        UpstreamRequest request, TCredential credential, ExchangeTimer timer, IUpstreamCall? call, CancellationToken cancellationToken)
     {
-        using var headersTimeout = TimeoutSources.Create(_profile.Options.ConnectTimeout, _time);
-        using var linked = deadline is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token)
-            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token, deadline.Token);
+        timer.WaitForHeaders(_profile.Options.ConnectTimeout);
         using HttpRequestMessage message = CreateMessage(request, credential);
         call?.Sending(message.Headers);
         try
         {
-            return (await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token), null);
+            return (await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token), null);
         }
         catch (HttpRequestException ex)
         {
@@ -211,7 +212,7 @@ public sealed partial class UpstreamSender<TCredential>
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            TimeSpan waited = deadline?.IsCancellationRequested == true ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;
+            TimeSpan waited = timer.Expired == ExchangeTimer.Wait.Total ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;
             return (null, new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
                 $"{_profile.DisplayName} did not answer within {waited.TotalSeconds:0.#} s")));
         }
@@ -240,7 +241,7 @@ public sealed partial class UpstreamSender<TCredential>
         return message;
     }
 
-    private async Task<UpstreamResponse> RefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<UpstreamResponse> RefusedAsync(HttpResponseMessage response, ExchangeTimer timer, CancellationToken cancellationToken)
     {
         int status = (int)response.StatusCode;
         if (status is >= 300 and < 400)
@@ -253,7 +254,7 @@ public sealed partial class UpstreamSender<TCredential>
                 _profile.DisplayName);
         }
 
-        byte[] body = await ReadCappedAsync(response, cancellationToken);
+        byte[] body = await ReadCappedAsync(response, timer, cancellationToken);
         BackendError error = _profile.ReadError(status, body);
         error = error with { RetryAfter = UpstreamHttp.RetryAfter(response, _time) ?? error.RetryAfter };
         if (status == 500)
@@ -279,17 +280,16 @@ public sealed partial class UpstreamSender<TCredential>
     }
 
     /// <summary>The first <see cref="MaxErrorBodyBytes"/> of a refusal's body, read within the connect timeout.</summary>
-    private async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, ExchangeTimer timer, CancellationToken cancellationToken)
     {
-        using var timeout = TimeoutSources.Create(_profile.Options.ConnectTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        timer.WaitForHeaders(_profile.Options.ConnectTimeout);
         byte[] buffer = new byte[MaxErrorBodyBytes];
         int total = 0;
         try
         {
-            await using Stream stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            await using Stream stream = await response.Content.ReadAsStreamAsync(timer.Token);
             int read;
-            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), linked.Token)) > 0)
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), timer.Token)) > 0)
             {
                 total += read;
             }

@@ -19,20 +19,24 @@ internal sealed class ChatCompletionsRelayRules : IRelayRules
 
     public bool RelaysRefusalBodies => false;
 
-    public RelayFrameKind Classify(in SseFrame frame)
+    public RelayFrameKind Classify(in SseFrame frame) =>
+        frame.IsDone || RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
+
+    public RelayFrameKind KindOf(in SseFrame frame)
     {
         if (frame.IsDone)
         {
             return RelayFrameKind.Terminal;
         }
 
-        ReadOnlySpan<byte> data = frame.Data.Span;
-        if (!RelayJson.IsValid(data))
+        try
+        {
+            return HasTopLevelError(frame.Data.Span) ? RelayFrameKind.Error : RelayFrameKind.Content;
+        }
+        catch (JsonException)
         {
             return RelayFrameKind.Malformed;
         }
-
-        return HasTopLevelError(data) ? RelayFrameKind.Error : RelayFrameKind.Content;
     }
 
     public BackendError ErrorOf(in SseFrame frame)
@@ -116,14 +120,13 @@ internal sealed class ChatCompletionsRelayRules : IRelayRules
 
         public void ObserveJson(ReadOnlySpan<byte> json)
         {
+            // One reader pass, nothing built.
             try
             {
                 var reader = new Utf8JsonReader(json);
-                using JsonDocument document = JsonDocument.ParseValue(ref reader);
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("usage"u8, out JsonElement usage) && usage.ValueKind == JsonValueKind.Object)
+                if (reader.Read() && RelayJson.MoveToMember(ref reader, "usage"u8) && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    Usage = ChatCompletionsStreamReader.ReadUsage(usage);
+                    Usage = RelayJson.ReadUsage(ref reader, UsageMembers.ChatCompletions);
                 }
             }
             catch (JsonException)

@@ -19,16 +19,15 @@ internal sealed class MessagesRelayRules : IRelayRules
 
     public bool RelaysRefusalBodies => true;
 
-    public RelayFrameKind Classify(in SseFrame frame)
-    {
-        if (!RelayJson.IsValid(frame.Data.Span))
-        {
-            return RelayFrameKind.Malformed;
-        }
+    public RelayFrameKind Classify(in SseFrame frame) =>
+        RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
 
-        string type = frame.EventType.Length > 0 ? frame.EventType : RelayJson.TypeOf(frame.Data.Span) ?? "";
+    public RelayFrameKind KindOf(in SseFrame frame)
+    {
+        string? type = frame.EventType.Length > 0 ? frame.EventType : RelayJson.TryTypeOf(frame.Data.Span, out string? named) ? named ?? "" : null;
         return type switch
         {
+            null => RelayFrameKind.Malformed,
             "message_start" or "ping" => RelayFrameKind.Preamble,
             "message_stop" => RelayFrameKind.Terminal,
             "error" => RelayFrameKind.Error,
@@ -113,24 +112,28 @@ internal sealed class MessagesRelayRules : IRelayRules
 
         public void ObserveJson(ReadOnlySpan<byte> json)
         {
+            // One reader pass, nothing built: message_start carries usage in message.usage, message_delta (and a JSON
+            // answer) at the top level.
             try
             {
                 var reader = new Utf8JsonReader(json);
-                using JsonDocument document = JsonDocument.ParseValue(ref reader);
-                JsonElement root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 {
                     return;
                 }
 
-                if (root.TryGetProperty("message"u8, out JsonElement message) && message.ValueKind == JsonValueKind.Object
-                    && message.TryGetProperty("usage"u8, out JsonElement startUsage))
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    Read(startUsage);
-                }
-                else if (root.TryGetProperty("usage"u8, out JsonElement usage))
-                {
-                    Read(usage);
+                    bool isMessage = reader.ValueTextEquals("message"u8);
+                    bool isUsage = !isMessage && reader.ValueTextEquals("usage"u8);
+                    reader.Read();
+                    if (isUsage || (isMessage && RelayJson.MoveToMember(ref reader, "usage"u8)))
+                    {
+                        Read(ref reader);
+                        return;
+                    }
+
+                    reader.Skip();
                 }
             }
             catch (JsonException)
@@ -139,20 +142,41 @@ internal sealed class MessagesRelayRules : IRelayRules
             }
         }
 
-        private void Read(JsonElement usage)
+        private void Read(ref Utf8JsonReader reader)
         {
-            if (usage.ValueKind != JsonValueKind.Object)
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
                 return;
             }
 
-            _input = Number(usage, "input_tokens"u8) ?? _input;
-            _cacheRead = Number(usage, "cache_read_input_tokens"u8) ?? _cacheRead;
-            _cacheCreation = Number(usage, "cache_creation_input_tokens"u8) ?? _cacheCreation;
-            _output = Number(usage, "output_tokens"u8) ?? _output;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("input_tokens"u8))
+                {
+                    reader.Read();
+                    _input = RelayJson.Int64(ref reader, _input);
+                }
+                else if (reader.ValueTextEquals("output_tokens"u8))
+                {
+                    reader.Read();
+                    _output = RelayJson.Int64(ref reader, _output);
+                }
+                else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
+                {
+                    reader.Read();
+                    _cacheRead = RelayJson.Int64(ref reader, _cacheRead);
+                }
+                else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
+                {
+                    reader.Read();
+                    _cacheCreation = RelayJson.Int64(ref reader, _cacheCreation);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
         }
-
-        private static long? Number(JsonElement element, ReadOnlySpan<byte> name) =>
-            element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;
     }
 }

@@ -18,15 +18,13 @@ internal sealed class ResponsesRelayRules : IRelayRules
 
     public bool RelaysRefusalBodies => false;
 
-    public RelayFrameKind Classify(in SseFrame frame)
-    {
-        if (!RelayJson.IsValid(frame.Data.Span))
-        {
-            return RelayFrameKind.Malformed;
-        }
+    public RelayFrameKind Classify(in SseFrame frame) =>
+        RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
 
-        return KindOf(frame.EventType.Length > 0 ? frame.EventType : RelayJson.TypeOf(frame.Data.Span) ?? "");
-    }
+    public RelayFrameKind KindOf(in SseFrame frame) =>
+        frame.EventType.Length > 0 ? KindOf(frame.EventType)
+        : RelayJson.TryTypeOf(frame.Data.Span, out string? type) ? KindOf(type ?? "")
+        : RelayFrameKind.Malformed;
 
     internal static RelayFrameKind KindOf(string type) => type switch
     {
@@ -38,7 +36,7 @@ internal sealed class ResponsesRelayRules : IRelayRules
     };
 
     public BackendError ErrorOf(in SseFrame frame) =>
-        ResponsesErrors.FromEventData(frame.Data.Span, failedResponse: Classify(frame) == RelayFrameKind.Failed);
+        ResponsesErrors.FromEventData(frame.Data.Span, failedResponse: KindOf(frame) == RelayFrameKind.Failed);
 
     public void WriteErrorEvent(IBufferWriter<byte> output, BackendError error)
     {
@@ -67,7 +65,7 @@ internal sealed class ResponsesRelayRules : IRelayRules
 
     public IRelayAggregator? CreateAggregator() => new ResponsesStreamAggregator();
 
-    /// <summary>Usage is read from the one terminal event, off the byte path.</summary>
+    /// <summary>Usage is read from the one terminal event, off the byte path, in one reader pass that builds nothing.</summary>
     private sealed class UsageTap : IRelayUsageTap
     {
         public Usage Usage { get; private set; } = Usage.Empty;
@@ -76,40 +74,29 @@ internal sealed class ResponsesRelayRules : IRelayRules
         {
             if (frame.EventType is "response.completed" or "response.incomplete" or "response.failed")
             {
-                ObserveEvent(frame.Data.Span);
+                Observe(frame.Data.Span, "response"u8);
             }
         }
 
-        public void ObserveJson(ReadOnlySpan<byte> json)
+        public void ObserveJson(ReadOnlySpan<byte> json) => Observe(json, default);
+
+        /// <summary>Reads the usage of the response object at <paramref name="member"/> of <paramref name="json"/> (the root when empty).</summary>
+        private void Observe(ReadOnlySpan<byte> json, ReadOnlySpan<byte> member)
         {
             try
             {
                 var reader = new Utf8JsonReader(json);
-                using JsonDocument document = JsonDocument.ParseValue(ref reader);
-                Usage found = ResponsesStreamReader.ReadResponseUsage(document.RootElement);
-                Usage = found == Usage.Empty ? Usage : found;
-            }
-            catch (JsonException)
-            {
-                // Not a response object: the ledger keeps what it had.
-            }
-        }
-
-        private void ObserveEvent(ReadOnlySpan<byte> data)
-        {
-            try
-            {
-                var reader = new Utf8JsonReader(data);
-                using JsonDocument document = JsonDocument.ParseValue(ref reader);
-                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("response", out JsonElement response))
+                if (reader.Read()
+                    && (member.IsEmpty || RelayJson.MoveToMember(ref reader, member))
+                    && RelayJson.MoveToMember(ref reader, "usage"u8) && reader.TokenType == JsonTokenType.StartObject
+                    && RelayJson.ReadUsage(ref reader, UsageMembers.Responses) is { } found && found != Usage.Empty)
                 {
-                    Usage found = ResponsesStreamReader.ReadResponseUsage(response);
-                    Usage = found == Usage.Empty ? Usage : found;
+                    Usage = found;
                 }
             }
             catch (JsonException)
             {
-                // Classified as JSON already; nothing to read.
+                // Not a response object: the ledger keeps what it had.
             }
         }
     }
