@@ -173,7 +173,15 @@ internal sealed partial class ResponsesStreamReader
                 else if (reader.ValueTextEquals("usage"u8))
                 {
                     reader.Read();
-                    Usage = ReadUsage(ref reader);
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        Usage = RelayJson.ReadUsage(ref reader, UsageMembers.Responses);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                        Usage = Usage.Empty;
+                    }
                 }
                 else if (reader.ValueTextEquals("incomplete_details"u8))
                 {
@@ -305,70 +313,6 @@ internal sealed partial class ResponsesStreamReader
                     JsonMemberReader.Skip(ref reader);
                 }
             }
-        }
-
-        /// <summary>A Responses <c>usage</c> object (input, cached, output, reasoning tokens); empty when not an object.</summary>
-        private static Usage ReadUsage(ref Utf8JsonReader reader)
-        {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                return Usage.Empty;
-            }
-
-            long input = 0, output = 0, cached = 0, reasoning = 0;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("input_tokens"u8))
-                {
-                    input = JsonMemberReader.ReadInt64(ref reader) ?? 0;
-                }
-                else if (reader.ValueTextEquals("output_tokens"u8))
-                {
-                    output = JsonMemberReader.ReadInt64(ref reader) ?? 0;
-                }
-                else if (reader.ValueTextEquals("input_tokens_details"u8))
-                {
-                    reader.Read();
-                    cached = ReadCount(ref reader, "cached_tokens"u8);
-                }
-                else if (reader.ValueTextEquals("output_tokens_details"u8))
-                {
-                    reader.Read();
-                    reasoning = ReadCount(ref reader, "reasoning_tokens"u8);
-                }
-                else
-                {
-                    JsonMemberReader.Skip(ref reader);
-                }
-            }
-
-            return new Usage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ReasoningTokens = reasoning };
-        }
-
-        /// <summary>One count of a details object; 0 when the value is not an object or the count is absent.</summary>
-        private static long ReadCount(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
-        {
-            long count = 0;
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                return count;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals(name))
-                {
-                    count = JsonMemberReader.ReadInt64(ref reader) ?? 0;
-                }
-                else
-                {
-                    JsonMemberReader.Skip(ref reader);
-                }
-            }
-
-            return count;
         }
 
         /// <summary>A reasoning item's summary parts: the non-empty <c>text</c> of each object in the array.</summary>

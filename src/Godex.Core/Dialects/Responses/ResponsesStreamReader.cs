@@ -381,28 +381,6 @@ internal sealed partial class ResponsesStreamReader : IUpstreamStreamReader
         }
     }
 
-    /// <summary>The usage of a Responses <c>response</c> object (input, cached, output, reasoning tokens); empty when absent.</summary>
-    internal static Usage ReadResponseUsage(JsonElement response)
-    {
-        if (response.ValueKind != JsonValueKind.Object
-            || !response.TryGetProperty("usage", out JsonElement usage) || usage.ValueKind != JsonValueKind.Object)
-        {
-            return Usage.Empty;
-        }
-
-        return new Usage
-        {
-            InputTokens = Number(usage, "input_tokens"),
-            OutputTokens = Number(usage, "output_tokens"),
-            CachedInputTokens = usage.TryGetProperty("input_tokens_details", out JsonElement input) && input.ValueKind == JsonValueKind.Object
-                ? Number(input, "cached_tokens")
-                : 0,
-            ReasoningTokens = usage.TryGetProperty("output_tokens_details", out JsonElement outputDetails) && outputDetails.ValueKind == JsonValueKind.Object
-                ? Number(outputDetails, "reasoning_tokens")
-                : 0,
-        };
-    }
-
     private static ToolCallKind? KindOf(string? itemType) => itemType switch
     {
         "function_call" => ToolCallKind.Function,
@@ -411,9 +389,6 @@ internal sealed partial class ResponsesStreamReader : IUpstreamStreamReader
     };
 
     private static bool IsEmptyObject(string text) => text.AsSpan().Trim().SequenceEqual("{}");
-
-    private static long Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : 0;
 
     private sealed class ToolCallState(int index, string callId, string name, ToolCallKind kind, string itemId)
     {
