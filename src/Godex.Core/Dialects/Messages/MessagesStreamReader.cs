@@ -14,7 +14,7 @@ namespace Godex.Core.Dialects.Messages;
 /// are skipped, <c>ping</c> is ignored; data lines may be padded and carry fields we do not know.
 /// </para>
 /// </summary>
-internal sealed class MessagesStreamReader : IUpstreamStreamReader
+internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 {
     private readonly Dictionary<int, Block> _blocks = [];
     private string? _responseId;
@@ -39,10 +39,10 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
             return;
         }
 
-        JsonDocument document;
+        var fields = default(EventFields);
         try
         {
-            document = JsonDocument.Parse(data);
+            fields.Read(data.Span);
         }
         catch (JsonException ex)
         {
@@ -50,42 +50,37 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
             return;
         }
 
-        using (document)
+        if (!fields.IsObject)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return;
-            }
+            return;
+        }
 
-            string type = GetString(root, "type") ?? eventType;
-            switch (type)
-            {
-                case "message_start":
-                    OnMessageStart(root, output);
-                    break;
-                case "content_block_start":
-                    OnBlockStart(root, output);
-                    break;
-                case "content_block_delta":
-                    OnBlockDelta(root, output);
-                    break;
-                case "content_block_stop":
-                    OnBlockStop(root, output);
-                    break;
-                case "message_delta":
-                    OnMessageDelta(root);
-                    break;
-                case "message_stop":
-                    OnMessageStop(output);
-                    break;
-                case "error":
-                    OnError(root, output);
-                    break;
-                default:
-                    // ping, and event types newer than this parser.
-                    break;
-            }
+        switch (fields.HasType ? fields.Type : Classify(eventType))
+        {
+            case EventType.MessageStart:
+                OnMessageStart(ref fields, output);
+                break;
+            case EventType.ContentBlockStart:
+                OnBlockStart(ref fields, data.Span, output);
+                break;
+            case EventType.ContentBlockDelta:
+                OnBlockDelta(ref fields, output);
+                break;
+            case EventType.ContentBlockStop:
+                OnBlockStop(ref fields, output);
+                break;
+            case EventType.MessageDelta:
+                OnMessageDelta(ref fields);
+                break;
+            case EventType.MessageStop:
+                OnMessageStop(output);
+                break;
+            case EventType.Error:
+                Fail(output, MapError(fields.ErrorType, fields.ErrorMessage));
+                break;
+            default:
+                // ping, and event types newer than this parser.
+                break;
         }
     }
 
@@ -128,45 +123,40 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
         return new BackendError(mapped, BackendErrorTypes.ForStatus(mapped), text) { Code = errorType };
     }
 
-    private void OnMessageStart(JsonElement root, List<StreamEvent> output)
+    private void OnMessageStart(ref EventFields fields, List<StreamEvent> output)
     {
-        if (!root.TryGetProperty("message"u8, out JsonElement message) || message.ValueKind != JsonValueKind.Object)
+        if (!fields.MessageIsObject)
         {
             return;
         }
 
-        _responseId ??= GetString(message, "id") ?? "";
-        _model ??= GetString(message, "model") ?? "";
-        if (message.TryGetProperty("usage"u8, out JsonElement usage))
-        {
-            ReadUsage(usage);
-        }
-
+        _responseId ??= fields.MessageId ?? "";
+        _model ??= fields.MessageModel ?? "";
+        ReadUsage(ref fields.MessageUsage);
         output.Add(new ResponseStartedEvent(_responseId, _model));
     }
 
-    private void OnBlockStart(JsonElement root, List<StreamEvent> output)
+    private void OnBlockStart(ref EventFields fields, ReadOnlySpan<byte> data, List<StreamEvent> output)
     {
-        if (!TryGetIndex(root, out int index) || !root.TryGetProperty("content_block"u8, out JsonElement block))
+        if (fields.Index is not int index)
         {
             return;
         }
 
-        switch (GetString(block, "type"))
+        switch (fields.BlockType)
         {
-            case "text":
+            case BlockKind.Text:
                 _blocks[index] = new Block(BlockKind.Text);
-                string? initialText = GetString(block, "text");
-                if (!string.IsNullOrEmpty(initialText))
+                if (!string.IsNullOrEmpty(fields.BlockText))
                 {
-                    output.Add(new TextDeltaEvent(initialText));
+                    output.Add(new TextDeltaEvent(fields.BlockText));
                 }
 
                 break;
-            case "thinking":
+            case BlockKind.Thinking:
                 var thinking = new Block(BlockKind.Thinking);
-                thinking.Text.Append(GetString(block, "thinking"));
-                thinking.Signature.Append(GetString(block, "signature"));
+                thinking.Text.Append(fields.BlockThinking);
+                thinking.Signature.Append(fields.BlockSignature);
                 _blocks[index] = thinking;
                 if (thinking.Text.Length > 0)
                 {
@@ -174,24 +164,24 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
                 }
 
                 break;
-            case "redacted_thinking":
+            case BlockKind.RedactedThinking:
                 var redacted = new Block(BlockKind.RedactedThinking);
-                redacted.Text.Append(GetString(block, "data"));
+                redacted.Text.Append(fields.BlockData);
                 _blocks[index] = redacted;
                 break;
-            case "tool_use":
+            case BlockKind.ToolUse:
                 var tool = new Block(BlockKind.ToolUse)
                 {
                     ToolIndex = _toolCount++,
-                    CallId = GetString(block, "id") ?? "",
-                    Name = GetString(block, "name") ?? "",
+                    CallId = fields.BlockId ?? "",
+                    Name = fields.BlockName ?? "",
                 };
 
-                // A non-streamed input arrives whole here; the usual {} placeholder is followed by deltas.
-                if (block.TryGetProperty("input"u8, out JsonElement input) && input.ValueKind == JsonValueKind.Object
-                    && input.EnumerateObject().Any())
+                // A non-streamed input arrives whole here (kept as its raw JSON text); the usual {} placeholder is
+                // followed by deltas.
+                if (fields.InputLength > 0)
                 {
-                    tool.InitialInput = input.GetRawText();
+                    tool.InitialInput = Encoding.UTF8.GetString(data.Slice(fields.InputStart, fields.InputLength));
                 }
 
                 _blocks[index] = tool;
@@ -203,42 +193,38 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void OnBlockDelta(JsonElement root, List<StreamEvent> output)
+    private void OnBlockDelta(ref EventFields fields, List<StreamEvent> output)
     {
-        if (!TryGetIndex(root, out int index) || !_blocks.TryGetValue(index, out Block? block)
-            || !root.TryGetProperty("delta"u8, out JsonElement delta))
+        if (fields.Index is not int index || !_blocks.TryGetValue(index, out Block? block))
         {
             return;
         }
 
-        switch (GetString(delta, "type"))
+        switch (fields.DeltaType)
         {
-            case "text_delta" when block.Kind == BlockKind.Text:
-                string? text = GetString(delta, "text");
-                if (!string.IsNullOrEmpty(text))
+            case DeltaKind.Text when block.Kind == BlockKind.Text:
+                if (!string.IsNullOrEmpty(fields.DeltaText))
                 {
-                    output.Add(new TextDeltaEvent(text));
+                    output.Add(new TextDeltaEvent(fields.DeltaText));
                 }
 
                 break;
-            case "thinking_delta" when block.Kind == BlockKind.Thinking:
-                string? thinking = GetString(delta, "thinking");
-                if (!string.IsNullOrEmpty(thinking))
+            case DeltaKind.Thinking when block.Kind == BlockKind.Thinking:
+                if (!string.IsNullOrEmpty(fields.DeltaThinking))
                 {
-                    block.Text.Append(thinking);
-                    output.Add(new ReasoningDeltaEvent(thinking));
+                    block.Text.Append(fields.DeltaThinking);
+                    output.Add(new ReasoningDeltaEvent(fields.DeltaThinking));
                 }
 
                 break;
-            case "signature_delta" when block.Kind == BlockKind.Thinking:
-                block.Signature.Append(GetString(delta, "signature"));
+            case DeltaKind.Signature when block.Kind == BlockKind.Thinking:
+                block.Signature.Append(fields.DeltaSignature);
                 break;
-            case "input_json_delta" when block.Kind == BlockKind.ToolUse:
-                string? partial = GetString(delta, "partial_json");
-                if (!string.IsNullOrEmpty(partial))
+            case DeltaKind.InputJson when block.Kind == BlockKind.ToolUse:
+                if (!string.IsNullOrEmpty(fields.DeltaPartialJson))
                 {
-                    block.Text.Append(partial);
-                    output.Add(new ToolCallArgumentsDeltaEvent(block.ToolIndex, partial));
+                    block.Text.Append(fields.DeltaPartialJson);
+                    output.Add(new ToolCallArgumentsDeltaEvent(block.ToolIndex, fields.DeltaPartialJson));
                 }
 
                 break;
@@ -248,9 +234,9 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void OnBlockStop(JsonElement root, List<StreamEvent> output)
+    private void OnBlockStop(ref EventFields fields, List<StreamEvent> output)
     {
-        if (!TryGetIndex(root, out int index) || !_blocks.Remove(index, out Block? block))
+        if (fields.Index is not int index || !_blocks.Remove(index, out Block? block))
         {
             return;
         }
@@ -287,17 +273,14 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void OnMessageDelta(JsonElement root)
+    private void OnMessageDelta(ref EventFields fields)
     {
-        if (root.TryGetProperty("delta"u8, out JsonElement delta) && GetString(delta, "stop_reason") is string stopReason)
+        if (fields.DeltaStopReason is string stopReason)
         {
             _stopReason = stopReason;
         }
 
-        if (root.TryGetProperty("usage"u8, out JsonElement usage))
-        {
-            ReadUsage(usage);
-        }
+        ReadUsage(ref fields.Usage);
     }
 
     private void OnMessageStop(List<StreamEvent> output)
@@ -328,19 +311,6 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
         output.Add(new ResponseCompletedEvent(MapStopReason(_stopReason), usage) { UpstreamReason = _stopReason });
     }
 
-    private void OnError(JsonElement root, List<StreamEvent> output)
-    {
-        string? errorType = null;
-        string? message = null;
-        if (root.TryGetProperty("error"u8, out JsonElement error) && error.ValueKind == JsonValueKind.Object)
-        {
-            errorType = GetString(error, "type");
-            message = GetString(error, "message");
-        }
-
-        Fail(output, MapError(errorType, message));
-    }
-
     private void Fail(List<StreamEvent> output, BackendError error)
     {
         IsCompleted = true;
@@ -349,37 +319,55 @@ internal sealed class MessagesStreamReader : IUpstreamStreamReader
 
     // message_start carries the prompt counts; message_delta carries the final output count and, on newer models, the
     // prompt counts again. The latest value of each field wins.
-    private void ReadUsage(JsonElement usage)
+    private void ReadUsage(ref UsageFields usage)
     {
-        if (usage.ValueKind != JsonValueKind.Object)
+        if (!usage.IsObject)
         {
             return;
         }
 
-        _inputTokens = GetInt64(usage, "input_tokens") ?? _inputTokens;
-        _cacheReadTokens = GetInt64(usage, "cache_read_input_tokens") ?? _cacheReadTokens;
-        _cacheCreationTokens = GetInt64(usage, "cache_creation_input_tokens") ?? _cacheCreationTokens;
-        _outputTokens = GetInt64(usage, "output_tokens") ?? _outputTokens;
+        _inputTokens = usage.InputTokens ?? _inputTokens;
+        _cacheReadTokens = usage.CacheReadTokens ?? _cacheReadTokens;
+        _cacheCreationTokens = usage.CacheCreationTokens ?? _cacheCreationTokens;
+        _outputTokens = usage.OutputTokens ?? _outputTokens;
     }
 
-    private static bool TryGetIndex(JsonElement root, out int index)
+    private static EventType Classify(string type) => type switch
     {
-        index = 0;
-        return root.TryGetProperty("index"u8, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out index);
+        "message_start" => EventType.MessageStart,
+        "content_block_start" => EventType.ContentBlockStart,
+        "content_block_delta" => EventType.ContentBlockDelta,
+        "content_block_stop" => EventType.ContentBlockStop,
+        "message_delta" => EventType.MessageDelta,
+        "message_stop" => EventType.MessageStop,
+        "error" => EventType.Error,
+        _ => EventType.Other,
+    };
+
+    private enum EventType
+    {
+        Other,
+        MessageStart,
+        ContentBlockStart,
+        ContentBlockDelta,
+        ContentBlockStop,
+        MessageDelta,
+        MessageStop,
+        Error,
     }
 
-    private static string? GetString(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    private static long? GetInt64(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number)
-            ? number
-            : null;
+    private enum DeltaKind
+    {
+        Other,
+        Text,
+        Thinking,
+        Signature,
+        InputJson,
+    }
 
     private enum BlockKind
     {
+        Other,
         Text,
         Thinking,
         RedactedThinking,

@@ -10,7 +10,7 @@ namespace Godex.Core.Dialects.Responses;
 /// instance per response. Feed each SSE event's data to <see cref="Feed(ReadOnlyMemory{byte}, List{StreamEvent})"/>, then call <see cref="Complete(List{StreamEvent})"/> when the
 /// upstream body ends. Unknown events are skipped; no field order or field set is assumed.
 /// </summary>
-internal sealed class ResponsesStreamReader : IUpstreamStreamReader
+internal sealed partial class ResponsesStreamReader : IUpstreamStreamReader
 {
     private readonly Dictionary<string, ToolCallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StringBuilder> _earlyDeltas = new(StringComparer.Ordinal);
@@ -33,10 +33,14 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
             return;
         }
 
-        JsonDocument document;
+        var fields = default(EventFields);
         try
         {
-            document = JsonDocument.Parse(data);
+            if (!fields.Read(data.Span, skipIgnored: true))
+            {
+                fields = default;
+                fields.Read(data.Span, skipIgnored: false);
+            }
         }
         catch (JsonException ex)
         {
@@ -46,15 +50,9 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
             return;
         }
 
-        using (document)
+        if (fields.IsObject && fields.HasType)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || String(root, "type") is not string type)
-            {
-                return;
-            }
-
-            Dispatch(type, root, output);
+            Dispatch(ref fields, output);
         }
     }
 
@@ -68,37 +66,35 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void Dispatch(string type, JsonElement root, List<StreamEvent> output)
+    private void Dispatch(ref EventFields fields, List<StreamEvent> output)
     {
-        switch (type)
+        switch (fields.Type)
         {
-            case "response.created":
-            case "response.in_progress":
-                Start(root, output);
+            case EventType.Created:
+                Start(ref fields, output);
                 break;
-            case "response.output_text.delta":
-                Start(root, output);
-                if (String(root, "delta") is { Length: > 0 } text)
+            case EventType.OutputTextDelta:
+                Start(ref fields, output);
+                if (fields.Delta is { Length: > 0 } text)
                 {
                     output.Add(new TextDeltaEvent(text));
                 }
 
                 break;
-            case "response.refusal.delta":
-                Start(root, output);
-                if (String(root, "delta") is { Length: > 0 } refusal)
+            case EventType.RefusalDelta:
+                Start(ref fields, output);
+                if (fields.Delta is { Length: > 0 } refusal)
                 {
                     output.Add(new RefusalDeltaEvent(refusal));
                 }
 
                 break;
-            case "response.reasoning_summary_text.delta":
-            case "response.reasoning_text.delta":
-                Start(root, output);
-                if (String(root, "delta") is { Length: > 0 } thinking)
+            case EventType.ReasoningDelta:
+                Start(ref fields, output);
+                if (fields.Delta is { Length: > 0 } thinking)
                 {
                     // Summary parts stay apart (summary_index); writers with one text join them with a blank line.
-                    int part = (int)Number(root, "summary_index");
+                    int part = (int)fields.SummaryIndex;
                     if (part != _summaryIndex && _reasoningSummary.Length > 0)
                     {
                         _summaryParts.Add(_reasoningSummary.ToString());
@@ -107,54 +103,52 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
 
                     _summaryIndex = part;
                     _reasoningSummary.Append(thinking);
-                    output.Add(new ReasoningDeltaEvent(thinking) { ItemId = String(root, "item_id"), SummaryIndex = part });
+                    output.Add(new ReasoningDeltaEvent(thinking) { ItemId = fields.ItemId, SummaryIndex = part });
                 }
 
                 break;
-            case "response.output_item.added":
-                Start(root, output);
-                if (root.TryGetProperty("item", out JsonElement added) && added.ValueKind == JsonValueKind.Object)
+            case EventType.OutputItemAdded:
+                Start(ref fields, output);
+                if (fields.ItemIsObject)
                 {
-                    OnItemAdded(added, output);
+                    OnItemAdded(ref fields, output);
                 }
 
                 break;
-            case "response.function_call_arguments.delta":
-            case "response.custom_tool_call_input.delta":
-                OnArgumentsDelta(String(root, "item_id"), String(root, "delta"), output);
+            case EventType.ArgumentsDelta:
+                OnArgumentsDelta(fields.ItemId, fields.Delta, output);
                 break;
-            case "response.function_call_arguments.done":
-                OnArgumentsDone(String(root, "item_id"), String(root, "arguments"), output);
+            case EventType.ArgumentsDone:
+                OnArgumentsDone(fields.ItemId, fields.Arguments, output);
                 break;
-            case "response.custom_tool_call_input.done":
-                OnArgumentsDone(String(root, "item_id"), String(root, "input"), output);
+            case EventType.CustomInputDone:
+                OnArgumentsDone(fields.ItemId, fields.Input, output);
                 break;
-            case "response.output_item.done":
-                if (root.TryGetProperty("item", out JsonElement done) && done.ValueKind == JsonValueKind.Object)
+            case EventType.OutputItemDone:
+                if (fields.ItemIsObject)
                 {
-                    OnItemDone(done, output);
+                    OnItemDone(ref fields, output);
                 }
 
                 break;
-            case "response.completed":
-            case "response.done":
-                OnCompleted(root, output);
+            case EventType.Completed:
+                OnCompleted(ref fields, output);
                 break;
-            case "response.incomplete":
-                OnIncomplete(root, output);
+            case EventType.Incomplete:
+                OnIncomplete(ref fields, output);
                 break;
-            case "response.failed":
-                OnFailed(root, output);
+            case EventType.Failed:
+                OnFailed(ref fields, output);
                 break;
-            case "error":
-                OnError(root, output);
+            case EventType.Error:
+                OnError(ref fields, output);
                 break;
             default:
                 break;
         }
     }
 
-    private void Start(JsonElement root, List<StreamEvent> output)
+    private void Start(ref EventFields fields, List<StreamEvent> output)
     {
         if (_started)
         {
@@ -163,27 +157,27 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
 
         _started = true;
         string id = "", model = "";
-        if (root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object)
+        if (fields.ResponseIsObject)
         {
-            id = String(response, "id") ?? "";
-            model = String(response, "model") ?? "";
+            id = fields.ResponseId ?? "";
+            model = fields.ResponseModel ?? "";
         }
 
         output.Add(new ResponseStartedEvent(id, model));
     }
 
-    private void OnItemAdded(JsonElement item, List<StreamEvent> output)
+    private void OnItemAdded(ref EventFields item, List<StreamEvent> output)
     {
-        ToolCallKind? kind = KindOf(String(item, "type"));
+        ToolCallKind? kind = KindOf(item.ItemType);
         if (kind is null)
         {
             return;
         }
 
-        ToolCallState call = Register(item, kind.Value, output);
+        ToolCallState call = Register(ref item, kind.Value, output);
 
         // An arguments snapshot on `added` counts only when no delta came, so nothing is doubled.
-        string? snapshot = String(item, kind == ToolCallKind.Custom ? "input" : "arguments");
+        string? snapshot = kind == ToolCallKind.Custom ? item.ItemInput : item.ItemArguments;
         if (call.Arguments.Length == 0 && !string.IsNullOrEmpty(snapshot))
         {
             call.Arguments.Append(snapshot);
@@ -191,15 +185,15 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private ToolCallState Register(JsonElement item, ToolCallKind kind, List<StreamEvent> output)
+    private ToolCallState Register(ref EventFields item, ToolCallKind kind, List<StreamEvent> output)
     {
-        string itemId = String(item, "id") ?? String(item, "call_id") ?? "";
+        string itemId = item.ItemIdentifier ?? item.ItemCallId ?? "";
         if (_calls.TryGetValue(itemId, out ToolCallState? existing))
         {
             return existing;
         }
 
-        var call = new ToolCallState(_toolCallCount++, String(item, "call_id") ?? itemId, String(item, "name") ?? "", kind, itemId);
+        var call = new ToolCallState(_toolCallCount++, item.ItemCallId ?? itemId, item.ItemName ?? "", kind, itemId);
         _calls[itemId] = call;
         output.Add(new ToolCallStartedEvent(call.Index, call.CallId, call.Name) { Kind = kind, ItemId = itemId.Length > 0 ? itemId : null });
 
@@ -249,9 +243,9 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void OnItemDone(JsonElement item, List<StreamEvent> output)
+    private void OnItemDone(ref EventFields item, List<StreamEvent> output)
     {
-        string? type = String(item, "type");
+        string? type = item.ItemType;
         if (type == "reasoning")
         {
             if (_reasoningSummary.Length > 0)
@@ -259,13 +253,13 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
                 _summaryParts.Add(_reasoningSummary.ToString());
             }
 
-            List<string> parts = SummaryParts(item) is { Count: > 0 } done ? done : [.. _summaryParts];
+            List<string> parts = item.ItemSummary is { Count: > 0 } done ? done : [.. _summaryParts];
             var reasoning = new ReasoningPart
             {
                 Text = string.Join("\n\n", parts),
                 SummaryParts = parts.Count > 1 ? parts : [],
-                EncryptedContent = String(item, "encrypted_content"),
-                ItemId = String(item, "id"),
+                EncryptedContent = item.ItemEncryptedContent,
+                ItemId = item.ItemIdentifier,
             };
             _reasoningSummary.Clear();
             _summaryParts.Clear();
@@ -276,8 +270,8 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
 
         if (KindOf(type) is ToolCallKind kind)
         {
-            ToolCallState call = Register(item, kind, output);
-            Complete(call, String(item, kind == ToolCallKind.Custom ? "input" : "arguments"), output);
+            ToolCallState call = Register(ref item, kind, output);
+            Complete(call, kind == ToolCallKind.Custom ? item.ItemInput : item.ItemArguments, output);
         }
     }
 
@@ -307,39 +301,31 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         }));
     }
 
-    private void OnCompleted(JsonElement root, List<StreamEvent> output)
+    private void OnCompleted(ref EventFields fields, List<StreamEvent> output)
     {
-        Start(root, output);
+        Start(ref fields, output);
         CompletePending(output);
         IsCompleted = true;
-        Usage usage = ReadUsage(root);
+        Usage usage = fields.ResponseIsObject ? fields.Usage : Usage.Empty;
         if (usage != Usage.Empty)
         {
             output.Add(new UsageEvent(usage));
         }
 
-        string? status = root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
-            ? String(response, "status")
-            : null;
+        string? status = fields.ResponseIsObject ? fields.ResponseStatus : null;
         output.Add(new ResponseCompletedEvent(_toolCallCount > 0 ? FinishReason.ToolCalls : FinishReason.Stop, usage)
         {
             UpstreamReason = status ?? "completed",
         });
     }
 
-    private void OnIncomplete(JsonElement root, List<StreamEvent> output)
+    private void OnIncomplete(ref EventFields fields, List<StreamEvent> output)
     {
-        Start(root, output);
+        Start(ref fields, output);
         CompletePending(output);
         IsCompleted = true;
-        string? reason = null;
-        if (root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
-            && response.TryGetProperty("incomplete_details", out JsonElement details) && details.ValueKind == JsonValueKind.Object)
-        {
-            reason = String(details, "reason");
-        }
-
-        Usage usage = ReadUsage(root);
+        string? reason = fields.IncompleteReason;
+        Usage usage = fields.ResponseIsObject ? fields.Usage : Usage.Empty;
         if (usage != Usage.Empty)
         {
             output.Add(new UsageEvent(usage));
@@ -351,28 +337,26 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         });
     }
 
-    private void OnFailed(JsonElement root, List<StreamEvent> output)
+    private void OnFailed(ref EventFields fields, List<StreamEvent> output)
     {
         IsCompleted = true;
         string? message = null, code = null;
-        if (root.TryGetProperty("response", out JsonElement response) && response.ValueKind == JsonValueKind.Object
-            && response.TryGetProperty("error", out JsonElement error) && error.ValueKind == JsonValueKind.Object)
+        if (fields.ResponseErrorIsObject)
         {
-            message = String(error, "message");
-            code = String(error, "code") ?? String(error, "type");
+            message = fields.ResponseErrorMessage;
+            code = fields.ResponseErrorCode ?? fields.ResponseErrorType;
         }
 
         output.Add(Error(code, message ?? "upstream response failed"));
     }
 
-    private void OnError(JsonElement root, List<StreamEvent> output)
+    private void OnError(ref EventFields fields, List<StreamEvent> output)
     {
         IsCompleted = true;
         // Either {"type":"error","code","message"} or {"type":"error","error":{"type","code","message"}}.
-        bool isNested = root.TryGetProperty("error", out JsonElement nested) && nested.ValueKind == JsonValueKind.Object;
-        JsonElement source = isNested ? nested : root;
-        string? code = String(source, "code") ?? (isNested ? String(source, "type") : null);
-        output.Add(Error(code, String(source, "message") ?? String(root, "message") ?? "upstream stream error"));
+        string? code = fields.ErrorIsObject ? fields.ErrorCode ?? fields.ErrorType : fields.Code;
+        string? message = fields.ErrorIsObject ? fields.ErrorMessage : null;
+        output.Add(Error(code, message ?? fields.Message ?? "upstream stream error"));
     }
 
     private static StreamErrorEvent Error(string? code, string message)
@@ -397,48 +381,6 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
         }
     }
 
-    private static Usage ReadUsage(JsonElement root) =>
-        root.TryGetProperty("response", out JsonElement response) ? ReadResponseUsage(response) : Usage.Empty;
-
-    /// <summary>The usage of a Responses <c>response</c> object (input, cached, output, reasoning tokens); empty when absent.</summary>
-    internal static Usage ReadResponseUsage(JsonElement response)
-    {
-        if (response.ValueKind != JsonValueKind.Object
-            || !response.TryGetProperty("usage", out JsonElement usage) || usage.ValueKind != JsonValueKind.Object)
-        {
-            return Usage.Empty;
-        }
-
-        return new Usage
-        {
-            InputTokens = Number(usage, "input_tokens"),
-            OutputTokens = Number(usage, "output_tokens"),
-            CachedInputTokens = usage.TryGetProperty("input_tokens_details", out JsonElement input) && input.ValueKind == JsonValueKind.Object
-                ? Number(input, "cached_tokens")
-                : 0,
-            ReasoningTokens = usage.TryGetProperty("output_tokens_details", out JsonElement outputDetails) && outputDetails.ValueKind == JsonValueKind.Object
-                ? Number(outputDetails, "reasoning_tokens")
-                : 0,
-        };
-    }
-
-    private static List<string> SummaryParts(JsonElement item)
-    {
-        var parts = new List<string>();
-        if (item.TryGetProperty("summary", out JsonElement summary) && summary.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement part in summary.EnumerateArray())
-            {
-                if (part.ValueKind == JsonValueKind.Object && String(part, "text") is { Length: > 0 } text)
-                {
-                    parts.Add(text);
-                }
-            }
-        }
-
-        return parts;
-    }
-
     private static ToolCallKind? KindOf(string? itemType) => itemType switch
     {
         "function_call" => ToolCallKind.Function,
@@ -447,12 +389,6 @@ internal sealed class ResponsesStreamReader : IUpstreamStreamReader
     };
 
     private static bool IsEmptyObject(string text) => text.AsSpan().Trim().SequenceEqual("{}");
-
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static long Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : 0;
 
     private sealed class ToolCallState(int index, string callId, string name, ToolCallKind kind, string itemId)
     {
