@@ -2,7 +2,8 @@
 # Where godex spends its CPU under load: the canned nginx upstream, godex pinned to CPU 0, wrk (c=64) on the other
 # CPUs, and `perf record -g` on the godex process for a few seconds; prints the top of `perf report` (symbols from
 # the publish's godex.dbg, loaded through a private build-id cache). Loopback only, bounded in time.
-#   bench/profile.sh [a|b|c|d|e|f] [SECONDS]      (default: a 8)
+#   bench/profile.sh [a|b|c|d|e|f] [SECONDS]      (default: a 8; GODEX=path profiles another published binary,
+#                                                 its godex.dbg beside it; KEEP_PERF=file keeps perf.data)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
