@@ -92,6 +92,7 @@ def soak(args, port, pid):
     deadline = time.monotonic() + args.minutes * 60
     samples = []
     counts = {'requests': 0, '5xx': 0, 'hangs': 0}
+    statuses_5xx = {}  # which 5xx, and on which path: a 503 with Retry-After (body budget, busy database) is by design
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -124,6 +125,9 @@ def soak(args, port, pid):
             with lock:
                 counts['requests'] += 1
                 counts['5xx'] += int(bad5xx)
+                if bad5xx:
+                    key = f'{answer.status}'
+                    statuses_5xx[key] = statuses_5xx.get(key, 0) + 1
                 counts['hangs'] += int(answer.error == 'timeout')
             time.sleep(local.uniform(0.02, 0.2))  # a bounded rate: ~8 workers x ~10 requests a second at most
 
@@ -144,6 +148,8 @@ def soak(args, port, pid):
     slope = sum((t - mean_t) * (r - mean_r) for t, r in tail) / max(1e-9, sum((t - mean_t) ** 2 for t, _ in tail))  # MB per second
     rss = [r for _, r in samples]
     print(f'soak: {args.minutes} min, {counts["requests"]} requests ({counts["5xx"]} godex 5xx to client input, {counts["hangs"]} hangs)')
+    if statuses_5xx:
+        print('soak: 5xx by status: ' + ', '.join(f'{status} x{n}' for status, n in sorted(statuses_5xx.items())))
     print(f'rss: start {rss[0]:.0f} MB, min {min(rss):.0f}, max {max(rss):.0f}, end {rss[-1]:.0f} MB; '
           f'slope after the first fifth {slope * 3600:+.1f} MB/hour = {slope * 600:+.1f} MB per 10 min (bound {args.max_slope} MB/hour)')
     print('rss samples (s, MB): ' + ' '.join(f'{t:.0f}:{r:.0f}' for t, r in samples[::max(1, len(samples) // 24)]))
