@@ -91,8 +91,9 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
             {
                 foreach (JsonElement choice in choices.EnumerateArray())
                 {
-                    // Only the first choice is the answer (godex never asks for n > 1).
-                    if (choice.ValueKind == JsonValueKind.Object && (!choice.TryGetProperty("index"u8, out JsonElement index) || index.ValueKind != JsonValueKind.Number || index.GetInt32() == 0))
+                    // Only the first choice is the answer (godex never asks for n > 1); an index that is not a whole number
+                    // (1.5, 1e10) is read as no index, never thrown on.
+                    if (choice.ValueKind == JsonValueKind.Object && (!choice.TryGetProperty("index"u8, out JsonElement index) || index.ValueKind != JsonValueKind.Number || !index.TryGetInt32(out int n) || n == 0))
                     {
                         OnChoice(choice, output);
                     }

@@ -35,6 +35,18 @@ public sealed class ChatCompletionsStreamReaderTests
     }
 
     [Fact]
+    public void AChoiceIndexThatIsNotAWholeNumber_IsReadAsNoIndex_NotThrownOn()
+    {
+        List<StreamEvent> events = Read(
+            """{"id":"c","model":"m","choices":[{"index":1.5,"delta":{"content":"a"}}]}""",
+            """{"id":"c","model":"m","choices":[{"index":1e12,"delta":{"content":"b"},"finish_reason":"stop"}]}""",
+            "[DONE]");
+
+        Assert.Equal("ab", string.Concat(events.OfType<TextDeltaEvent>().Select(e => e.Text)));
+        Assert.IsType<ResponseCompletedEvent>(events[^1]);
+    }
+
+    [Fact]
     public void GeminiShape_ToolCallWholeInTheFinishingChunk_WithoutId_UsageOnThatChunk()
     {
         List<StreamEvent> events = Read(
