@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 
 namespace Godex.Core.Dialects;
 
@@ -100,10 +101,6 @@ internal static class RelayJson
         return false;
     }
 
-    /// <summary>The whole number the reader stands on, or <paramref name="otherwise"/> for any other token.</summary>
-    public static long Int64(ref Utf8JsonReader reader, long otherwise = 0) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value) ? value : otherwise;
-
     /// <summary>
     /// The whole number at member <paramref name="name"/> of the object the reader stands on (0 when absent); the reader
     /// ends on that object's end, or past the value when it is not an object.
@@ -119,15 +116,13 @@ internal static class RelayJson
         long value = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            bool found = reader.ValueTextEquals(name);
-            reader.Read();
-            if (found)
+            if (reader.ValueTextEquals(name))
             {
-                value = Int64(ref reader);
+                value = JsonMemberReader.ReadInt64(ref reader) ?? 0;
             }
             else
             {
-                reader.Skip();
+                JsonMemberReader.Skip(ref reader);
             }
         }
 
@@ -146,13 +141,11 @@ internal static class RelayJson
         {
             if (reader.ValueTextEquals(names.Input))
             {
-                reader.Read();
-                input = Int64(ref reader);
+                input = JsonMemberReader.ReadInt64(ref reader) ?? 0;
             }
             else if (reader.ValueTextEquals(names.Output))
             {
-                reader.Read();
-                output = Int64(ref reader);
+                output = JsonMemberReader.ReadInt64(ref reader) ?? 0;
             }
             else if (reader.ValueTextEquals(names.InputDetails))
             {
@@ -166,8 +159,7 @@ internal static class RelayJson
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                JsonMemberReader.Skip(ref reader);
             }
         }
 

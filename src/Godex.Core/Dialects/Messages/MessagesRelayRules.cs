@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Dialects.Messages;
@@ -153,28 +154,23 @@ internal sealed class MessagesRelayRules : IRelayRules
             {
                 if (reader.ValueTextEquals("input_tokens"u8))
                 {
-                    reader.Read();
-                    _input = RelayJson.Int64(ref reader, _input);
+                    _input = JsonMemberReader.ReadInt64(ref reader) ?? _input;
                 }
                 else if (reader.ValueTextEquals("output_tokens"u8))
                 {
-                    reader.Read();
-                    _output = RelayJson.Int64(ref reader, _output);
+                    _output = JsonMemberReader.ReadInt64(ref reader) ?? _output;
                 }
                 else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
                 {
-                    reader.Read();
-                    _cacheRead = RelayJson.Int64(ref reader, _cacheRead);
+                    _cacheRead = JsonMemberReader.ReadInt64(ref reader) ?? _cacheRead;
                 }
                 else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
                 {
-                    reader.Read();
-                    _cacheCreation = RelayJson.Int64(ref reader, _cacheCreation);
+                    _cacheCreation = JsonMemberReader.ReadInt64(ref reader) ?? _cacheCreation;
                 }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    JsonMemberReader.Skip(ref reader);
                 }
             }
         }
