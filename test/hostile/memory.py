@@ -34,6 +34,34 @@ def rss_mb(pid):
     return 0.0
 
 
+def gc_heap_mb(pid):
+    """
+    The resident part of the GC heap: the mappings contiguous with the GC's reservation (its largest inaccessible
+    mapping, tens of GB; committed regions are carved from its start). Tells managed memory from native in RSS.
+    """
+    vmas = []
+    try:
+        with open(f'/proc/{pid}/smaps') as f:
+            for line in f:
+                head = line.split(maxsplit=2)
+                if '-' in head[0] and not head[0].endswith(':'):
+                    start, end = (int(x, 16) for x in head[0].split('-'))
+                    vmas.append([start, end, head[1], 0])
+                elif head[0] == 'Rss:' and vmas:
+                    vmas[-1][3] = int(head[1])
+    except OSError:
+        return 0.0
+    reserve = max(range(len(vmas)), key=lambda i: vmas[i][1] - vmas[i][0] if vmas[i][2] == '---p' else -1, default=None)
+    if reserve is None:
+        return 0.0
+    first = last = reserve
+    while first > 0 and vmas[first - 1][1] == vmas[first][0]:
+        first -= 1
+    while last + 1 < len(vmas) and vmas[last + 1][0] == vmas[last][1]:
+        last += 1
+    return sum(v[3] for v in vmas[first:last + 1]) / 1024
+
+
 def chat_body(size, stream=False, model=run.CODEX_MODEL):
     filler = 'lorem ipsum dolor sit amet ' * (max(0, size - 200) // 27 + 1)
     return json.dumps({'model': model, 'stream': stream, 'messages': [{'role': 'user', 'content': filler[:max(1, size - 200)]}]}).encode()
@@ -91,6 +119,7 @@ def soak(args, port, pid):
     counter = iter(range(1, 1 << 30))
     deadline = time.monotonic() + args.minutes * 60
     samples = []
+    gc_samples = []  # the GC heap's share of each RSS sample
     counts = {'requests': 0, '5xx': 0, 'hangs': 0}
     statuses_5xx = {}  # which 5xx, and on which path: a 503 with Retry-After (body budget, busy database) is by design
     lock = threading.Lock()
@@ -137,6 +166,7 @@ def soak(args, port, pid):
     started = time.monotonic()
     while time.monotonic() < deadline:
         samples.append((time.monotonic() - started, rss_mb(pid)))
+        gc_samples.append(gc_heap_mb(pid))
         time.sleep(5)
     stop.set()
     for w in workers:
@@ -152,7 +182,12 @@ def soak(args, port, pid):
         print('soak: 5xx by status: ' + ', '.join(f'{status} x{n}' for status, n in sorted(statuses_5xx.items())))
     print(f'rss: start {rss[0]:.0f} MB, min {min(rss):.0f}, max {max(rss):.0f}, end {rss[-1]:.0f} MB; '
           f'slope after the first fifth {slope * 3600:+.1f} MB/hour = {slope * 600:+.1f} MB per 10 min (bound {args.max_slope} MB/hour)')
-    print('rss samples (s, MB): ' + ' '.join(f'{t:.0f}:{r:.0f}' for t, r in samples[::max(1, len(samples) // 24)]))
+    step = max(1, len(samples) // 24)
+    print('rss samples (s, MB): ' + ' '.join(f'{t:.0f}:{r:.0f}' for t, r in samples[::step]))
+    print('of which GC heap (MB): ' + ' '.join(f'{t:.0f}:{g:.0f}' for (t, _), g in list(zip(samples, gc_samples))[::step]))
+    # Idle long enough for godex's trimmer (a quiet 5 s period) to compact and log what is live: a leak stays there.
+    time.sleep(15)
+    print(f'after 15 s idle: rss {rss_mb(pid):.0f} MB, GC heap {gc_heap_mb(pid):.0f} MB')
     return slope * 3600 <= args.max_slope and counts['hangs'] == 0
 
 

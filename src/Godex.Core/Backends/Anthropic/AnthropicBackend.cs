@@ -32,6 +32,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     private readonly ILogger _logger;
     private readonly string _baseUrl;
     private readonly Uri _messagesUri;
+    private readonly Uri _messagesBetaUri;
     private readonly Uri _modelsUri;
 
     /// <summary>A backend with one account, <c>default</c>: the login (or key) of <paramref name="credentials"/>.</summary>
@@ -64,6 +65,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         _writerOptions = new MessagesWriterOptions(options.DefaultMaxTokens, options.OAuthSystemPrefix);
         _baseUrl = options.BaseUrl.TrimEnd('/');
         _messagesUri = new Uri(_baseUrl + "/v1/messages");
+        _messagesBetaUri = new Uri(_baseUrl + "/v1/messages?beta=true");
         _modelsUri = new Uri(_baseUrl + "/v1/models?limit=1000");
     }
 
@@ -118,9 +120,11 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     {
         string? identity = credential.IsApiKey || string.IsNullOrEmpty(_options.OAuthSystemPrefix) ? null : _options.OAuthSystemPrefix;
         byte[] body = AnthropicPassthroughBody.PrepareBody(request.Body.Span, request.Model, identity);
-        string path = request.Operation == "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
-        var uri = new Uri(_baseUrl + path + (IsPlainQuery(request.Query) ? request.Query : ""));
         bool tokenCount = request.Operation == "count_tokens";
+        bool plainQuery = IsPlainQuery(request.Query);
+        Uri uri = !tokenCount && !plainQuery ? _messagesUri // the common cases (Claude Code's ?beta=true) parse no Uri per request
+            : !tokenCount && request.Query == "?beta=true" ? _messagesBetaUri
+            : new Uri(_baseUrl + (tokenCount ? "/v1/messages/count_tokens" : "/v1/messages") + (plainQuery ? request.Query : ""));
         return new UpstreamRequest(uri, body, request.Model)
         {
             AcceptEventStream = !tokenCount && request.ClientStreams,

@@ -222,7 +222,8 @@ public sealed partial class UpstreamSender<TCredential>
     {
         var message = new HttpRequestMessage(request.Method, request.Uri);
         HttpRequestHeaders headers = message.Headers;
-        headers.Accept.Add(new MediaTypeWithQualityHeaderValue(request.AcceptEventStream ? "text/event-stream" : "application/json"));
+        // Constant values, added untyped: the typed header objects cost a parse and two allocations per request.
+        headers.TryAddWithoutValidation("Accept", request.AcceptEventStream ? "text/event-stream" : "application/json");
         _profile.AddHeaders(headers, credential, request.Headers);
         foreach ((string name, string value) in request.Headers.All)
         {
@@ -235,7 +236,7 @@ public sealed partial class UpstreamSender<TCredential>
         if (request.Method != HttpMethod.Get)
         {
             message.Content = new ReadOnlyMemoryContent(request.Body);
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         }
 
         return message;
