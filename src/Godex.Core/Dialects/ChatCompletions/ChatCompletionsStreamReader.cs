@@ -158,10 +158,7 @@ internal sealed partial class ChatCompletionsStreamReader : IUpstreamStreamReade
         string? name = delta.Name;
         string? arguments = delta.Arguments;
 
-        // Keyed by index; without one, by id; without either, a fragment continues the call before it.
-        Call? call = upstreamIndex is int key ? _calls.Find(c => c.UpstreamIndex == key && !c.Done)
-            : id is not null ? _calls.Find(c => c.Id == id && !c.Done)
-            : _calls.FindLast(c => !c.Done);
+        Call? call = OpenCall(upstreamIndex, id);
         if (call is null)
         {
             call = new Call(_calls.Count, upstreamIndex) { Id = id ?? SyntheticId(_completionId, _calls.Count) };
@@ -193,6 +190,49 @@ internal sealed partial class ChatCompletionsStreamReader : IUpstreamStreamReade
                 output.Add(new ToolCallArgumentsDeltaEvent(call.Index, arguments));
             }
         }
+    }
+
+    /// <summary>
+    /// The unfinished call a delta continues: keyed by index; without one, by id; without either, the call before it.
+    /// (Loops, not <c>List.Find</c> with a lambda: a capturing lambda was an allocation per delta.)
+    /// </summary>
+    private Call? OpenCall(int? upstreamIndex, string? id)
+    {
+        if (upstreamIndex is int key)
+        {
+            foreach (Call call in _calls)
+            {
+                if (call.UpstreamIndex == key && !call.Done)
+                {
+                    return call;
+                }
+            }
+
+            return null;
+        }
+
+        if (id is not null)
+        {
+            foreach (Call call in _calls)
+            {
+                if (call.Id == id && !call.Done)
+                {
+                    return call;
+                }
+            }
+
+            return null;
+        }
+
+        for (int i = _calls.Count - 1; i >= 0; i--)
+        {
+            if (!_calls[i].Done)
+            {
+                return _calls[i];
+            }
+        }
+
+        return null;
     }
 
     private void CompleteCalls(List<StreamEvent> output)
