@@ -21,7 +21,7 @@ namespace Godex.Benchmarks;
 /// and <c>o3-reasoning-summary-text.stream.ELIDED.sse</c> (reasoning summary deltas, 21 events);
 /// <c>bench/fixtures/chat-completion.sse</c> (gpt-4o text deltas, a <c>choices: []</c> usage chunk and <c>[DONE]</c>, 34
 /// events), <c>test/fixtures/openai-python-chat-recorded/gpt-4o-single-tool-call.sse</c> (one tool call whose arguments
-/// arrive in 13 deltas, usage, <c>[DONE]</c>, 18 events) and <c>gpt-4o-parallel-tool-calls.sse</c> (two tool calls, index
+/// arrive in 14 deltas, usage, <c>[DONE]</c>, 18 events) and <c>gpt-4o-parallel-tool-calls.sse</c> (two tool calls, index
 /// 0 and 1, usage, <c>[DONE]</c>, 26 events).
 /// </summary>
 [MemoryDiagnoser]
