@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
+using Godex.Core.Dialects.ChatCompletions;
 using Godex.Core.Dialects.Messages;
 using Godex.Core.Dialects.Responses;
 using Godex.Core.Sse;
@@ -9,14 +10,19 @@ namespace Godex.Benchmarks;
 
 /// <summary>
 /// The translated paths' upstream stream readers alone (issue 21): a recorded stream's events, framed once in setup,
-/// fed to a fresh <see cref="MessagesStreamReader"/> or <see cref="ResponsesStreamReader"/> and completed, as
+/// fed to a fresh <see cref="MessagesStreamReader"/>, <see cref="ResponsesStreamReader"/> or
+/// <see cref="ChatCompletionsStreamReader"/> and completed, as
 /// <c>UpstreamEventStream</c> drives them. One row is one whole stream; allocations are per stream. The fixtures:
 /// <c>bench/fixtures/anthropic-message.sse</c> (text, 9 events), <c>test/fixtures/anthropic-sdk-python/tool_use_response.sse</c>
 /// (text then a tool call streamed as <c>input_json_delta</c>s, 15 events),
 /// <c>thinking-signature-refusal.synthetic.sse</c> (thinking with a signature, 14 events);
 /// <c>bench/fixtures/codex-response.sse</c> (text, 9 events), <c>test/fixtures/openai-responses-real/o3-function-call.stream.sse</c>
 /// (reasoning item and a function call, 26 events, each carrying the response object on created/in_progress/completed)
-/// and <c>o3-reasoning-summary-text.stream.ELIDED.sse</c> (reasoning summary deltas, 21 events).
+/// and <c>o3-reasoning-summary-text.stream.ELIDED.sse</c> (reasoning summary deltas, 21 events);
+/// <c>bench/fixtures/chat-completion.sse</c> (gpt-4o text deltas, a <c>choices: []</c> usage chunk and <c>[DONE]</c>, 34
+/// events), <c>test/fixtures/openai-python-chat-recorded/gpt-4o-single-tool-call.sse</c> (one tool call whose arguments
+/// arrive in 14 deltas, usage, <c>[DONE]</c>, 18 events) and <c>gpt-4o-parallel-tool-calls.sse</c> (two tool calls, index
+/// 0 and 1, usage, <c>[DONE]</c>, 26 events).
 /// </summary>
 [MemoryDiagnoser]
 public class StreamReaderBenchmarks
@@ -28,6 +34,9 @@ public class StreamReaderBenchmarks
     private SseEvent[] _responsesText = [];
     private SseEvent[] _responsesFunctionCall = [];
     private SseEvent[] _responsesReasoning = [];
+    private SseEvent[] _chatText = [];
+    private SseEvent[] _chatToolCall = [];
+    private SseEvent[] _chatParallelToolCalls = [];
 
     [GlobalSetup]
     public void Setup()
@@ -40,9 +49,12 @@ public class StreamReaderBenchmarks
         _responsesText = Frame(Path.Combine(bench, "codex-response.sse"));
         _responsesFunctionCall = Frame(Path.Combine(test, "openai-responses-real", "o3-function-call.stream.sse"));
         _responsesReasoning = Frame(Path.Combine(test, "openai-responses-real", "o3-reasoning-summary-text.stream.ELIDED.sse"));
+        _chatText = Frame(Path.Combine(bench, "chat-completion.sse"));
+        _chatToolCall = Frame(Path.Combine(test, "openai-python-chat-recorded", "gpt-4o-single-tool-call.sse"));
+        _chatParallelToolCalls = Frame(Path.Combine(test, "openai-python-chat-recorded", "gpt-4o-parallel-tool-calls.sse"));
 
         // Fail in setup when a fixture stops reading to a finished turn.
-        foreach (Func<int> read in new Func<int>[] { MessagesText, MessagesToolUse, MessagesThinking, ResponsesText, ResponsesFunctionCall, ResponsesReasoning })
+        foreach (Func<int> read in new Func<int>[] { MessagesText, MessagesToolUse, MessagesThinking, ResponsesText, ResponsesFunctionCall, ResponsesReasoning, ChatCompletionsText, ChatCompletionsToolCall, ChatCompletionsParallelToolCalls })
         {
             if (read() == 0 || _output[^1] is not ResponseCompletedEvent)
             {
@@ -75,6 +87,18 @@ public class StreamReaderBenchmarks
     [Benchmark]
     public int ResponsesReasoning() => Read(_responsesReasoning, new ResponsesStreamReader());
 
+    /// <summary>chat-completion.sse: text deltas, finish_reason stop, the usage chunk, [DONE].</summary>
+    [Benchmark]
+    public int ChatCompletionsText() => Read(_chatText, new ChatCompletionsStreamReader());
+
+    /// <summary>gpt-4o-single-tool-call.sse: one tool call with argument deltas, the usage chunk, [DONE].</summary>
+    [Benchmark]
+    public int ChatCompletionsToolCall() => Read(_chatToolCall, new ChatCompletionsStreamReader());
+
+    /// <summary>gpt-4o-parallel-tool-calls.sse: two tool calls with argument deltas, the usage chunk, [DONE].</summary>
+    [Benchmark]
+    public int ChatCompletionsParallelToolCalls() => Read(_chatParallelToolCalls, new ChatCompletionsStreamReader());
+
     private int Read(SseEvent[] events, IUpstreamStreamReader reader)
     {
         _output.Clear();
@@ -98,12 +122,10 @@ public class StreamReaderBenchmarks
         var events = new List<SseEvent>();
         while (reader.MoveNextAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
         {
-            if (!reader.Current.IsDone)
-            {
-                // The frame's bytes belong to the reader's buffer: keep a copy.
-                SseEvent sse = reader.Current.ToEvent();
-                events.Add(sse with { Data = sse.Data.ToArray() });
-            }
+            // [DONE] is kept: the Chat Completions reader completes on it (the other streams have none). The frame's
+            // bytes belong to the reader's buffer: keep a copy.
+            SseEvent sse = reader.Current.ToEvent();
+            events.Add(sse with { Data = sse.Data.ToArray() });
         }
 
         return [.. events];

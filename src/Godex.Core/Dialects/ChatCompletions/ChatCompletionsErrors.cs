@@ -35,6 +35,16 @@ internal static class ChatCompletionsErrors
             return null;
         }
 
+        return Create(message, type, code, param, status);
+    }
+
+    /// <summary>
+    /// The error an OpenAI-compatible error object's fields stand for (all null for an error that is not an object, only
+    /// <paramref name="message"/> for one that is a string); without <paramref name="status"/>, the status comes from
+    /// its code or type.
+    /// </summary>
+    public static BackendError Create(string? message, string? type, string? code, string? param, int? status = null)
+    {
         int mapped = status ?? StatusOf(code, type);
         string text = string.IsNullOrWhiteSpace(message) ? $"the upstream reported an error ({code ?? type ?? "no details"})" : message;
         return new BackendError(mapped, BackendErrorTypes.ForStatus(mapped), text) { Code = code, Param = param };

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Dialects.ChatCompletions;
@@ -24,10 +25,11 @@ namespace Godex.Core.Dialects.ChatCompletions;
 /// Tool calls of the request's custom (freeform) tools, sent upstream as functions of one <c>input</c> argument, come
 /// back as custom calls with that input.
 /// </summary>
-internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
+internal sealed partial class ChatCompletionsStreamReader : IUpstreamStreamReader
 {
     private readonly IReadOnlySet<string> _customTools;
     private readonly List<Call> _calls = [];
+    private readonly ChunkFields _chunk = new();
     private bool _started;
     private string _completionId = "";
     private string? _finishReason;
@@ -55,10 +57,10 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
             return;
         }
 
-        JsonDocument document;
+        ChunkFields chunk = _chunk;
         try
         {
-            document = JsonDocument.Parse(sse.Data);
+            chunk.Read(sse.Data.Span, readIdentity: !_started);
         }
         catch (JsonException ex)
         {
@@ -66,44 +68,37 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
             return;
         }
 
-        using (document)
+        if (!chunk.IsObject)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return;
-            }
+            return;
+        }
 
-            if (ChatCompletionsErrors.FromRoot(root) is { } error)
-            {
-                Fail(output, error);
-                return;
-            }
+        if (chunk.HasError)
+        {
+            Fail(output, ChatCompletionsErrors.Create(chunk.ErrorMessage, chunk.ErrorType, chunk.ErrorCode, chunk.ErrorParam));
+            return;
+        }
 
-            if (!_started)
-            {
-                _started = true;
-                _completionId = String(root, "id"u8) ?? "";
-                output.Add(new ResponseStartedEvent(_completionId, String(root, "model"u8) ?? ""));
-            }
+        if (!_started)
+        {
+            _started = true;
+            _completionId = chunk.Id ?? "";
+            output.Add(new ResponseStartedEvent(_completionId, chunk.Model ?? ""));
+        }
 
-            if (root.TryGetProperty("choices"u8, out JsonElement choices) && choices.ValueKind == JsonValueKind.Array)
+        foreach (ChoiceFields choice in chunk.Choices)
+        {
+            // Only the first choice is the answer (godex never asks for n > 1); an index that is not a whole number
+            // (1.5, 1e10) is read as no index, never thrown on.
+            if (choice.Index is null or 0)
             {
-                foreach (JsonElement choice in choices.EnumerateArray())
-                {
-                    // Only the first choice is the answer (godex never asks for n > 1); an index that is not a whole number
-                    // (1.5, 1e10) is read as no index, never thrown on.
-                    if (choice.ValueKind == JsonValueKind.Object && (!choice.TryGetProperty("index"u8, out JsonElement index) || index.ValueKind != JsonValueKind.Number || !index.TryGetInt32(out int n) || n == 0))
-                    {
-                        OnChoice(choice, output);
-                    }
-                }
+                OnChoice(choice, chunk, output);
             }
+        }
 
-            if (root.TryGetProperty("usage"u8, out JsonElement usage) && usage.ValueKind == JsonValueKind.Object)
-            {
-                _usage = ReadUsage(usage);
-            }
+        if (chunk.HasUsage)
+        {
+            _usage = chunk.Usage;
         }
     }
 
@@ -126,58 +121,29 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
         output.Add(new ResponseCompletedEvent(MapFinish(_finishReason, _calls.Count > 0), _usage) { UpstreamReason = _finishReason });
     }
 
-    /// <summary>The canonical usage of an OpenAI <c>usage</c> object.</summary>
-    public static Usage ReadUsage(JsonElement usage)
+    private void OnChoice(in ChoiceFields choice, ChunkFields chunk, List<StreamEvent> output)
     {
-        long cached = 0, reasoning = 0;
-        if (usage.TryGetProperty("prompt_tokens_details"u8, out JsonElement prompt) && prompt.ValueKind == JsonValueKind.Object)
+        if ((choice.ReasoningContent ?? choice.Reasoning) is { Length: > 0 } reasoning)
         {
-            cached = Number(prompt, "cached_tokens"u8);
+            output.Add(new ReasoningDeltaEvent(reasoning));
         }
 
-        if (usage.TryGetProperty("completion_tokens_details"u8, out JsonElement completion) && completion.ValueKind == JsonValueKind.Object)
+        if (choice.Content is { Length: > 0 } text)
         {
-            reasoning = Number(completion, "reasoning_tokens"u8);
+            output.Add(new TextDeltaEvent(text));
         }
 
-        return new Usage
+        if (choice.Refusal is { Length: > 0 } refusal)
         {
-            InputTokens = Number(usage, "prompt_tokens"u8),
-            OutputTokens = Number(usage, "completion_tokens"u8),
-            CachedInputTokens = cached,
-            ReasoningTokens = reasoning,
-        };
-    }
-
-    private void OnChoice(JsonElement choice, List<StreamEvent> output)
-    {
-        if (choice.TryGetProperty("delta"u8, out JsonElement delta) && delta.ValueKind == JsonValueKind.Object)
-        {
-            if ((String(delta, "reasoning_content"u8) ?? String(delta, "reasoning"u8)) is { Length: > 0 } reasoning)
-            {
-                output.Add(new ReasoningDeltaEvent(reasoning));
-            }
-
-            if (String(delta, "content"u8) is { Length: > 0 } text)
-            {
-                output.Add(new TextDeltaEvent(text));
-            }
-
-            if (String(delta, "refusal"u8) is { Length: > 0 } refusal)
-            {
-                output.Add(new RefusalDeltaEvent(refusal));
-            }
-
-            if (delta.TryGetProperty("tool_calls"u8, out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
-            {
-                foreach (JsonElement call in calls.EnumerateArray())
-                {
-                    OnToolCallDelta(call, output);
-                }
-            }
+            output.Add(new RefusalDeltaEvent(refusal));
         }
 
-        if (String(choice, "finish_reason"u8) is { Length: > 0 } finish)
+        for (int i = choice.CallsStart; i < choice.CallsStart + choice.CallsCount; i++)
+        {
+            OnToolCallDelta(chunk.Calls[i], output);
+        }
+
+        if (choice.FinishReason is { Length: > 0 } finish)
         {
             // Calls are done once the finish reason is read (the same chunk may have carried them whole).
             _finishReason = finish;
@@ -185,23 +151,14 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
         }
     }
 
-    private void OnToolCallDelta(JsonElement delta, List<StreamEvent> output)
+    private void OnToolCallDelta(in CallFields delta, List<StreamEvent> output)
     {
-        if (delta.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
+        string? id = delta.Id;
+        int? upstreamIndex = delta.Index;
+        string? name = delta.Name;
+        string? arguments = delta.Arguments;
 
-        string? id = String(delta, "id"u8);
-        int? upstreamIndex = delta.TryGetProperty("index"u8, out JsonElement index) && index.ValueKind == JsonValueKind.Number && index.TryGetInt32(out int i) ? i : null;
-        JsonElement function = delta.TryGetProperty("function"u8, out JsonElement f) && f.ValueKind == JsonValueKind.Object ? f : default;
-        string? name = function.ValueKind == JsonValueKind.Object ? String(function, "name"u8) : null;
-        string? arguments = function.ValueKind == JsonValueKind.Object ? String(function, "arguments"u8) : null;
-
-        // Keyed by index; without one, by id; without either, a fragment continues the call before it.
-        Call? call = upstreamIndex is int key ? _calls.Find(c => c.UpstreamIndex == key && !c.Done)
-            : id is not null ? _calls.Find(c => c.Id == id && !c.Done)
-            : _calls.FindLast(c => !c.Done);
+        Call? call = OpenCall(upstreamIndex, id);
         if (call is null)
         {
             call = new Call(_calls.Count, upstreamIndex) { Id = id ?? SyntheticId(_completionId, _calls.Count) };
@@ -233,6 +190,49 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
                 output.Add(new ToolCallArgumentsDeltaEvent(call.Index, arguments));
             }
         }
+    }
+
+    /// <summary>
+    /// The unfinished call a delta continues: keyed by index; without one, by id; without either, the call before it.
+    /// (Loops, not <c>List.Find</c> with a lambda: a capturing lambda was an allocation per delta.)
+    /// </summary>
+    private Call? OpenCall(int? upstreamIndex, string? id)
+    {
+        if (upstreamIndex is int key)
+        {
+            foreach (Call call in _calls)
+            {
+                if (call.UpstreamIndex == key && !call.Done)
+                {
+                    return call;
+                }
+            }
+
+            return null;
+        }
+
+        if (id is not null)
+        {
+            foreach (Call call in _calls)
+            {
+                if (call.Id == id && !call.Done)
+                {
+                    return call;
+                }
+            }
+
+            return null;
+        }
+
+        for (int i = _calls.Count - 1; i >= 0; i--)
+        {
+            if (!_calls[i].Done)
+            {
+                return _calls[i];
+            }
+        }
+
+        return null;
     }
 
     private void CompleteCalls(List<StreamEvent> output)
@@ -268,15 +268,41 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
         return "call_" + Convert.ToHexStringLower(hash[..12]);
     }
 
+    /// <summary>
+    /// A custom call's input: the <c>input</c> string of the one-argument object it was sent upstream as, or the whole
+    /// text when it is not that object (not JSON, not an object, no string <c>input</c>: a repeated member counts by its
+    /// last occurrence).
+    /// </summary>
     private static string CustomInput(string arguments)
     {
         try
         {
-            using JsonDocument document = JsonDocument.Parse(arguments);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty(ChatCompletionsRequestWriter.CustomToolInput, out JsonElement input) && input.ValueKind == JsonValueKind.String)
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(arguments));
+            string? input = null;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartObject)
             {
-                return input.GetString() ?? "";
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals(ChatCompletionsRequestWriter.CustomToolInput))
+                    {
+                        input = JsonMemberReader.ReadString(ref reader);
+                    }
+                    else
+                    {
+                        JsonMemberReader.Skip(ref reader);
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+
+            JsonMemberReader.ReadToEnd(ref reader);
+            if (input is not null)
+            {
+                return input;
             }
         }
         catch (JsonException)
@@ -302,12 +328,6 @@ internal sealed class ChatCompletionsStreamReader : IUpstreamStreamReader
         IsCompleted = true;
         output.Add(new StreamErrorEvent(error));
     }
-
-    private static string? String(JsonElement element, ReadOnlySpan<byte> name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static long Number(JsonElement element, ReadOnlySpan<byte> name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : 0;
 
     private sealed class Call(int index, int? upstreamIndex)
     {

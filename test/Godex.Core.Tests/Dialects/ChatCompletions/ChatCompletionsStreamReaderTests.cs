@@ -148,9 +148,10 @@ public sealed class ChatCompletionsStreamReaderTests
         Assert.Equal("*** Begin Patch\n*** End Patch", call.Arguments);
     }
 
-    private static List<StreamEvent> Read(params string[] chunks) => Read(null, chunks);
+    internal static List<StreamEvent> Read(params string[] chunks) => Read(null, chunks);
 
-    private static List<StreamEvent> Read(IReadOnlySet<string>? customTools, params string[] chunks)
+    /// <summary>Feeds the chunks to a fresh reader and completes it (also for <see cref="ChatCompletionsStreamReaderChunkTests"/>).</summary>
+    internal static List<StreamEvent> Read(IReadOnlySet<string>? customTools, params string[] chunks)
     {
         var reader = new ChatCompletionsStreamReader(customTools);
         var events = new List<StreamEvent>();
