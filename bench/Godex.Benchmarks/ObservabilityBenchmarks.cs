@@ -16,8 +16,9 @@ namespace Godex.Benchmarks;
 /// <summary>
 /// What the operator's view adds to one request at the hook (<see cref="ClientKeyMiddleware"/> calling
 /// <see cref="RequestTelemetry"/>): <c>none</c> is the middleware without telemetry (as before issue 18), <c>off</c>
-/// with telemetry registered and every observer off (the default), <c>metrics</c> with the OpenTelemetry SDK
-/// aggregating godex's instruments (the exporter's work happens at scrape time, not here).
+/// with telemetry registered and every observer off (the default), <c>metrics</c> with metrics on and an
+/// OpenTelemetry SDK reader listening (godex sums its counters itself; the SDK aggregates the two latency histograms;
+/// the exporter's work happens at scrape time, not here).
 /// </summary>
 [MemoryDiagnoser]
 public class ObservabilityBenchmarks : IDisposable

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Godex.Core;
+using Godex.Core.Conversation;
 
 namespace Godex.Server.Observability.Metrics;
 
@@ -8,6 +9,8 @@ namespace Godex.Server.Observability.Metrics;
 /// godex's instruments (meter <see cref="MeterName"/>), exported by <see cref="MetricsSetup"/> as Prometheus text.
 /// Created only when <c>proxy.metrics.enabled</c>: with metrics off nothing here exists and no request pays for it.
 /// The names below are the Prometheus ones (the exporter adds <c>_total</c>, and the unit to histograms).
+/// The counters are summed by godex itself in <see cref="CounterCells{TLabels}"/> and handed to the SDK at scrape time
+/// through observable instruments; only the histograms are the SDK's own instruments (docs/observability.md: cost).
 /// <list type="table">
 /// <item><term>godex_requests_total</term><description>door, backend, account, model, status</description></item>
 /// <item><term>godex_request_duration_seconds</term><description>histogram: door, backend, model</description></item>
@@ -26,37 +29,61 @@ internal sealed class GodexMetrics : IDisposable
 {
     public const string MeterName = "Godex";
 
+    /// <summary>Label sets per instrument before the overflow series: the OpenTelemetry SDK's default cardinality limit.</summary>
+    public const int MaxLabelSets = 2000;
+
+    private const int TokenTypes = 4;
+
     // Seconds, from a cached answer (~ms) to a long agent turn (minutes).
     private static readonly double[] s_latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
     // A batch is ~50 µs to a few ms; seconds means a stuck disk.
     private static readonly double[] s_writeBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+    // The type label of godex_tokens_total, by the index of the count in a token cell.
+    private static readonly KeyValuePair<string, object?>[] s_tokenTypes = [new("type", "input"), new("type", "output"), new("type", "cached"), new("type", "reasoning")];
+
+    /// <summary>
+    /// The counters godex sums itself and the most series each may report: its label sets, the overflow's, times the
+    /// four token types. <see cref="MetricsSetup"/> lets the SDK keep that many (its own limit would fold some into
+    /// its overflow series again).
+    /// </summary>
+    public static readonly (string Instrument, int MaxSeries)[] Counters =
+    [
+        ("godex.requests", MaxLabelSets + 1),
+        ("godex.tokens", (MaxLabelSets + 1) * TokenTypes),
+        ("godex.cost.usd_micros", MaxLabelSets + 1),
+        ("godex.upstream.errors", MaxLabelSets + 1),
+        ("godex.upstream.retries", MaxLabelSets + 1),
+        ("godex.upstream.failovers", MaxLabelSets + 1),
+        ("godex.open_streams", MaxLabelSets + 1),
+    ];
+
     private readonly Meter _meter;
-    private readonly Counter<long> _requests;
+    private readonly CounterCells<RequestLabels> _requests = new(1, MaxLabelSets);
+    private readonly CounterCells<ModelLabels> _tokens = new(TokenTypes, MaxLabelSets);
+    private readonly CounterCells<CostLabels> _cost = new(1, MaxLabelSets);
+    private readonly CounterCells<ReasonLabels> _upstreamErrors = new(1, MaxLabelSets);
+    private readonly CounterCells<ReasonLabels> _retries = new(1, MaxLabelSets);
+    private readonly CounterCells<ReasonLabels> _failovers = new(1, MaxLabelSets);
+    private readonly CounterCells<DoorLabel> _openStreams = new(1, MaxLabelSets);
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _firstByte;
-    private readonly Counter<long> _tokens;
-    private readonly Counter<long> _cost;
-    private readonly Counter<long> _upstreamErrors;
-    private readonly Counter<long> _retries;
-    private readonly Counter<long> _failovers;
-    private readonly UpDownCounter<long> _openStreams;
     private readonly Histogram<double> _ledgerWrite;
 
     /// <param name="ledgerDepth">Rows queued for the ledger, read at each scrape; null without a database.</param>
     public GodexMetrics(Func<long>? ledgerDepth)
     {
         _meter = new Meter(MeterName, GodexVersion.Current);
-        _requests = _meter.CreateCounter<long>("godex.requests", null, "Finished /v1 requests");
+        _meter.CreateObservableCounter("godex.requests", () => _requests.Measure(0), null, "Finished /v1 requests");
         _duration = _meter.CreateHistogram("godex.request.duration", "s", "From a request's arrival to its last byte", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets });
         _firstByte = _meter.CreateHistogram("godex.time_to_first_byte", "s", "From a request's arrival to its response headers (the first event of a stream)", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets });
-        _tokens = _meter.CreateCounter<long>("godex.tokens", null, "Tokens by type: input (all prompt tokens), output (reasoning included), cached (prompt tokens read from cache), reasoning");
-        _cost = _meter.CreateCounter<long>("godex.cost.usd_micros", null, "Spend at list price in micro-dollars (proxy.prices and the built-in table)");
-        _upstreamErrors = _meter.CreateCounter<long>("godex.upstream.errors", null, "Upstream calls that failed, by kind");
-        _retries = _meter.CreateCounter<long>("godex.upstream.retries", null, "Upstream attempts sent again before the first byte");
-        _failovers = _meter.CreateCounter<long>("godex.upstream.failovers", null, "Requests moved to another account of a pool after a failure");
-        _openStreams = _meter.CreateUpDownCounter<long>("godex.open_streams", null, "Responses being streamed to clients now");
+        _meter.CreateObservableCounter("godex.tokens", ObserveTokens, null, "Tokens by type: input (all prompt tokens), output (reasoning included), cached (prompt tokens read from cache), reasoning");
+        _meter.CreateObservableCounter("godex.cost.usd_micros", () => _cost.Measure(0), null, "Spend at list price in micro-dollars (proxy.prices and the built-in table)");
+        _meter.CreateObservableCounter("godex.upstream.errors", () => _upstreamErrors.Measure(0), null, "Upstream calls that failed, by kind");
+        _meter.CreateObservableCounter("godex.upstream.retries", () => _retries.Measure(0), null, "Upstream attempts sent again before the first byte");
+        _meter.CreateObservableCounter("godex.upstream.failovers", () => _failovers.Measure(0), null, "Requests moved to another account of a pool after a failure");
+        _meter.CreateObservableUpDownCounter("godex.open_streams", () => _openStreams.Measure(0, skipZero: false), null, "Responses being streamed to clients now");
         _ledgerWrite = _meter.CreateHistogram("godex.ledger.write", "s", "Time to write one batch of usage rows", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_writeBuckets });
         if (ledgerDepth is not null)
         {
@@ -64,20 +91,15 @@ internal sealed class GodexMetrics : IDisposable
         }
     }
 
+    /// <summary>This instance's meter (several godex apps in one process each have their own).</summary>
+    public Meter Meter => _meter;
+
     public void RequestFinished(RequestOutcome outcome)
     {
         string model = outcome.Model;
         string backend = outcome.Backend;
         string account = outcome.Account ?? "";
-        var tags = new TagList
-        {
-            { "door", outcome.Door },
-            { "backend", backend },
-            { "account", account },
-            { "model", model },
-            { "status", StatusText(outcome.Status) },
-        };
-        _requests.Add(1, tags);
+        _requests.Add(new RequestLabels(outcome.Door, backend, account, model, outcome.Status), 1);
 
         var timing = new TagList { { "door", outcome.Door }, { "backend", backend }, { "model", model } };
         _duration.Record(outcome.Duration.TotalSeconds, timing);
@@ -86,44 +108,55 @@ internal sealed class GodexMetrics : IDisposable
             _firstByte.Record(firstByte.TotalSeconds, timing);
         }
 
-        if (outcome.Usage.TotalTokens > 0)
+        Usage usage = outcome.Usage;
+        if (usage.TotalTokens > 0)
         {
-            AddTokens(outcome.Usage.InputTokens, "input", backend, account, model);
-            AddTokens(outcome.Usage.OutputTokens, "output", backend, account, model);
-            AddTokens(outcome.Usage.CachedInputTokens, "cached", backend, account, model);
-            AddTokens(outcome.Usage.ReasoningTokens, "reasoning", backend, account, model);
+            long[] tokens = _tokens.For(new ModelLabels(backend, account, model));
+            AddPositive(ref tokens[0], usage.InputTokens);
+            AddPositive(ref tokens[1], usage.OutputTokens);
+            AddPositive(ref tokens[2], usage.CachedInputTokens);
+            AddPositive(ref tokens[3], usage.ReasoningTokens);
         }
 
         if (outcome.CostMicros > 0)
         {
-            _cost.Add(outcome.CostMicros, new TagList { { "backend", backend }, { "account", account }, { "model", model }, { "key", outcome.KeyId } });
+            _cost.Add(new CostLabels(backend, account, model, outcome.KeyId), outcome.CostMicros);
         }
     }
 
-    public void StreamOpened(string door) => _openStreams.Add(1, new KeyValuePair<string, object?>("door", door));
+    public void StreamOpened(string door) => _openStreams.Add(new DoorLabel(door), 1);
 
-    public void StreamClosed(string door) => _openStreams.Add(-1, new KeyValuePair<string, object?>("door", door));
+    public void StreamClosed(string door) => _openStreams.Add(new DoorLabel(door), -1);
 
-    public void UpstreamFailed(string backend, string kind) =>
-        _upstreamErrors.Add(1, new KeyValuePair<string, object?>("backend", backend), new KeyValuePair<string, object?>("kind", kind));
+    public void UpstreamFailed(string backend, string kind) => _upstreamErrors.Add(new ReasonLabels(backend, "kind", kind), 1);
 
-    public void UpstreamRetried(string backend, string reason) =>
-        _retries.Add(1, new KeyValuePair<string, object?>("backend", backend), new KeyValuePair<string, object?>("reason", reason));
+    public void UpstreamRetried(string backend, string reason) => _retries.Add(new ReasonLabels(backend, "reason", reason), 1);
 
-    public void FailedOver(string backend, string reason) =>
-        _failovers.Add(1, new KeyValuePair<string, object?>("backend", backend), new KeyValuePair<string, object?>("reason", reason));
+    public void FailedOver(string backend, string reason) => _failovers.Add(new ReasonLabels(backend, "reason", reason), 1);
 
     public void LedgerBatchWritten(TimeSpan elapsed) => _ledgerWrite.Record(elapsed.TotalSeconds);
 
-    private void AddTokens(long count, string type, string backend, string account, string model)
+    // Only counts above zero, as the SDK counters did: a type's series appears with its first token.
+    private static void AddPositive(ref long cell, long count)
     {
         if (count > 0)
         {
-            _tokens.Add(count, new TagList { { "backend", backend }, { "account", account }, { "model", model }, { "type", type } });
+            Interlocked.Add(ref cell, count);
         }
     }
 
-    // Status labels without an allocation per request for the common ones.
+    private IEnumerable<Measurement<long>> ObserveTokens()
+    {
+        for (int type = 0; type < TokenTypes; type++)
+        {
+            foreach (Measurement<long> measurement in _tokens.Measure(type, s_tokenTypes[type]))
+            {
+                yield return measurement;
+            }
+        }
+    }
+
+    // Status labels without an allocation per scrape for the common ones.
     private static string StatusText(int status) => status switch
     {
         200 => "200",
@@ -141,4 +174,30 @@ internal sealed class GodexMetrics : IDisposable
     };
 
     public void Dispose() => _meter.Dispose();
+
+    private readonly record struct RequestLabels(string Door, string Backend, string Account, string Model, int Status) : IMetricLabels<RequestLabels>
+    {
+        public TagList Tags() => new() { { "door", Door }, { "backend", Backend }, { "account", Account }, { "model", Model }, { "status", StatusText(Status) } };
+    }
+
+    private readonly record struct ModelLabels(string Backend, string Account, string Model) : IMetricLabels<ModelLabels>
+    {
+        public TagList Tags() => new() { { "backend", Backend }, { "account", Account }, { "model", Model } };
+    }
+
+    private readonly record struct CostLabels(string Backend, string Account, string Model, string Key) : IMetricLabels<CostLabels>
+    {
+        public TagList Tags() => new() { { "backend", Backend }, { "account", Account }, { "model", Model }, { "key", Key } };
+    }
+
+    // Name is the instrument's constant label name (kind or reason): the same string instance, equal at a reference check.
+    private readonly record struct ReasonLabels(string Backend, string Name, string Value) : IMetricLabels<ReasonLabels>
+    {
+        public TagList Tags() => new() { { "backend", Backend }, { Name, Value } };
+    }
+
+    private readonly record struct DoorLabel(string Door) : IMetricLabels<DoorLabel>
+    {
+        public TagList Tags() => new() { { "door", Door } };
+    }
 }

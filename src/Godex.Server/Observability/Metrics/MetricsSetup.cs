@@ -23,14 +23,22 @@ internal static class MetricsSetup
     public static void Add(IServiceCollection services, OpenTelemetryBuilder telemetry)
     {
         services.AddSingleton(sp => new GodexMetrics(() => (sp.GetService<IUsageRecorder>() as UsageLedgerWriter)?.Pending ?? 0));
-        telemetry.WithMetrics(metrics => metrics
-            .AddMeter(GodexMetrics.MeterName)
-            .AddPrometheusExporter(prometheus =>
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(GodexMetrics.MeterName);
+            foreach ((string instrument, int maxSeries) in GodexMetrics.Counters)
+            {
+                // godex caps these itself (CounterCells); the SDK's cap, with headroom for its reserved points, must not fold them again.
+                metrics.AddView(instrument, new MetricStreamConfiguration { CardinalityLimit = maxSeries + 2 });
+            }
+
+            metrics.AddPrometheusExporter(prometheus =>
             {
                 prometheus.ScrapeResponseCacheDurationMilliseconds = 0; // a scrape sees every request that ended before it
                 prometheus.ScopeInfoEnabled = false;
                 prometheus.TargetInfoEnabled = false;
-            }));
+            });
+        });
     }
 
     /// <param name="app">The app.</param>
