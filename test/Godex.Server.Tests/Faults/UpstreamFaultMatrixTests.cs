@@ -118,6 +118,14 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
             await WritePrefixAsync(x, r);
             await x.WriteAsync([.. "data: {\"type\":\"x\",\"text\":\""u8, 0xff, 0xfe, .. "\"}\n\n"u8]);
         }, 502, null),
+        new("a lone surrogate escaped in an event", async (x, r) =>
+        {
+            // Valid JSON and valid UTF-8, but no string: a translator reading the text must not turn it into a 500.
+            await WritePrefixAsync(x, r);
+            await x.WriteAsync(r.Anthropic
+                ? "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\\ud800\"}}\n\n"
+                : "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":4,\"item_id\":\"msg_f\",\"output_index\":0,\"content_index\":0,\"delta\":\"\\ud800\"}\n\n");
+        }, 502, null),
         new("an event over max_event_bytes", async (x, r) =>
         {
             await x.WriteHeadAsync(200, "text/event-stream");

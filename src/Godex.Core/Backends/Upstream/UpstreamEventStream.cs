@@ -46,7 +46,12 @@ internal static class UpstreamEventStream
                 yield break;
             }
 
-            reader.Feed(frame.ToEvent(), pending);
+            if (!TryFeed(reader, frame, pending))
+            {
+                yield return new StreamErrorEvent(BackendError.Upstream(502, "the upstream sent an event with a string that is not valid Unicode (a lone surrogate escape)"));
+                yield break;
+            }
+
             foreach (StreamEvent streamEvent in pending)
             {
                 yield return streamEvent;
@@ -69,6 +74,25 @@ internal static class UpstreamEventStream
         foreach (StreamEvent streamEvent in pending)
         {
             yield return streamEvent;
+        }
+    }
+
+    /// <summary>
+    /// Feeds one event; false when it holds an escaped lone surrogate (<c>"\ud800"</c>): valid JSON and valid UTF-8,
+    /// but System.Text.Json refuses to read it as a string, so the reader throws. The upstream's fault: a 502, never
+    /// godex's 500.
+    /// </summary>
+    private static bool TryFeed(IUpstreamStreamReader reader, SseFrame frame, List<StreamEvent> pending)
+    {
+        try
+        {
+            reader.Feed(frame.ToEvent(), pending);
+            return true;
+        }
+        catch (InvalidOperationException) when (frame.Data.Span.IndexOf("\\u"u8) >= 0)
+        {
+            pending.Clear();
+            return false;
         }
     }
 }
