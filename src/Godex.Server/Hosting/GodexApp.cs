@@ -102,6 +102,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             await EnsureListenIsGuardedAsync(options, null, TimeProvider.System, cancellationToken); // before any file is touched
         }
 
+        NativeAllocatorTuning.EnsureApplied(); // before the server's threads make their first native allocations
         EnsureThreadPoolHeadroom();
         GodexState? state = null;
         if (!GodexState.IsOff(options.Proxy.Database))
@@ -495,11 +496,13 @@ public sealed partial class GodexApp : IAsyncDisposable
         }
 
         IReadOnlyDictionary<string, object> gc = GC.GetConfigurationVariables();
+        string nativeAllocator = NativeAllocatorTuning.EnsureApplied();
         Log.GarbageCollector(
             logger,
             System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             gc.TryGetValue("ConcurrentGC", out object? concurrent) ? concurrent : "?",
-            gc.TryGetValue("GCConserveMem", out object? conserve) ? conserve : "?");
+            gc.TryGetValue("GCConserveMem", out object? conserve) ? conserve : "?",
+            nativeAllocator);
         if (string.IsNullOrEmpty(options.Proxy.ApiKey))
         {
             Log.NoClientKey(logger);
@@ -574,7 +577,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         [LoggerMessage(EventId = 7, EventName = "Database", Level = LogLevel.Information, Message = "state: {Database}")]
         public static partial void Database(ILogger logger, string database);
 
-        [LoggerMessage(EventId = 8, EventName = "GarbageCollector", Level = LogLevel.Information, Message = "gc: {Kind}, concurrent {Concurrent}, conserve memory {ConserveMemory}")]
-        public static partial void GarbageCollector(ILogger logger, string kind, object concurrent, object conserveMemory);
+        [LoggerMessage(EventId = 8, EventName = "GarbageCollector", Level = LogLevel.Information, Message = "gc: {Kind}, concurrent {Concurrent}, conserve memory {ConserveMemory}; malloc: {NativeAllocator}")]
+        public static partial void GarbageCollector(ILogger logger, string kind, object concurrent, object conserveMemory, string nativeAllocator);
     }
 }
