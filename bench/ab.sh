@@ -22,10 +22,13 @@ timeout 20 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d2s -s "$HERE/lib/post.lua" "$UR
 # godex's own CPU time per request (user + system, from /proc) is the figure that survives a noisy machine: other
 # processes slow the wall clock, not the work godex does per request.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$GPID/stat"; }
-TICKS_BEFORE=$(cpu_ticks)
+# Context switches of all godex threads: a thread hop per request shows here before it shows in the CPU time.
+switches() { cat /proc/"$GPID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
+TICKS_BEFORE=$(cpu_ticks); SWITCHES_BEFORE=$(switches)
 THROUGHPUT=$(timeout 20 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d5s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" | summary rps status_errors requests)
-TICKS_AFTER=$(cpu_ticks)
+TICKS_AFTER=$(cpu_ticks); SWITCHES_AFTER=$(switches)
 LATENCY=$(timeout 20 taskset -c "$LOAD_CPU" wrk -t1 -c1 -d3s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" | summary p50_us p90_us p99_us)
 read -r RPS ERRORS REQUESTS <<<"$THROUGHPUT"; read -r P50 P90 P99 <<<"$LATENCY"
 CPU_US=$(( (TICKS_AFTER - TICKS_BEFORE) * 1000000 / $(getconf CLK_TCK) / (REQUESTS > 0 ? REQUESTS : 1) ))
-echo "($SCENARIO) ${*:-as built}: $RPS req/s at c=64 ($ERRORS errors), $CPU_US µs of godex CPU per request; c=1 p50 $P50 µs, p90 $P90 µs, p99 $P99 µs"
+SWITCHES=$(python3 -c "print(f'{($SWITCHES_AFTER - $SWITCHES_BEFORE) / max($REQUESTS, 1):.2f}')")
+echo "($SCENARIO) ${*:-as built}: $RPS req/s at c=64 ($ERRORS errors), $CPU_US µs of godex CPU per request, $SWITCHES context switches per request; c=1 p50 $P50 µs, p90 $P90 µs, p99 $P99 µs"

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using Godex.Core.Backends.Upstream;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
+using Godex.Core.Json;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Relay;
@@ -60,7 +61,7 @@ internal static class PassthroughRelay
 
     private static async Task RefuseAsync(UpstreamResponse upstream, BackendError refused, IRelayRules rules, IRelayTarget target)
     {
-        if (rules.RelaysRefusalBodies && !upstream.ErrorBody.IsEmpty && RelayJsonCheck(upstream.ErrorBody.Span) && upstream.Status >= 400)
+        if (rules.RelaysRefusalBodies && !upstream.ErrorBody.IsEmpty && JsonSyntax.IsValid(upstream.ErrorBody.Span) && upstream.Status >= 400)
         {
             // The upstream's own error, in the client's own dialect: as it came, with its rate-limit headers (and the
             // status godex gives it: an upstream 500 is a 502 here).
@@ -174,7 +175,7 @@ internal static class PassthroughRelay
     private static async Task<RelayResult> RelayBodyAsync(UpstreamResponse upstream, IRelayRules rules, IRelayUsageTap usage, IRelayTarget target)
     {
         (byte[]? body, BackendError? fault) = await upstream.ReadBodyAsync();
-        if (body is not null && !RelayJsonCheck(body))
+        if (body is not null && !JsonSyntax.IsValid(body))
         {
             fault = BackendError.Upstream(502, "the upstream answered with a body that is not valid JSON");
         }
@@ -196,8 +197,6 @@ internal static class PassthroughRelay
         target.Body.Write(body);
         return new RelayResult(null, AfterFirstByte: false);
     }
-
-    private static bool RelayJsonCheck(ReadOnlySpan<byte> json) => RelayJson.IsValid(json);
 
     private static List<KeyValuePair<string, string>> RelayedHeaders(UpstreamResponse upstream, IRelayRules rules)
     {

@@ -35,6 +35,7 @@ public sealed class SseFrameReader : IDisposable
     private bool _ended;
     private bool _atStart = true;
     private int _mark = -1;
+    private int _nextEnd = -1; // where the event at _start ends, once a look ahead found it
 
     public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
     {
@@ -101,6 +102,7 @@ public sealed class SseFrameReader : IDisposable
         _start = _mark;
         _scanned = _mark;
         _mark = -1;
+        _nextEnd = -1;
     }
 
     public void Dispose()
@@ -122,6 +124,7 @@ public sealed class SseFrameReader : IDisposable
             int remaining = _filled - keep;
             _buffer.AsSpan(keep, remaining).CopyTo(_buffer);
             _scanned -= keep;
+            _nextEnd = -1;
             _start -= keep;
             _filled = remaining;
             if (_mark >= 0)
@@ -170,6 +173,11 @@ public sealed class SseFrameReader : IDisposable
     /// <summary>Length of the first whole event at <c>_start</c> (through its blank line), 0 when none is whole yet.</summary>
     private int EventEnd()
     {
+        if (_nextEnd > _start)
+        {
+            return _nextEnd - _start; // found by the look ahead that told the previous event whether it ended the read
+        }
+
         ReadOnlySpan<byte> data = _buffer.AsSpan(0, _filled);
 
         // Resume where the last scan stopped (one byte back: a CR at the end may be half of a CRLF).
@@ -194,7 +202,7 @@ public sealed class SseFrameReader : IDisposable
             byte next = data[i + 1];
             if (next == (byte)'\n' && data[i] == (byte)'\n')
             {
-                return i + 2 - _start;
+                return Found(i + 2);
             }
 
             if (next == (byte)'\r')
@@ -205,16 +213,22 @@ public sealed class SseFrameReader : IDisposable
                     return 0; // CR at the end: wait to see whether LF follows
                 }
 
-                return (data[i + 2] == (byte)'\n' ? i + 3 : i + 2) - _start;
+                return Found(data[i + 2] == (byte)'\n' ? i + 3 : i + 2);
             }
 
             if (data[i] == (byte)'\r' && next == (byte)'\n' && i + 2 < data.Length && data[i + 2] == (byte)'\n')
             {
-                return i + 3 - _start;
+                return Found(i + 3);
             }
 
             offset = i + 1;
         }
+    }
+
+    private int Found(int end)
+    {
+        _nextEnd = end;
+        return end - _start;
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     public IAsyncEnumerable<StreamEvent> StreamAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return PooledEventStream.ReadAsync(_sender, (Backend: this, Request: request), static (state, credential) => state.Backend.Translate(state.Request, credential), SessionKeys.Of(request), new MessagesStreamReader(), cancellationToken);
+        return PooledEventStream.ReadAsync(_sender, (Backend: this, Request: request), static (state, credential) => state.Backend.Translate(state.Request, credential), request, new MessagesStreamReader(), cancellationToken);
     }
 
     /// <summary>The upstream request for a translated turn: an OAuth login adds Claude Code's system block, so the body is written per login.</summary>

@@ -64,7 +64,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
             ClientStreams = request.Stream,
             Headers = headers,
         };
-        return PooledEventStream.ReadAsync(_sender, upstream, static (u, _) => u, SessionKeys.Of(request), new ResponsesStreamReader(), cancellationToken);
+        return PooledEventStream.ReadAsync(_sender, upstream, static (u, _) => u, request, new ResponsesStreamReader(), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -95,7 +95,8 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
 
             body = CodexPassthroughBody.Rewrite(root, request.Model, _options.DefaultInstructions);
             sessionId = root.TryGetProperty("prompt_cache_key", out JsonElement key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
-            sessionKey = SessionKeys.Of(sessionId ?? request.Headers.Get("session-id"), sessionId is null ? CodexPassthroughBody.ConversationStart(root) : default);
+            sessionKey = _sender.Pool.Accounts.Count < 2 ? null // a pool of one has no choice to make
+                : SessionKeys.Of(sessionId ?? request.Headers.Get("session-id"), sessionId is null ? CodexPassthroughBody.ConversationStart(root) : default);
         }
         catch (JsonException ex)
         {

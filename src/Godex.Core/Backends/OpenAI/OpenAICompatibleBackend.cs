@@ -113,7 +113,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         OpenAICompatibleKey? clientKey = ClientKey(request.ProviderKey?.Value);
         if (_pooled is not null && clientKey is null)
         {
-            return PooledEventStream.ReadAsync(_pooled, upstream, static (u, _) => u, SessionKeys.Of(request), reader, cancellationToken);
+            return PooledEventStream.ReadAsync(_pooled, upstream, static (u, _) => u, request, reader, cancellationToken);
         }
 
         return UpstreamEventStream.ReadAsync(

@@ -12,6 +12,13 @@ namespace Godex.Core.Backends.Pools;
 /// </summary>
 public static class SessionKeys
 {
+    /// <summary>The key of a translated request to <paramref name="pool"/>; null for a pool of one, which has no choice to make.</summary>
+    public static string? Of(AccountPool pool, ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return pool.Accounts.Count < 2 ? null : Of(request);
+    }
+
     /// <summary>The key of a translated request.</summary>
     public static string Of(ChatRequest request)
     {

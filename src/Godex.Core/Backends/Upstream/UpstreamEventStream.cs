@@ -10,7 +10,9 @@ namespace Godex.Core.Backends.Upstream;
 /// A translated answer, the same way for every provider: the send path's response read event by event through the
 /// dialect's stream reader into canonical events. A refusal is one <see cref="StreamErrorEvent"/>; so is a body that
 /// fails (silent, broken, oversized), an event that is not valid UTF-8, or one the reader cannot parse — and a body
-/// that ends before the dialect's terminal event (the reader's <see cref="IUpstreamStreamReader.Complete"/>).
+/// that ends before the dialect's terminal event (the reader's <see cref="IUpstreamStreamReader.Complete"/>). When an
+/// account of a pool answered (<see cref="UpstreamResponse.Account"/>), the first <see cref="ResponseStartedEvent"/>
+/// names it (one is made up front when the dialect's reader has none before its first content).
 /// </summary>
 internal static class UpstreamEventStream
 {
@@ -31,6 +33,7 @@ internal static class UpstreamEventStream
             yield break;
         }
 
+        string? account = response.Account; // stamped on the first event, then null
         var pending = new List<StreamEvent>(4);
         while (await response.MoveNextFrameAsync())
         {
@@ -52,6 +55,7 @@ internal static class UpstreamEventStream
                 yield break;
             }
 
+            StampAccount(pending, ref account);
             foreach (StreamEvent streamEvent in pending)
             {
                 yield return streamEvent;
@@ -71,10 +75,37 @@ internal static class UpstreamEventStream
         }
 
         reader.Complete(pending);
+        StampAccount(pending, ref account);
         foreach (StreamEvent streamEvent in pending)
         {
             yield return streamEvent;
         }
+    }
+
+    /// <summary>Names <paramref name="account"/> in the first event that is not an error, once.</summary>
+    private static void StampAccount(List<StreamEvent> pending, ref string? account)
+    {
+        if (account is null)
+        {
+            return;
+        }
+
+        int first = pending.FindIndex(e => e is not StreamErrorEvent);
+        if (first < 0)
+        {
+            return;
+        }
+
+        if (pending[first] is ResponseStartedEvent started)
+        {
+            pending[first] = started with { Account = account };
+        }
+        else
+        {
+            pending.Insert(first, new ResponseStartedEvent("", "") { Account = account });
+        }
+
+        account = null;
     }
 
     /// <summary>

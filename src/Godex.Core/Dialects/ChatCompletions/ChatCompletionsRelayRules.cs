@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Dialects.ChatCompletions;
@@ -20,7 +21,7 @@ internal sealed class ChatCompletionsRelayRules : IRelayRules
     public bool RelaysRefusalBodies => false;
 
     public RelayFrameKind Classify(in SseFrame frame) =>
-        frame.IsDone || RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
+        frame.IsDone || JsonSyntax.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
 
     public RelayFrameKind KindOf(in SseFrame frame)
     {

@@ -21,7 +21,7 @@ internal sealed class MessagesRelayRules : IRelayRules
     public bool RelaysRefusalBodies => true;
 
     public RelayFrameKind Classify(in SseFrame frame) =>
-        RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
+        JsonSyntax.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
 
     public RelayFrameKind KindOf(in SseFrame frame)
     {

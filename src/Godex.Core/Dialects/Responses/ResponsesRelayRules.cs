@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Godex.Core.Conversation;
+using Godex.Core.Json;
 using Godex.Core.Sse;
 
 namespace Godex.Core.Dialects.Responses;
@@ -19,7 +20,7 @@ internal sealed class ResponsesRelayRules : IRelayRules
     public bool RelaysRefusalBodies => false;
 
     public RelayFrameKind Classify(in SseFrame frame) =>
-        RelayJson.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
+        JsonSyntax.IsValid(frame.Data.Span) ? KindOf(frame) : RelayFrameKind.Malformed;
 
     public RelayFrameKind KindOf(in SseFrame frame) =>
         frame.EventType.Length > 0 ? KindOf(frame.EventType)
