@@ -31,7 +31,7 @@ internal static class Parts
 
         // The send path and the relay serve every provider and every dialect alike.
         ["SendPath"] = ["Conversation", "Dialects", "Sse", "Buffers", "Configuration", "Auth"],
-        ["Relay"] = ["SendPath", "Dialects", "Sse", "Conversation"],
+        ["Relay"] = ["SendPath", "Dialects", "Sse", "Conversation", "Json"],
         ["Backends"] = ["Conversation", "Dialects", "SendPath"],
 
         // Account pools (issue 17): which account of a provider serves, failover and cooldowns; every provider uses
