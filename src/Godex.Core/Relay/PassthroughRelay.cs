@@ -29,6 +29,9 @@ internal static class PassthroughRelay
 {
     private const int MaxHeldEvents = 8;
 
+    // Returned when an answer relays no header (most do not); read only, through IRelayTarget.StartAsync.
+    private static readonly List<KeyValuePair<string, string>> s_noHeaders = [];
+
     /// <summary>Relays <paramref name="upstream"/> to <paramref name="target"/>; throws only when the client went away.</summary>
     public static async Task<RelayResult> RelayAsync(UpstreamResponse upstream, IRelayRules rules, IRelayTarget target, bool clientStreams, CancellationToken cancellationToken)
     {
@@ -76,7 +79,7 @@ internal static class PassthroughRelay
     private static async Task<RelayResult> RelayEventsAsync(
         UpstreamResponse upstream, IRelayRules rules, IRelayUsageTap usage, IRelayTarget target, CancellationToken cancellationToken)
     {
-        List<SseFrame>? held = null;
+        int held = 0;
         bool started = false;
         BackendError? failure = null;
         while (await upstream.MoveNextFrameAsync())
@@ -92,9 +95,10 @@ internal static class PassthroughRelay
             usage.Observe(frame);
             if (!started)
             {
-                if (kind == RelayFrameKind.Preamble && (held?.Count ?? 0) < MaxHeldEvents)
+                if (kind == RelayFrameKind.Preamble && held < MaxHeldEvents)
                 {
-                    (held ??= new(MaxHeldEvents)).Add(frame.Detached()); // kept past the next event, which reuses the read buffer
+                    upstream.HoldFrame(); // kept in the read buffer past the next event
+                    held++;
                     continue;
                 }
 
@@ -107,10 +111,7 @@ internal static class PassthroughRelay
 
                 await target.StartAsync(200, upstream.ContentType, RelayedHeaders(upstream, rules), contentLength: null);
                 started = true;
-                for (int i = 0; i < held?.Count; i++)
-                {
-                    target.Body.Write(held[i].Raw.Span);
-                }
+                target.Body.Write(upstream.TakeHeldFrames().Span);
             }
 
             // Into the pipe without a send; sent when the upstream read is used up (one send per upstream read).
@@ -200,7 +201,7 @@ internal static class PassthroughRelay
 
     private static List<KeyValuePair<string, string>> RelayedHeaders(UpstreamResponse upstream, IRelayRules rules)
     {
-        var headers = new List<KeyValuePair<string, string>>();
+        List<KeyValuePair<string, string>>? headers = null; // most answers relay none
         if (upstream.Headers is { } upstreamHeaders)
         {
             // As the upstream wrote them: the typed view would parse every header of every answer to relay a few.
@@ -208,16 +209,16 @@ internal static class PassthroughRelay
             {
                 if (rules.IsRelayedHeader(name))
                 {
-                    headers.Add(new(name, values.ToString()));
+                    (headers ??= []).Add(new(name, values.ToString()));
                 }
             }
         }
 
-        if (upstream.Error?.RetryAfter is { } retryAfter && !headers.Exists(h => h.Key.Equals("retry-after", StringComparison.OrdinalIgnoreCase)))
+        if (upstream.Error?.RetryAfter is { } retryAfter && headers?.Exists(h => h.Key.Equals("retry-after", StringComparison.OrdinalIgnoreCase)) != true)
         {
-            headers.Add(new("retry-after", Math.Max(0, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture)));
+            (headers ??= []).Add(new("retry-after", Math.Max(0, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture)));
         }
 
-        return headers;
+        return headers ?? s_noHeaders;
     }
 }

@@ -35,6 +35,9 @@ public sealed class SseFrameReader : IDisposable
     private bool _ended;
     private bool _atStart = true;
     private int _mark = -1;
+    private int _currentStart; // where Current's bytes start in the buffer
+    private int _heldStart = -1;
+    private int _heldEnd;
     private int _nextEnd = -1; // where the event at _start ends, once a look ahead found it
 
     public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
@@ -61,6 +64,7 @@ public sealed class SseFrameReader : IDisposable
             if (length > 0)
             {
                 ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
+                _currentStart = _start;
                 _start += length;
                 _scanned = _start;
                 if (TryParse(raw, EventEnd() == 0, out SseFrame frame))
@@ -105,6 +109,41 @@ public sealed class SseFrameReader : IDisposable
         _nextEnd = -1;
     }
 
+    /// <summary>
+    /// Keeps <see cref="Current"/> in the buffer past the next <see cref="MoveNextAsync"/>, with every event held after
+    /// it, until <see cref="TakeHeld"/>: a relay holds a stream's first events back without copying them.
+    /// </summary>
+    public void HoldCurrent()
+    {
+        if (_currentStart < 0)
+        {
+            return; // the stream's unterminated last event, a copy: nothing follows it to hold it back from
+        }
+
+        if (_heldStart < 0)
+        {
+            _heldStart = _currentStart;
+        }
+
+        _heldEnd = _start;
+    }
+
+    /// <summary>
+    /// The bytes of the held events as they came (from the first one's start through the last one's end, comment lines
+    /// between them included), valid until the next <see cref="MoveNextAsync"/>; holding ends. Empty when none is held.
+    /// </summary>
+    public ReadOnlyMemory<byte> TakeHeld()
+    {
+        if (_heldStart < 0)
+        {
+            return default;
+        }
+
+        ReadOnlyMemory<byte> held = _buffer.AsMemory(_heldStart, _heldEnd - _heldStart);
+        _heldStart = -1;
+        return held;
+    }
+
     public void Dispose()
     {
         byte[] buffer = _buffer;
@@ -117,8 +156,8 @@ public sealed class SseFrameReader : IDisposable
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
-        // Compact: the frames handed out so far are no longer valid (documented on Current); marked ones are kept.
-        int keep = _mark >= 0 ? _mark : _start;
+        // Compact: the frames handed out so far are no longer valid (documented on Current); marked and held ones are kept.
+        int keep = Math.Min(_mark >= 0 ? _mark : _start, _heldStart >= 0 ? _heldStart : _start);
         if (keep > 0)
         {
             int remaining = _filled - keep;
@@ -126,10 +165,17 @@ public sealed class SseFrameReader : IDisposable
             _scanned -= keep;
             _nextEnd = -1;
             _start -= keep;
+            _currentStart -= keep;
             _filled = remaining;
             if (_mark >= 0)
             {
-                _mark = 0;
+                _mark -= keep;
+            }
+
+            if (_heldStart >= 0)
+            {
+                _heldStart -= keep;
+                _heldEnd -= keep;
             }
         }
 
@@ -164,6 +210,7 @@ public sealed class SseFrameReader : IDisposable
                 {
                     _mark = 3;
                 }
+
             }
         }
 
@@ -250,6 +297,7 @@ public sealed class SseFrameReader : IDisposable
         _buffer.AsSpan(_start, remaining).CopyTo(last);
         blank.CopyTo(last.AsSpan(remaining));
         _start = _filled;
+        _currentStart = -1;
         if (TryParse(last, endsRead: true, out SseFrame frame))
         {
             Current = frame;

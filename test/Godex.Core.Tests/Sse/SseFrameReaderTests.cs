@@ -152,6 +152,34 @@ public sealed class SseFrameReaderTests
         Assert.Equal(big + "data: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n", raw.ToString());
     }
 
+    [Theory]
+    [InlineData(1)] // the held events in the first read
+    [InlineData(7)] // a read per few bytes: the buffer compacts while events are held
+    [InlineData(40_000)] // a large first event: the buffer grows under the hold
+    public async Task HeldEvents_StayInTheBuffer_AndComeOutByteForByte(int chunkSize)
+    {
+        string big = "event: response.created\ndata: {\"pad\":\"" + new string('p', chunkSize > 1000 ? 30_000 : 10) + "\"}\n\n";
+        string second = "event: response.in_progress\r\ndata: {\"n\":0}\r\n\r\n";
+        string body = "\uFEFF: hello\n\n" + big + ": keep-alive\n\n" + second + ": between\n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\n";
+        using var reader = new SseFrameReader(new ChunkedStream([.. body.Chunk(chunkSize).Select(c => new string(c))]));
+        CancellationToken token = TestContext.Current.CancellationToken;
+
+        Assert.True(await reader.MoveNextAsync(token));
+        reader.HoldCurrent();
+        Assert.True(await reader.MoveNextAsync(token));
+        reader.HoldCurrent();
+        Assert.True(await reader.MoveNextAsync(token));
+        Assert.Equal("{\"n\":1}", Encoding.UTF8.GetString(reader.Current.Data.Span));
+
+        // From the first held event's start through the last one's end: what came between them included, nothing before.
+        Assert.Equal(big + ": keep-alive\n\n" + second, Encoding.UTF8.GetString(reader.TakeHeld().Span));
+        Assert.Equal("data: {\"n\":1}\n\n", Encoding.UTF8.GetString(reader.Current.Raw.Span));
+        Assert.True(reader.TakeHeld().IsEmpty); // holding ended
+        Assert.True(await reader.MoveNextAsync(token));
+        Assert.Equal("{\"n\":2}", Encoding.UTF8.GetString(reader.Current.Data.Span));
+        Assert.False(await reader.MoveNextAsync(token));
+    }
+
     [Fact]
     public void Rewind_WithoutMark_Throws()
     {
