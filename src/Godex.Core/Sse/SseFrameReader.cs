@@ -210,7 +210,6 @@ public sealed class SseFrameReader : IDisposable
                 {
                     _mark = 3;
                 }
-
             }
         }
 

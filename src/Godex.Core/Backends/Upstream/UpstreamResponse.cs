@@ -117,6 +117,12 @@ public sealed class UpstreamResponse : IDisposable
         }
     }
 
+    /// <summary>Keeps <see cref="Frame"/> past the next <see cref="MoveNextFrameAsync"/>, until <see cref="TakeHeldFrames"/> (see <see cref="SseFrameReader.HoldCurrent"/>).</summary>
+    public void HoldFrame() => _frames?.HoldCurrent();
+
+    /// <summary>The held events' bytes as they came, valid until the next <see cref="MoveNextFrameAsync"/>; holding ends.</summary>
+    public ReadOnlyMemory<byte> TakeHeldFrames() => _frames?.TakeHeld() ?? default;
+
     /// <summary>
     /// Looks at the events before the first content — at most <see cref="MaxPeekEvents"/>, at most
     /// <see cref="MaxPeekBytes"/> — and returns the in-band refusal among them: an upstream that accepted the request
@@ -125,12 +131,6 @@ public sealed class UpstreamResponse : IDisposable
     /// fine; its events are then handed out again, from the first, by <see cref="MoveNextFrameAsync"/>. A stream that
     /// breaks or stalls here is its fault. Refusals the client caused (a 4xx other than 429) are left in the stream.
     /// </summary>
-    /// <summary>Keeps <see cref="Frame"/> past the next <see cref="MoveNextFrameAsync"/>, until <see cref="TakeHeldFrames"/> (see <see cref="SseFrameReader.HoldCurrent"/>).</summary>
-    public void HoldFrame() => _frames?.HoldCurrent();
-
-    /// <summary>The held events' bytes as they came, valid until the next <see cref="MoveNextFrameAsync"/>; holding ends.</summary>
-    public ReadOnlyMemory<byte> TakeHeldFrames() => _frames?.TakeHeld() ?? default;
-
     internal async ValueTask<BackendError?> PeekRefusalAsync(IRelayRules rules)
     {
         if (Error is not null || !IsEventStream)
