@@ -40,7 +40,7 @@ public class ObservabilityBenchmarks : IDisposable
         if (Mode != "none")
         {
             GodexMetrics? metrics = Mode == "metrics" ? new GodexMetrics(null) : null;
-            services.AddSingleton(new RequestTelemetry(options.Proxy, metrics, null, new LiveEventFeed(), NullLoggerFactory.Instance, TimeProvider.System));
+            services.AddSingleton(new RequestTelemetry(options.Proxy, metrics, null, new LiveEventFeed(), NullLoggerFactory.Instance));
             if (metrics is not null)
             {
                 _meterProvider = Sdk.CreateMeterProviderBuilder()

@@ -30,6 +30,7 @@ internal static class BackendFactory
         IAccountStateStore? state = services.GetService<IAccountStateStore>();
         IReadOnlyList<RegisteredAccount> added = services.GetService<SqliteAccountRegistry>()?.List(null) ?? [];
         AccountPools? pools = services.GetService<AccountPools>();
+        IUpstreamObserver? observer = services.GetService<IUpstreamObserver>(); // the server's metrics, when on
         PoolOptions pool = options.Proxy.Pool;
         var backends = new List<IChatBackend>();
 
@@ -40,7 +41,7 @@ internal static class BackendFactory
             IReadOnlyList<ResolvedAccount> accounts = BackendAccounts.Codex(options, added);
             ILogger<CodexBackend> logger = loggers.CreateLogger<CodexBackend>();
             var backend = new CodexBackend(
-                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time, loggers.CreateLogger<CodexCredentialStore>()))], CreatePool("codex", accounts, codex, pool, time, cooldowns, state, logger), time, logger);
+                codex, http, [.. accounts.Select(a => new CodexCredentialStore(codex, a.LoginPath!, http, time, loggers.CreateLogger<CodexCredentialStore>()))], CreatePool("codex", accounts, codex, pool, time, cooldowns, state, logger), time, logger, observer);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -53,7 +54,7 @@ internal static class BackendFactory
             ILogger<AnthropicBackend> logger = loggers.CreateLogger<AnthropicBackend>();
             var backend = new AnthropicBackend(
                 anthropic, http, [.. accounts.Select(a => new ClaudeCredentialStore(anthropic, a.LoginPath ?? ClaudeCredentialStore.ResolvePath(anthropic), a.ApiKey, http, time, loggers.CreateLogger<ClaudeCredentialStore>()))],
-                CreatePool("anthropic", accounts, anthropic, pool, time, cooldowns, state, logger), time, logger);
+                CreatePool("anthropic", accounts, anthropic, pool, time, cooldowns, state, logger), time, logger, observer);
             pools?.Add(backend.Pool);
             backends.Add(backend);
         }
@@ -71,7 +72,7 @@ internal static class BackendFactory
             ILogger<OpenAICompatibleBackend> logger = loggers.CreateLogger<OpenAICompatibleBackend>();
             AccountPool? accounts = custom.Accounts.Count == 0 ? null
                 : new AccountPool(custom.Name, [.. custom.Accounts.Select(a => a.Name)], PoolStrategies.Parse(custom.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
-            var backend = new OpenAICompatibleBackend(custom, http, time, logger, pool: accounts);
+            var backend = new OpenAICompatibleBackend(custom, http, time, logger, pool: accounts, observer: observer);
             if (accounts is not null)
             {
                 pools?.Add(accounts);

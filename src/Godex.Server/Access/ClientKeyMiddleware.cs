@@ -226,11 +226,11 @@ public sealed partial class ClientKeyMiddleware
     private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
     {
         context.Features.Set(usage);
-        if (_recorder is not null)
+        if (_recorder is not null || _telemetry?.Active == true)
         {
-            // The ledger keeps each request's time to first byte (the dashboard's p50/p95), whether or not telemetry
-            // watches this request too (then both stamp the same moment).
-            context.Response.OnStarting(_markFirstByte, usage);
+            // The ledger keeps each request's time to first byte (the dashboard's p50/p95); telemetry counts the open
+            // streams from the same moment. One callback for both: each costs Kestrel a registration per request.
+            context.Response.OnStarting(_markFirstByte, context);
         }
 
         _telemetry?.Start(context, usage);
@@ -298,10 +298,11 @@ public sealed partial class ClientKeyMiddleware
 
     private Task MarkFirstByte(object state)
     {
-        var usage = (RequestUsage)state;
-        if (usage.FirstByteTimestamp == 0)
+        var context = (HttpContext)state;
+        if (RequestUsage.Of(context) is { } usage)
         {
             usage.FirstByteTimestamp = _time.GetTimestamp();
+            _telemetry?.FirstByte(context, usage);
         }
 
         return Task.CompletedTask;

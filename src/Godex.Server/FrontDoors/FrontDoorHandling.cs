@@ -105,8 +105,10 @@ internal static class FrontDoorHandling
     public static UpstreamHeaders ForwardedHeaders(HttpContext context, IPassthroughBackend backend, FrontDoor door)
     {
         var headers = new UpstreamHeaders();
-        foreach (string name in backend.ForwardedHeaders(door.Dialect))
+        IReadOnlyList<string> names = backend.ForwardedHeaders(door.Dialect);
+        for (int i = 0; i < names.Count; i++) // by index: no enumerator boxed per request
         {
+            string name = names[i];
             if (context.Request.Headers.TryGetValue(name, out var values) && values.Count > 0)
             {
                 headers.TryAdd(name, values.Count == 1 ? values[0] : string.Join(',', values.ToArray()));

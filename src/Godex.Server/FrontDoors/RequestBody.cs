@@ -23,7 +23,7 @@ internal static class RequestBody
     /// Returns the body (an exact-size array the request owns: no pooled memory that could outlive it), or a 413 (too
     /// large), 503 (budget exhausted, with Retry-After), 408 (too slow), 400 (malformed framing, empty, not valid JSON).
     /// </summary>
-    public static async Task<(ReadOnlyMemory<byte> Body, BackendError? Error)> ReadAsync(HttpContext context, long limit)
+    public static async ValueTask<(ReadOnlyMemory<byte> Body, BackendError? Error)> ReadAsync(HttpContext context, long limit)
     {
         HttpRequest request = context.Request;
         limit = Math.Min(limit, Array.MaxLength); // one array holds the body
@@ -80,7 +80,7 @@ internal static class RequestBody
     }
 
     /// <summary>A body with a Content-Length: one array of that size, filled in place.</summary>
-    private static async Task<byte[]> ReadKnownLengthAsync(Stream source, long length, RequestBodyBudget.Lease? lease, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]> ReadKnownLengthAsync(Stream source, long length, RequestBodyBudget.Lease? lease, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -105,7 +105,7 @@ internal static class RequestBody
     }
 
     /// <summary>A body without a length: pooled 64 KB pieces while it arrives, then one exact copy.</summary>
-    private static async Task<byte[]> ReadChunkedAsync(Stream source, long limit, RequestBodyBudget.Lease? lease, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]> ReadChunkedAsync(Stream source, long limit, RequestBodyBudget.Lease? lease, CancellationToken cancellationToken)
     {
         var pieces = new List<byte[]>();
         long total = 0;

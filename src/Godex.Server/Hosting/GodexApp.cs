@@ -444,8 +444,7 @@ public sealed partial class GodexApp : IAsyncDisposable
             sp.GetService<GodexMetrics>(),
             proxy.AuditPath is null && proxy.TracePath is null && proxy.UpstreamAuditPath is null ? null : sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<LiveEventFeed>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ILoggerFactory>()));
         if (!proxy.Metrics.Enabled && !proxy.Tracing.Enabled)
         {
             return;

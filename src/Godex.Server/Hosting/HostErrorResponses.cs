@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Tasks.Sources;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects.ChatCompletions;
 using Godex.Core.Dialects.Messages;
@@ -126,8 +127,17 @@ internal static class HostErrorResponses
     }
 
     /// <summary>Passes the input through, noting the target of each request line it sees at the start of a read.</summary>
-    private sealed class RequestLineWatcher(PipeReader inner) : PipeReader
+    /// <remarks>
+    /// A read that is not complete at once (most reads of a keep-alive connection: they wait for the next request) is
+    /// completed through the watcher itself as its <see cref="IValueTaskSource{TResult}"/>, which the pipe's rule of
+    /// one outstanding read makes reusable: no allocation per read.
+    /// </remarks>
+    private sealed class RequestLineWatcher(PipeReader inner) : PipeReader, IValueTaskSource<ReadResult>
     {
+        private ManualResetValueTaskSourceCore<ReadResult> _read;
+        private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _pending;
+        private Action? _onInnerRead;
+
         /// <summary>True while the latest request line read targets <c>/v1/messages*</c>.</summary>
         public bool Anthropic { get; private set; }
 
@@ -141,16 +151,37 @@ internal static class HostErrorResponses
                 return new ValueTask<ReadResult>(result);
             }
 
-            return AwaitAsync(pending);
+            _read.Reset();
+            _pending = pending.ConfigureAwait(false).GetAwaiter();
+            _pending.UnsafeOnCompleted(_onInnerRead ??= OnInnerRead);
+            return new ValueTask<ReadResult>(this, _read.Version);
         }
 
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        private async ValueTask<ReadResult> AwaitAsync(ValueTask<ReadResult> pending)
+        private void OnInnerRead()
         {
-            ReadResult result = await pending;
+            ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter pending = _pending;
+            _pending = default;
+            ReadResult result;
+            try
+            {
+                result = pending.GetResult();
+            }
+            catch (Exception ex)
+            {
+                _read.SetException(ex);
+                return;
+            }
+
             Watch(result.Buffer);
-            return result;
+            _read.SetResult(result);
         }
+
+        ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _read.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _read.GetStatus(token);
+
+        void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _read.OnCompleted(continuation, state, token, flags);
 
         public override bool TryRead(out ReadResult result)
         {

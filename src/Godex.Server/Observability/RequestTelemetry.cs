@@ -24,10 +24,8 @@ internal sealed partial class RequestTelemetry
     private readonly bool _propagate;
     private readonly AuditLog? _audit;
     private readonly ILogger? _requestLog;
-    private readonly TimeProvider _time;
-    private readonly Func<object, Task> _onStarting;
 
-    public RequestTelemetry(ProxyOptions proxy, GodexMetrics? metrics, AuditLog? audit, LiveEventFeed feed, ILoggerFactory loggers, TimeProvider time)
+    public RequestTelemetry(ProxyOptions proxy, GodexMetrics? metrics, AuditLog? audit, LiveEventFeed feed, ILoggerFactory loggers)
     {
         _metrics = metrics;
         _tracing = proxy.Tracing.Enabled;
@@ -35,8 +33,6 @@ internal sealed partial class RequestTelemetry
         _audit = audit;
         Feed = feed;
         _requestLog = proxy.LogFormat == "json" ? loggers.CreateLogger("Godex.Requests") : null;
-        _time = time;
-        _onStarting = OnStarting;
     }
 
     public LiveEventFeed Feed { get; }
@@ -55,8 +51,6 @@ internal sealed partial class RequestTelemetry
         }
 
         usage.Door = RequestOutcome.DoorOf(context.Request.Path.Value ?? "");
-
-        context.Response.OnStarting(_onStarting, context);
         if (_tracing)
         {
             usage.Activity = GodexTracing.StartRequest(context);
@@ -67,27 +61,25 @@ internal sealed partial class RequestTelemetry
             context.Request.EnableBuffering();
         }
 
-        if (_metrics is not null || usage.Activity is not null || _audit?.AuditsUpstream == true)
+        // Metrics alone need no observer of the request's own: the senders were given the application's
+        // (MetricsUpstreamObserver). A trace or the upstream audit names the request, so they need one.
+        if (usage.Activity is not null || _audit?.AuditsUpstream == true)
         {
             UpstreamObserver.Current = new RequestUpstreamObserver(context.TraceIdentifier, _metrics, usage.Activity is not null, _propagate, _audit);
         }
     }
 
-    /// <summary>The response headers go out: the first byte (a stream's first event, held back until then by the responder).</summary>
-    private Task OnStarting(object state)
+    /// <summary>
+    /// The response headers go out (told by <c>Access.ClientKeyMiddleware</c>'s one OnStarting callback, which stamped
+    /// the time): the first byte, a stream's first event, held back until then by the responder.
+    /// </summary>
+    public void FirstByte(HttpContext context, RequestUsage usage)
     {
-        var context = (HttpContext)state;
-        if (RequestUsage.Of(context) is { } usage)
+        if (WantsTiming && context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true)
         {
-            usage.FirstByteTimestamp = _time.GetTimestamp();
-            if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true)
-            {
-                usage.Streaming = true;
-                _metrics?.StreamOpened(usage.Door ?? "other");
-            }
+            usage.Streaming = true;
+            _metrics?.StreamOpened(usage.Door ?? "other");
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The request ended (answered, refused or abandoned): every observer gets its outcome.</summary>

@@ -232,9 +232,10 @@ public sealed class CodexPassthroughTests : IAsyncLifetime
     [Fact]
     public void RewriteBody_DropsExpandedPreviousResponseId_AndKeepsPriorityTier()
     {
-        using JsonDocument document = JsonDocument.Parse("""{"model":"x","previous_response_id":"resp_1","service_tier":"priority","instructions":"be kind","input":[]}""");
+        byte[] body = Encoding.UTF8.GetBytes("""{"model":"x","previous_response_id":"resp_1","service_tier":"priority","instructions":"be kind","input":[]}""");
 
-        using JsonDocument rewritten = JsonDocument.Parse(CodexPassthroughBody.Rewrite(document.RootElement, "gpt-5.5", "default"));
+        Assert.True(CodexPassthroughBody.TryRewrite(body, "gpt-5.5", "default", withConversationStart: false, out CodexForwardBody forward));
+        using JsonDocument rewritten = JsonDocument.Parse(forward.Body);
 
         Assert.False(rewritten.RootElement.TryGetProperty("previous_response_id", out _));
         Assert.Equal("priority", rewritten.RootElement.GetProperty("service_tier").GetString());

@@ -46,14 +46,19 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     {
     }
 
-    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login or key each (<paramref name="accounts"/>, in the pool's order).</summary>
+    /// <summary>
+    /// A backend whose requests go to the accounts of <paramref name="pool"/>, one login or key each
+    /// (<paramref name="accounts"/>, in the pool's order); <paramref name="observer"/> (the application's metrics) is told
+    /// of every upstream call.
+    /// </summary>
     public AnthropicBackend(
         AnthropicBackendOptions options,
         HttpClient http,
         IReadOnlyList<ClaudeCredentialStore> accounts,
         AccountPool pool,
         TimeProvider time,
-        ILogger<AnthropicBackend> logger)
+        ILogger<AnthropicBackend> logger,
+        IUpstreamObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(accounts);
@@ -61,7 +66,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         ArgumentNullException.ThrowIfNull(logger);
         _options = options;
         _logger = logger;
-        _sender = new PooledSender<ClaudeCredential>(pool, [.. accounts.Select(a => new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, a), time, logger))]);
+        _sender = new PooledSender<ClaudeCredential>(pool, [.. accounts.Select(a => new UpstreamSender<ClaudeCredential>(http, new AnthropicProfile(options, a), time, logger, observer))]);
         _writerOptions = new MessagesWriterOptions(options.DefaultMaxTokens, options.OAuthSystemPrefix);
         _baseUrl = options.BaseUrl.TrimEnd('/');
         _messagesUri = new Uri(_baseUrl + "/v1/messages");
@@ -97,7 +102,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     public IReadOnlyList<string> ForwardedHeaders(WireDialect dialect) => s_forwardedHeaders;
 
     /// <inheritdoc />
-    public async Task<UpstreamResponse> ForwardAsync(PassthroughRequest request, CancellationToken cancellationToken)
+    public Task<UpstreamResponse> ForwardAsync(PassthroughRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         string? sessionKey;
@@ -107,19 +112,20 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
             sessionKey = _sender.Pool.Accounts.Count < 2 ? null
                 : request.Headers.Get(SessionHeader) is { } session ? SessionKeys.Of(session, default)
                 : AnthropicPassthroughBody.SessionKey(request.Body.Span);
-            return await _sender.SendAsync((Backend: this, Request: request), static (state, credential) => state.Backend.Forward(state.Request, credential), sessionKey, cancellationToken);
         }
         catch (JsonException ex)
         {
-            return UpstreamResponse.Refused(BackendError.InvalidRequest($"the request body is not valid JSON: {ex.Message}"), Name);
+            return Task.FromResult(UpstreamResponse.Refused(BackendError.InvalidRequest($"the request body is not valid JSON: {ex.Message}"), Name));
         }
+
+        return _sender.SendAsync((Backend: this, Request: request), static (state, credential) => state.Backend.Forward(state.Request, credential), sessionKey, cancellationToken);
     }
 
     /// <summary>The client's body for one login: an OAuth login puts Claude Code's identity first in its system prompt.</summary>
     private UpstreamRequest Forward(PassthroughRequest request, ClaudeCredential credential)
     {
         string? identity = credential.IsApiKey || string.IsNullOrEmpty(_options.OAuthSystemPrefix) ? null : _options.OAuthSystemPrefix;
-        byte[] body = AnthropicPassthroughBody.PrepareBody(request.Body.Span, request.Model, identity);
+        ReadOnlyMemory<byte> body = AnthropicPassthroughBody.PrepareBody(request.Body, request.Model, identity);
         bool tokenCount = request.Operation == "count_tokens";
         bool plainQuery = IsPlainQuery(request.Query);
         Uri uri = !tokenCount && !plainQuery ? _messagesUri // the common cases (Claude Code's ?beta=true) parse no Uri per request

@@ -16,11 +16,19 @@ internal static class AnthropicPassthroughBody
     /// <summary>
     /// Returns <paramref name="body"/> with the top-level <c>model</c> value replaced by <paramref name="model"/> and,
     /// when <paramref name="identity"/> is given (OAuth credentials), that text as the first system block unless the
-    /// system prompt already starts with it. Every other byte is unchanged.
+    /// system prompt already starts with it. Every other byte is unchanged; when nothing changes (an API key and the
+    /// model the client named), the result is <paramref name="body"/> itself, not a copy.
     /// </summary>
-    public static byte[] PrepareBody(ReadOnlySpan<byte> body, string model, string? identity)
+    public static ReadOnlyMemory<byte> PrepareBody(ReadOnlyMemory<byte> body, string model, string? identity)
     {
-        var edits = new List<(int Start, int Length, byte[] Replacement)>(2);
+        List<(int Start, int Length, byte[] Replacement)>? edits = Edits(body.Span, model, identity);
+        return edits is null ? body : Apply(body.Span, edits);
+    }
+
+    /// <summary>The splices <see cref="PrepareBody"/> makes, or null for none.</summary>
+    private static List<(int Start, int Length, byte[] Replacement)>? Edits(ReadOnlySpan<byte> body, string model, string? identity)
+    {
+        List<(int Start, int Length, byte[] Replacement)>? edits = null;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = JsonBodyValidator.MaxDepth });
         bool sawSystem = false;
         int objectStart = -1;
@@ -40,7 +48,13 @@ internal static class AnthropicPassthroughBody
             if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                edits.Add(((int)reader.TokenStartIndex, TokenLength(ref reader), JsonString(model)));
+                if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals(model))
+                {
+                    int start = (int)reader.TokenStartIndex;
+                    reader.Skip(); // a model that is an object or an array is replaced whole
+                    (edits ??= new(2)).Add((start, (int)reader.BytesConsumed - start, JsonString(model)));
+                }
+
                 continue;
             }
 
@@ -50,7 +64,7 @@ internal static class AnthropicPassthroughBody
                 reader.Read();
                 if (identity is not null)
                 {
-                    AddIdentityEdit(ref reader, body, identity, edits);
+                    AddIdentityEdit(ref reader, body, identity, edits ??= new(2));
                 }
             }
 
@@ -60,10 +74,10 @@ internal static class AnthropicPassthroughBody
         if (identity is not null && !sawSystem && objectStart >= 0)
         {
             byte[] insert = Encoding.UTF8.GetBytes("\"system\":[" + TextBlock(identity) + "],");
-            edits.Add((objectStart + 1, 0, insert));
+            (edits ??= new(1)).Add((objectStart + 1, 0, insert));
         }
 
-        return Apply(body, edits);
+        return edits;
     }
 
     private static void AddIdentityEdit(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, string identity, List<(int, int, byte[])> edits)

@@ -38,11 +38,10 @@ internal sealed class AnthropicProfile(AnthropicBackendOptions options, ClaudeCr
     public override void AddHeaders(HttpRequestHeaders headers, ClaudeCredential credential, UpstreamHeaders clientHeaders)
     {
         headers.TryAddWithoutValidation("anthropic-version", clientHeaders.Get("anthropic-version") ?? options.AnthropicVersion);
-        var betas = new List<string>();
-        if (clientHeaders.Get("anthropic-beta") is { } clientBetas)
-        {
-            betas.AddRange(clientBetas.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
+        // No list for the common API-key request without betas: this runs for every request.
+        List<string>? betas = clientHeaders.Get("anthropic-beta") is { } clientBetas
+            ? [.. clientBetas.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+            : null;
 
         if (credential.IsApiKey)
         {
@@ -51,6 +50,7 @@ internal sealed class AnthropicProfile(AnthropicBackendOptions options, ClaudeCr
         else
         {
             headers.Authorization = new AuthenticationHeaderValue("Bearer", credential.Token);
+            betas ??= [];
             foreach (string beta in options.OAuthBetas)
             {
                 if (!betas.Contains(beta, StringComparer.OrdinalIgnoreCase))
@@ -63,7 +63,7 @@ internal sealed class AnthropicProfile(AnthropicBackendOptions options, ClaudeCr
             headers.TryAddWithoutValidation("x-app", "cli");
         }
 
-        if (betas.Count > 0)
+        if (betas is { Count: > 0 })
         {
             headers.TryAddWithoutValidation("anthropic-beta", string.Join(',', betas));
         }

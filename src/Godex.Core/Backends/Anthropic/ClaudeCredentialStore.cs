@@ -40,6 +40,7 @@ public sealed partial class ClaudeCredentialStore
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly string? _apiKey;
+    private readonly ClaudeCredential? _apiKeyCredential; // one for every request: a credential is immutable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private volatile OAuthState? _current;
@@ -65,6 +66,7 @@ public sealed partial class ClaudeCredentialStore
         _time = time;
         _logger = logger ?? NullLogger<ClaudeCredentialStore>.Instance;
         _apiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
+        _apiKeyCredential = _apiKey is null ? null : new ClaudeCredential(_apiKey, IsApiKey: true, ExpiresAt: null, SubscriptionType: null);
         Path = ExpandHome(path);
     }
 
@@ -156,9 +158,9 @@ public sealed partial class ClaudeCredentialStore
 
     private async ValueTask<ClaudeCredential> GetCoreAsync(bool forceRefresh, CancellationToken cancellationToken)
     {
-        if (_apiKey is not null)
+        if (_apiKeyCredential is not null)
         {
-            return new ClaudeCredential(_apiKey, IsApiKey: true, ExpiresAt: null, SubscriptionType: null);
+            return _apiKeyCredential;
         }
 
         OAuthState? state = _current;

@@ -28,20 +28,24 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
     {
     }
 
-    /// <summary>A backend whose requests go to the accounts of <paramref name="pool"/>, one login each (<paramref name="accounts"/>, in the pool's order).</summary>
+    /// <summary>
+    /// A backend whose requests go to the accounts of <paramref name="pool"/>, one login each (<paramref name="accounts"/>,
+    /// in the pool's order); <paramref name="observer"/> (the application's metrics) is told of every upstream call.
+    /// </summary>
     public CodexBackend(
         CodexBackendOptions options,
         HttpClient http,
         IReadOnlyList<CodexCredentialStore> accounts,
         AccountPool pool,
         TimeProvider time,
-        ILogger<CodexBackend> logger)
+        ILogger<CodexBackend> logger,
+        IUpstreamObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(pool);
         _options = options;
-        _sender = new PooledSender<CodexCredential>(pool, [.. accounts.Select(a => new UpstreamSender<CodexCredential>(http, new CodexProfile(options, a), time, logger))]);
+        _sender = new PooledSender<CodexCredential>(pool, [.. accounts.Select(a => new UpstreamSender<CodexCredential>(http, new CodexProfile(options, a), time, logger, observer))]);
         _endpoint = new Uri(options.BaseUrl.TrimEnd('/') + "/responses");
     }
 
@@ -81,28 +85,22 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
     public Task<UpstreamResponse> ForwardAsync(PassthroughRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        byte[] body;
-        string? sessionId;
-        string? sessionKey;
+        CodexForwardBody forward;
+        bool pooled = _sender.Pool.Accounts.Count > 1; // a pool of one has no choice to make: no session key
         try
         {
-            using JsonDocument document = JsonDocument.Parse(request.Body);
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            if (!CodexPassthroughBody.TryRewrite(request.Body.Span, request.Model, _options.DefaultInstructions, withConversationStart: pooled, out forward))
             {
                 return Task.FromResult(UpstreamResponse.Refused(BackendError.InvalidRequest("the request body must be a JSON object"), Name));
             }
-
-            body = CodexPassthroughBody.Rewrite(root, request.Model, _options.DefaultInstructions);
-            sessionId = root.TryGetProperty("prompt_cache_key", out JsonElement key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
-            sessionKey = _sender.Pool.Accounts.Count < 2 ? null // a pool of one has no choice to make
-                : SessionKeys.Of(sessionId ?? request.Headers.Get("session-id"), sessionId is null ? CodexPassthroughBody.ConversationStart(root) : default);
         }
         catch (JsonException ex)
         {
             return Task.FromResult(UpstreamResponse.Refused(BackendError.InvalidRequest($"the request body is not valid JSON: {ex.Message}"), Name));
         }
 
+        string? sessionId = forward.PromptCacheKey;
+        string? sessionKey = pooled ? SessionKeys.Of(sessionId ?? request.Headers.Get("session-id"), sessionId is null ? forward.ConversationStart : default) : null;
         var headers = new UpstreamHeaders();
         bool session = headers.TryAdd("session_id", sessionId);
         foreach ((string name, string value) in request.Headers.All)
@@ -113,7 +111,7 @@ public sealed class CodexBackend : IChatBackend, IPassthroughBackend, IPooledBac
             }
         }
 
-        var upstream = new UpstreamRequest(_endpoint, body, request.Model) { ClientStreams = request.ClientStreams, Headers = headers };
+        var upstream = new UpstreamRequest(_endpoint, forward.Body, request.Model) { ClientStreams = request.ClientStreams, Headers = headers };
         return _sender.SendAsync(upstream, static (u, _) => u, sessionKey, cancellationToken);
     }
 }

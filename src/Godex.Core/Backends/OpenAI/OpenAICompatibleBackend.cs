@@ -52,7 +52,8 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
     /// The pool over <see cref="UpstreamOptions.Accounts"/>, in their order (saved cooldowns, the configured strategy);
     /// null for a fresh one with default settings. Unused without accounts.
     /// </param>
-    public OpenAICompatibleBackend(CustomBackendOptions options, HttpClient http, TimeProvider time, ILogger<OpenAICompatibleBackend> logger, Func<string, string?>? getEnv = null, AccountPool? pool = null)
+    /// <param name="observer">The application's observer of every upstream call (metrics), or null.</param>
+    public OpenAICompatibleBackend(CustomBackendOptions options, HttpClient http, TimeProvider time, ILogger<OpenAICompatibleBackend> logger, Func<string, string?>? getEnv = null, AccountPool? pool = null, IUpstreamObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -62,7 +63,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         _logger = logger;
         getEnv ??= Environment.GetEnvironmentVariable;
         _profile = new OpenAICompatibleProfile(options, getEnv);
-        _sender = new UpstreamSender<OpenAICompatibleKey>(http, _profile, time, logger);
+        _sender = new UpstreamSender<OpenAICompatibleKey>(http, _profile, time, logger, observer);
         if (options.Accounts.Count > 0)
         {
             pool ??= new AccountPool(options.Name, [.. options.Accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy), new PoolOptions(), time, null, null, logger);
@@ -71,7 +72,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
                 throw new ArgumentException("the pool must hold the backend's accounts", nameof(pool));
             }
 
-            _pooled = new PooledSender<OpenAICompatibleKey>(pool, [.. options.Accounts.Select(a => new UpstreamSender<OpenAICompatibleKey>(http, new OpenAICompatibleProfile(options, getEnv, a), time, logger))]);
+            _pooled = new PooledSender<OpenAICompatibleKey>(pool, [.. options.Accounts.Select(a => new UpstreamSender<OpenAICompatibleKey>(http, new OpenAICompatibleProfile(options, getEnv, a), time, logger, observer))]);
         }
 
         Pool = _pooled?.Pool ?? AccountPool.OfOne(options.Name, time, logger);

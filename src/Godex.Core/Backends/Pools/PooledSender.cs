@@ -88,7 +88,7 @@ public sealed class PooledSender<TCredential>
 
             if (attempt + 1 < Pool.MaxTries && Pool.HasUntried(tried))
             {
-                UpstreamObserver.Current?.FailedOver(Pool.Backend, account.Name, account.CooldownReason ?? "refused");
+                (UpstreamObserver.Current ?? sender.Observer)?.FailedOver(Pool.Backend, account.Name, account.CooldownReason ?? "refused");
             }
         }
 

@@ -16,10 +16,13 @@ public sealed class UpstreamHeaders
     /// <summary>The longest value accepted. <value>The default value is 1024 characters.</value></summary>
     public const int MaxValueLength = 1024;
 
-    private readonly List<KeyValuePair<string, string>> _headers = new(4);
+    private static readonly KeyValuePair<string, string>[] s_none = [];
+
+    // Made on the first header: most requests carry none (every UpstreamRequest has an instance).
+    private List<KeyValuePair<string, string>>? _headers;
 
     /// <summary>The accepted headers, in the order they were added.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> All => _headers;
+    public IReadOnlyList<KeyValuePair<string, string>> All => (IReadOnlyList<KeyValuePair<string, string>>?)_headers ?? s_none;
 
     /// <summary>Adds <paramref name="value"/> under <paramref name="name"/> when both are safe; false (and nothing added) otherwise.</summary>
     public bool TryAdd(string name, string? value)
@@ -29,13 +32,18 @@ public sealed class UpstreamHeaders
             return false;
         }
 
-        _headers.Add(new(name, value));
+        (_headers ??= new(4)).Add(new(name, value));
         return true;
     }
 
     /// <summary>The value added under <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? Get(string name)
     {
+        if (_headers is null)
+        {
+            return null;
+        }
+
         foreach ((string key, string value) in _headers)
         {
             if (key.Equals(name, StringComparison.OrdinalIgnoreCase))

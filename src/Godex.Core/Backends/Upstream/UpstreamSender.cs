@@ -32,8 +32,17 @@ public sealed partial class UpstreamSender<TCredential>
     private readonly UpstreamProfile<TCredential> _profile;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IUpstreamObserver? _observer;
 
-    public UpstreamSender(HttpClient http, UpstreamProfile<TCredential> profile, TimeProvider time, ILogger logger)
+    /// <param name="http">The backend's client.</param>
+    /// <param name="profile">What this provider and account need.</param>
+    /// <param name="time">The clock of the timeouts and retries.</param>
+    /// <param name="logger">The backend's logger.</param>
+    /// <param name="observer">
+    /// The application's observer of every call (metrics), told when the request has none of its own
+    /// (<see cref="UpstreamObserver.Current"/>, for traces and the upstream audit): counting needs no per-request state.
+    /// </param>
+    public UpstreamSender(HttpClient http, UpstreamProfile<TCredential> profile, TimeProvider time, ILogger logger, IUpstreamObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(profile);
@@ -43,7 +52,11 @@ public sealed partial class UpstreamSender<TCredential>
         _profile = profile;
         _time = time;
         _logger = logger;
+        _observer = observer;
     }
+
+    /// <summary>The application's observer of every call, or null (see the constructor).</summary>
+    public IUpstreamObserver? Observer => _observer;
 
     /// <summary>The profile this sender sends for.</summary>
     public UpstreamProfile<TCredential> Profile => _profile;
@@ -79,14 +92,34 @@ public sealed partial class UpstreamSender<TCredential>
         ArgumentNullException.ThrowIfNull(credential);
         var options = _profile.Options;
         var timer = new ExchangeTimer(request.ClientStreams ? null : options.TotalTimeout, _time, cancellationToken);
-        using IUpstreamCall? call = UpstreamObserver.Current?.Start(_profile.Name, request);
+        using IUpstreamCall? call = (UpstreamObserver.Current ?? _observer)?.Start(_profile.Name, request);
         try
         {
             bool refreshed = false;
             for (int attempt = 0; ; attempt++)
             {
                 Log.Sending(_logger, _profile.Name, request.Model, request.Uri, _profile.Describe(credential));
-                (HttpResponseMessage? response, BackendError? failure) = await SendOnceAsync(request, credential, timer, call, cancellationToken);
+                HttpResponseMessage? response = null;
+                BackendError? failure = null;
+                timer.WaitForHeaders(options.ConnectTimeout);
+                using (HttpRequestMessage message = CreateMessage(request, credential))
+                {
+                    // Here, not in a method of its own: one async state machine less per request.
+                    call?.Sending(message.Headers);
+                    try
+                    {
+                        response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token);
+                    }
+                    catch (HttpRequestException ex)
+                    {
+                        failure = Unreachable(request, ex);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        failure = NoHeaders(timer);
+                    }
+                }
+
                 if (failure is not null)
                 {
                     if (failure.Status == 502 && attempt < (request.RetryMax ?? options.RetryMax))
@@ -196,26 +229,16 @@ public sealed partial class UpstreamSender<TCredential>
         }
     }
 
-    private async Task<(HttpResponseMessage? Response, BackendError? Failure)> SendOnceAsync(
-        UpstreamRequest request, TCredential credential, ExchangeTimer timer, IUpstreamCall? call, CancellationToken cancellationToken)
+    /// <summary>The 502 of a send that could not connect (nothing reached the upstream).</summary>
+    private BackendError Unreachable(UpstreamRequest request, HttpRequestException ex) =>
+        BackendError.Upstream(502, $"cannot reach {_profile.DisplayName} at {request.Uri.GetLeftPart(UriPartial.Path)}: {ex.Message}");
+
+    /// <summary>The 504 of a send whose response headers did not come in time.</summary>
+    private BackendError NoHeaders(ExchangeTimer timer)
     {
-        timer.WaitForHeaders(_profile.Options.ConnectTimeout);
-        using HttpRequestMessage message = CreateMessage(request, credential);
-        call?.Sending(message.Headers);
-        try
-        {
-            return (await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token), null);
-        }
-        catch (HttpRequestException ex)
-        {
-            return (null, BackendError.Upstream(502, $"cannot reach {_profile.DisplayName} at {request.Uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            TimeSpan waited = timer.Expired == ExchangeTimer.Wait.Total ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;
-            return (null, new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
-                $"{_profile.DisplayName} did not answer within {waited.TotalSeconds:0.#} s")));
-        }
+        TimeSpan waited = timer.Expired == ExchangeTimer.Wait.Total ? _profile.Options.TotalTimeout : _profile.Options.ConnectTimeout;
+        return new BackendError(504, BackendErrorTypes.Timeout, string.Create(CultureInfo.InvariantCulture,
+            $"{_profile.DisplayName} did not answer within {waited.TotalSeconds:0.#} s"));
     }
 
     private HttpRequestMessage CreateMessage(UpstreamRequest request, TCredential credential)
@@ -225,8 +248,10 @@ public sealed partial class UpstreamSender<TCredential>
         // Constant values, added untyped: the typed header objects cost a parse and two allocations per request.
         headers.TryAddWithoutValidation("Accept", request.AcceptEventStream ? "text/event-stream" : "application/json");
         _profile.AddHeaders(headers, credential, request.Headers);
-        foreach ((string name, string value) in request.Headers.All)
+        IReadOnlyList<KeyValuePair<string, string>> clientHeaders = request.Headers.All;
+        for (int i = 0; i < clientHeaders.Count; i++) // by index: no enumerator boxed per request
         {
+            (string name, string value) = clientHeaders[i];
             if (!headers.Contains(name))
             {
                 headers.TryAddWithoutValidation(name, value); // validated by UpstreamHeaders

@@ -68,6 +68,17 @@ public static class MessagesEndpoints
             return;
         }
 
+        await TranslateAsync(context, logger, body, router, options);
+    }
+
+    /// <summary>
+    /// A request godex translates: parsed into the canonical model, routed and answered by any backend. Its own method
+    /// so that the passthrough above carries none of its state (its closures would be allocated on entry).
+    /// </summary>
+    private static async Task TranslateAsync(HttpContext context, ILogger logger, ReadOnlyMemory<byte> body, ModelRouter router, GodexOptions options)
+    {
+        FrontDoor door = FrontDoor.Messages;
+
         // 2. Canonical request, routed.
         if (!MessagesRequestReader.TryParseRequest(body, options.Proxy.Model, out ChatRequest? request, out BackendError? parseError))
         {

@@ -100,9 +100,6 @@ public static partial class ResponsesEndpoints
         IServiceProvider services = context.RequestServices;
         var router = services.GetRequiredService<ModelRouter>();
         var options = services.GetRequiredService<GodexOptions>();
-        IResponseStore store = services.GetRequiredService<IResponseStore>();
-        TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        CancellationToken aborted = context.RequestAborted;
 
         // 1. Body (size-limited).
         (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);
@@ -130,6 +127,21 @@ public static partial class ResponsesEndpoints
 
             return;
         }
+
+        await TranslateAsync(context, logger, body, router, options);
+    }
+
+    /// <summary>
+    /// A request godex translates (and may store): parsed, its chain expanded, routed and answered by any backend. Its
+    /// own method so that the passthrough above carries none of its state (its closures would be allocated on entry).
+    /// </summary>
+    private static async Task TranslateAsync(HttpContext context, ILogger logger, ReadOnlyMemory<byte> body, ModelRouter router, GodexOptions options)
+    {
+        FrontDoor door = FrontDoor.Responses;
+        IServiceProvider services = context.RequestServices;
+        IResponseStore store = services.GetRequiredService<IResponseStore>();
+        TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        CancellationToken aborted = context.RequestAborted;
 
         // 2. Validated Responses request, with previous_response_id expanded from the store: no upstream is asked to
         // remember anything.

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Godex.Core.Backends.Upstream;
 using Godex.Core.Configuration;
 using Godex.Core.Keys;
 using Godex.Core.Metering;
@@ -23,6 +24,8 @@ internal static class MetricsSetup
     public static void Add(IServiceCollection services, OpenTelemetryBuilder telemetry)
     {
         services.AddSingleton(sp => new GodexMetrics(() => (sp.GetService<IUsageRecorder>() as UsageLedgerWriter)?.Pending ?? 0));
+        // The senders count upstream failures through this (BackendFactory hands it to them), not per request.
+        services.AddSingleton<IUpstreamObserver>(sp => new MetricsUpstreamObserver(sp.GetRequiredService<GodexMetrics>()));
         telemetry.WithMetrics(metrics =>
         {
             metrics.AddMeter(GodexMetrics.MeterName);

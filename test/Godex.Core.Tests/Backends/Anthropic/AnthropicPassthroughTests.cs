@@ -31,6 +31,27 @@ public sealed class AnthropicPassthroughTests
         Assert.Equal(expected.Replace("IDENTITY", Identity, StringComparison.Ordinal), result);
     }
 
+    [Fact]
+    public void PrepareBody_ApiKeyAndTheSameModel_IsTheClientsBodyItself()
+    {
+        byte[] body = Encoding.UTF8.GetBytes("""{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[]}""");
+
+        ReadOnlyMemory<byte> prepared = AnthropicPassthroughBody.PrepareBody(body, "claude-sonnet-4-5", identity: null);
+
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(prepared, out ArraySegment<byte> segment));
+        Assert.Same(body, segment.Array);
+        Assert.Equal(body.Length, segment.Count);
+    }
+
+    [Theory]
+    [InlineData("""{"model":{"id":"m"},"max_tokens":1}""", """{"model":"x","max_tokens":1}""")]
+    [InlineData("""{"model":["m"],"max_tokens":1}""", """{"model":"x","max_tokens":1}""")]
+    [InlineData("""{"model":7,"max_tokens":1}""", """{"model":"x","max_tokens":1}""")]
+    public void PrepareBody_AModelThatIsNotAString_IsReplacedWhole(string body, string expected)
+    {
+        Assert.Equal(expected, Prepare(body, "x", identity: null));
+    }
+
     private static string Prepare(string body, string model, string? identity) =>
-        Encoding.UTF8.GetString(AnthropicPassthroughBody.PrepareBody(Encoding.UTF8.GetBytes(body), model, identity));
+        Encoding.UTF8.GetString(AnthropicPassthroughBody.PrepareBody(Encoding.UTF8.GetBytes(body), model, identity).Span);
 }
