@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using Godex.Core.Buffers;
 
@@ -230,7 +233,7 @@ public sealed class SseFrameReader : IDisposable
         int offset = Math.Max(_start, _scanned - 1);
         while (true)
         {
-            int found = data[offset..].IndexOfAny((byte)'\n', (byte)'\r');
+            int found = IndexOfLineEnd(data[offset..]);
             if (found < 0)
             {
                 _scanned = _filled;
@@ -315,7 +318,7 @@ public sealed class SseFrameReader : IDisposable
         int position = 0;
         while (position < span.Length)
         {
-            int end = span[position..].IndexOfAny((byte)'\r', (byte)'\n');
+            int end = IndexOfLineEnd(span[position..]);
             int lineEnd = end < 0 ? span.Length : position + end;
             ReadOnlySpan<byte> line = span[position..lineEnd];
             int lineStart = position;
@@ -347,6 +350,38 @@ public sealed class SseFrameReader : IDisposable
 
         frame = new SseFrame(eventType, raw, data, endsRead);
         return !data.IsEmpty;
+    }
+
+    /// <summary>
+    /// The index of the first CR or LF in <paramref name="span"/>, or -1: <c>IndexOfAny</c> of the two, 16 bytes at a time
+    /// inline. An event's lines are short (tens to hundreds of bytes) and every event is scanned twice (its end, then its
+    /// fields), so the general search's setup per call was the larger part of its cost (callgrind, bench (c)).
+    /// </summary>
+    private static int IndexOfLineEnd(ReadOnlySpan<byte> span)
+    {
+        ref byte first = ref MemoryMarshal.GetReference(span);
+        Vector128<byte> lf = Vector128.Create((byte)'\n');
+        Vector128<byte> cr = Vector128.Create((byte)'\r');
+        int i = 0;
+        for (; i <= span.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+        {
+            Vector128<byte> block = Vector128.LoadUnsafe(ref first, (nuint)i);
+            uint found = (Vector128.Equals(block, lf) | Vector128.Equals(block, cr)).ExtractMostSignificantBits();
+            if (found != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(found);
+            }
+        }
+
+        for (; i < span.Length; i++)
+        {
+            if (span[i] is (byte)'\n' or (byte)'\r')
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static ReadOnlyMemory<byte> Join(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> next)

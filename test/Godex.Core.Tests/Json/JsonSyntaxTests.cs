@@ -98,6 +98,28 @@ public sealed class JsonSyntaxTests
     }
 
     [Fact]
+    public void AStopInAString_IsFoundAtEveryPosition_InTheVectorBlocksAndTheTail()
+    {
+        // Strings are skipped 16 bytes at a time, then byte by byte at the end of the span: a quote, an escape or a
+        // control character must be seen wherever it falls, and non-ASCII text (bytes above 0x7F) must not stop a run.
+        string[] stops = ["\"", "\\n", "\\u00e9", "\\q", "\n", "\u0001", "\u001f", "é", "\u007f", " "];
+        for (int length = 0; length < 48; length++)
+        {
+            for (int at = 0; at <= length; at++)
+            {
+                foreach (string stop in stops)
+                {
+                    string text = new string('a', at) + stop + new string('b', length - at);
+                    byte[] bytes = Encoding.UTF8.GetBytes("{\"k\":\"" + text + "\"}");
+                    Assert.True(ReaderReadsToTheEnd(bytes) == JsonSyntax.IsValid(bytes), Encoding.UTF8.GetString(bytes));
+                    byte[] value = Encoding.UTF8.GetBytes("\"" + text + "\"");
+                    Assert.True(ReaderReadsToTheEnd(value) == JsonSyntax.IsValid(value), Encoding.UTF8.GetString(value));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void RecordedEvents_AndTheirMutations_AgreeWithTheReader()
     {
         var random = new Random(20261204);

@@ -85,6 +85,18 @@ public sealed class SseFrameReaderTests
     }
 
     [Theory]
+    [InlineData("data: a\n\n", "data: b\r\n\r\n", "data: c\n\n", "a|b|c")] // LF alone, then a CR in a later read
+    [InlineData("data: a\n", "\ndata: b\r", "\rdata: c\n\n", "a|b|c")] // an LF LF split across reads, then CR alone
+    [InlineData("data: a\n\nda", "ta: b\n", "data: c\r\n\n", "a|b\nc")] // a CR where the last scan left off
+    [InlineData("data: 0123456789abcdefghij0123456789\r", "data: klmnopqrstuvwxyz0123456789abcdef\r\r", "data: c\n\n", "0123456789abcdefghij0123456789\nklmnopqrstuvwxyz0123456789abcdef|c")] // line ends past 16 bytes
+    public async Task Framing_HoldsAcrossReads_WhenLineEndsChangeMidStream(string first, string second, string third, string expected)
+    {
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(first, second, third));
+
+        Assert.Equal(expected, string.Join('|', frames.Select(f => Encoding.UTF8.GetString(f.Data.Span))));
+    }
+
+    [Theory]
     [InlineData("data: a\n\ndata: b\n", "data: b\n\n")] // closed after the last line without the blank line: still whole
     [InlineData("data: a\n\ndata: b\r", "data: b\r\n\n")]
     public async Task ALastEventWithoutItsBlankLine_IsDelivered_WithTheBlankLineAdded(string body, string lastRaw)
