@@ -7,14 +7,12 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
+source "$HERE/lib/godex-under-load.sh"
 SCENARIO=${1:-a}; shift || true
-BIN=${1:-}; shift || true
-BIN=${BIN:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
-[[ -x $BIN ]] || { echo "no godex binary at $BIN (scripts/publish.sh builds it)" >&2; exit 1; }
+BIN=$(godex_binary "${1:-}") || exit 1; shift || true
 RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
-source "$HERE/lib/godex-under-load.sh"
 start_godex_under_load "$BIN" "$@"
 scenario_request "$SCENARIO"
 summary() { grep BENCH | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()[6:]); print(*(d[k] for k in sys.argv[1:]))' "$@"; }

@@ -8,10 +8,9 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
+source "$HERE/lib/godex-under-load.sh"
 SCENARIO=${1:-a}; shift || true
-BIN=${1:-}; shift || true
-BIN=${BIN:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
-[[ -x $BIN ]] || { echo "no godex binary at $BIN (scripts/publish.sh builds it)" >&2; exit 1; }
+BIN=$(godex_binary "${1:-}") || exit 1; shift || true
 if ! command -v valgrind >/dev/null || ! command -v wrk >/dev/null; then
   SUDO=$([[ $(id -u) -eq 0 ]] && echo "" || echo sudo)
   $SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind wrk nginx >&2 || exit 1
@@ -19,7 +18,6 @@ fi
 RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
-source "$HERE/lib/godex-under-load.sh" # port, scenario_request
 json=$(port) sse=$(port) GP=$(port)
 python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$sse" >"$RUN/nginx.conf"
 python3 "$HERE/lib/gen-large.py" "$RUN"

@@ -1,7 +1,13 @@
-# Sourced by bench/profile.sh and bench/ab.sh: the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
-# in front of it, loopback only. Needs HERE (bench/), RUN (a temp dir) and PIDS (the caller stops them on exit).
+# Sourced by bench/profile.sh, bench/ab.sh and bench/instructions.sh: the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
+# in front of it, loopback only. Needs HERE (bench/), ROOT, RUN (a temp dir) and PIDS (the caller stops them on exit).
 #   start_godex_under_load BINARY [NAME=VALUE]...   sets GP (godex's port) and GPID; the assignments go to godex alone
 #   scenario_request a|b|c|d|e|f                   sets BODY and URL for the scenario (bench/run.sh's letters)
+# godex_binary [BINARY]: the binary to measure (the argument, else the published one), or a message and status 1.
+godex_binary() {
+  local bin=${1:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
+  [[ -x $bin ]] || { echo "no godex binary at $bin (scripts/publish.sh builds it)" >&2; return 1; }
+  echo "$bin"
+}
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 LOAD_CPU="1-$(( $(nproc) - 1 ))"
 
