@@ -137,15 +137,22 @@ public sealed class SseFrameReaderTests
         await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new ChunkedStream(body), maxFrameBytes: 4096));
     }
 
+    // A first event that fits one small read, or (for the large chunk size) one large enough to make the buffer grow.
+    private static string FirstEvent(int chunkSize) =>
+        "event: response.created\ndata: {\"pad\":\"" + new string('p', chunkSize > 1000 ? 30_000 : 10) + "\"}\n\n";
+
+    private static SseFrameReader ReaderOver(string body, int chunkSize) =>
+        new(new ChunkedStream([.. body.Chunk(chunkSize).Select(c => new string(c))]));
+
     [Theory]
     [InlineData(1)] // the peeked events in the first read
     [InlineData(7)] // a read per few bytes: the buffer compacts while events are marked
     [InlineData(40_000)] // a large first event: the buffer grows under the mark
     public async Task RewindAfterMark_HandsOutThePeekedEventsAgain_ByteForByte(int chunkSize)
     {
-        string big = "event: response.created\ndata: {\"pad\":\"" + new string('p', chunkSize > 1000 ? 30_000 : 10) + "\"}\n\n";
+        string big = FirstEvent(chunkSize);
         string body = "\uFEFF" + big + ": keep-alive\n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n";
-        using var reader = new SseFrameReader(new ChunkedStream([.. body.Chunk(chunkSize).Select(c => new string(c))]));
+        using SseFrameReader reader = ReaderOver(body, chunkSize);
         CancellationToken token = TestContext.Current.CancellationToken;
 
         reader.Mark();
@@ -170,10 +177,10 @@ public sealed class SseFrameReaderTests
     [InlineData(40_000)] // a large first event: the buffer grows under the hold
     public async Task HeldEvents_StayInTheBuffer_AndComeOutByteForByte(int chunkSize)
     {
-        string big = "event: response.created\ndata: {\"pad\":\"" + new string('p', chunkSize > 1000 ? 30_000 : 10) + "\"}\n\n";
+        string big = FirstEvent(chunkSize);
         string second = "event: response.in_progress\r\ndata: {\"n\":0}\r\n\r\n";
         string body = "\uFEFF: hello\n\n" + big + ": keep-alive\n\n" + second + ": between\n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\n";
-        using var reader = new SseFrameReader(new ChunkedStream([.. body.Chunk(chunkSize).Select(c => new string(c))]));
+        using SseFrameReader reader = ReaderOver(body, chunkSize);
         CancellationToken token = TestContext.Current.CancellationToken;
 
         Assert.True(await reader.MoveNextAsync(token));

@@ -27,6 +27,10 @@ internal static class CodexPassthroughBody
         "model"u8.ToArray(), "store"u8.ToArray(), "stream"u8.ToArray(), // written by godex at the end
     ];
 
+    // The same names by their length: a property costs a comparison or two, not a walk through the whole list.
+    private static readonly byte[][][] s_droppedByLength = [.. Enumerable.Range(0, s_dropped.Max(d => d.Length) + 1)
+        .Select(length => s_dropped.Where(d => d.Length == length).ToArray())];
+
     /// <summary>
     /// The body the Codex backend accepts, from a Responses API body: every field kept byte for byte except
     /// <c>model</c> (the routed id), <c>store</c> (false), <c>stream</c> (true), <c>include</c> (gains
@@ -158,7 +162,12 @@ internal static class CodexPassthroughBody
 
     private static bool IsDropped(ReadOnlySpan<byte> name)
     {
-        foreach (byte[] dropped in s_dropped)
+        if (name.Length >= s_droppedByLength.Length)
+        {
+            return false;
+        }
+
+        foreach (byte[] dropped in s_droppedByLength[name.Length])
         {
             if (name.SequenceEqual(dropped))
             {
