@@ -51,26 +51,33 @@ public static class RandomIds
         int written = 0;
         while (written < chars.Length)
         {
-            byte value = NextByte();
-            if (value < limit)
+            Span<byte> random = Take(chars.Length - written);
+            foreach (byte value in random)
             {
-                chars[written++] = alphabet[value % alphabet.Length];
+                if (value < limit)
+                {
+                    chars[written++] = alphabet[value % alphabet.Length];
+                }
             }
+
+            random.Clear(); // spent bytes do not stay in memory
         }
     }
 
-    private static byte NextByte()
+    /// <summary>Up to <paramref name="count"/> unused bytes of this thread's block (at least one), refilled when used up.</summary>
+    private static Span<byte> Take(int count)
     {
         byte[]? block = t_block;
-        if (block is null || t_used == BlockSize)
+        int used = t_used;
+        if (block is null || used == BlockSize)
         {
             block ??= t_block = new byte[BlockSize];
             RandomNumberGenerator.Fill(block);
-            t_used = 0;
+            used = 0;
         }
 
-        byte value = block[t_used];
-        block[t_used++] = 0; // a spent byte does not stay in memory
-        return value;
+        int taken = Math.Min(count, BlockSize - used);
+        t_used = used + taken;
+        return block.AsSpan(used, taken);
     }
 }

@@ -17,9 +17,12 @@ namespace Godex.Core.Json;
 /// recorded events and their mutations. It exists because the relay only needs a yes or no, and the reader, which
 /// keeps token state for every value, was the largest single item bench (c) spent above the plain copy the relay
 /// replaced (6 % of godex's CPU). Here strings, the bulk of an event, are skipped 16 bytes at a time (one
-/// <see cref="Vector128{T}"/> load and three compares), the last bytes of a span with a table walk: 0.45-0.47x of the
-/// reader's time (<c>RelayEventCheckBenchmarks</c>, 2026-12-04; 0.57-0.59x before, with a byte-by-byte walk through
-/// each string's first 24 bytes and a general vectorized search past them, whose setup cost more than most strings).
+/// <see cref="Vector128{T}"/> load and three compares), the last bytes of a span through its last 16 (a table walk only
+/// for a span shorter than that): 0.45-0.47x of the reader's time (<c>RelayEventCheckBenchmarks</c>, 2026-12-04;
+/// 0.57-0.59x before, with a byte-by-byte walk through each string's first 24 bytes and a general vectorized search past
+/// them, whose setup cost more than most strings). Values are told apart by how often each comes (strings first), and a
+/// member's colon right after its name takes one compare (the token loop 16.1 k → 12.8 k instructions per request of
+/// bench (c), callgrind, 2026-12-04).
 /// </remarks>
 internal static class JsonSyntax
 {
@@ -62,62 +65,70 @@ internal static class JsonSyntax
         int i = SkipWhitespace(json, 0);
 
     Value:
-        if (i >= json.Length)
+        if ((uint)i >= (uint)json.Length)
         {
             return false;
         }
 
-        switch (json[i])
+        // By how often each starts a value in an upstream's events: strings, objects, then the rest.
+        byte first = json[i];
+        if (first == (byte)'"')
         {
-            case (byte)'{':
-                if (depth == MaxDepth)
-                {
-                    return false;
-                }
+            i = SkipString(json, i + 1);
+        }
+        else if (first == (byte)'{')
+        {
+            if (depth == MaxDepth)
+            {
+                return false;
+            }
 
-                objects |= 1UL << depth;
-                depth++;
-                i = SkipWhitespace(json, i + 1);
-                if (i < json.Length && json[i] == (byte)'}')
-                {
-                    depth--;
-                    i++;
-                    goto AfterValue;
-                }
+            objects |= 1UL << depth;
+            depth++;
+            i = SkipWhitespace(json, i + 1);
+            if ((uint)i < (uint)json.Length && json[i] == (byte)'}')
+            {
+                depth--;
+                i++;
+                goto AfterValue;
+            }
 
-                goto Member;
-            case (byte)'[':
-                if (depth == MaxDepth)
-                {
-                    return false;
-                }
+            goto Member;
+        }
+        else if (first == (byte)'[')
+        {
+            if (depth == MaxDepth)
+            {
+                return false;
+            }
 
-                objects &= ~(1UL << depth);
-                depth++;
-                i = SkipWhitespace(json, i + 1);
-                if (i < json.Length && json[i] == (byte)']')
-                {
-                    depth--;
-                    i++;
-                    goto AfterValue;
-                }
+            objects &= ~(1UL << depth);
+            depth++;
+            i = SkipWhitespace(json, i + 1);
+            if ((uint)i < (uint)json.Length && json[i] == (byte)']')
+            {
+                depth--;
+                i++;
+                goto AfterValue;
+            }
 
-                goto Value;
-            case (byte)'"':
-                i = SkipString(json, i);
-                break;
-            case (byte)'t':
-                i = SkipLiteral(json, i, "true"u8);
-                break;
-            case (byte)'f':
-                i = SkipLiteral(json, i, "false"u8);
-                break;
-            case (byte)'n':
-                i = SkipLiteral(json, i, "null"u8);
-                break;
-            default:
-                i = SkipNumber(json, i);
-                break;
+            goto Value;
+        }
+        else if (first == (byte)'n')
+        {
+            i = SkipLiteral(json, i, "null"u8);
+        }
+        else if (first == (byte)'t')
+        {
+            i = SkipLiteral(json, i, "true"u8);
+        }
+        else if (first == (byte)'f')
+        {
+            i = SkipLiteral(json, i, "false"u8);
+        }
+        else
+        {
+            i = SkipNumber(json, i);
         }
 
         if (i < 0)
@@ -132,13 +143,14 @@ internal static class JsonSyntax
             return i == json.Length;
         }
 
-        if (i >= json.Length)
+        if ((uint)i >= (uint)json.Length)
         {
             return false;
         }
 
+        byte next = json[i];
         bool inObject = (objects & (1UL << (depth - 1))) != 0;
-        if (json[i] == (byte)',')
+        if (next == (byte)',')
         {
             i = SkipWhitespace(json, i + 1);
             if (inObject)
@@ -149,7 +161,7 @@ internal static class JsonSyntax
             goto Value;
         }
 
-        if (json[i] == (inObject ? (byte)'}' : (byte)']'))
+        if (next == (inObject ? (byte)'}' : (byte)']'))
         {
             depth--;
             i++;
@@ -159,13 +171,20 @@ internal static class JsonSyntax
         return false;
 
     Member:
-        if (i >= json.Length || json[i] != (byte)'"' || (i = SkipString(json, i)) < 0)
+        // A name, a colon, a value. Compact JSON has no whitespace around the colon: one compare finds it.
+        if ((uint)i >= (uint)json.Length || json[i] != (byte)'"' || (i = SkipString(json, i + 1)) < 0)
         {
             return false;
         }
 
+        if ((uint)i < (uint)json.Length && json[i] == (byte)':')
+        {
+            i = SkipWhitespace(json, i + 1);
+            goto Value;
+        }
+
         i = SkipWhitespace(json, i);
-        if (i >= json.Length || json[i] != (byte)':')
+        if ((uint)i >= (uint)json.Length || json[i] != (byte)':')
         {
             return false;
         }
@@ -177,12 +196,12 @@ internal static class JsonSyntax
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // called around every token: its fast path is one compare
     private static int SkipWhitespace(ReadOnlySpan<byte> json, int i)
     {
-        if (i < json.Length && json[i] > (byte)' ')
+        if ((uint)i < (uint)json.Length && json[i] > (byte)' ')
         {
             return i; // the common case in an upstream's compact JSON: no whitespace at all
         }
 
-        while (i < json.Length && json[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        while ((uint)i < (uint)json.Length && json[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
         {
             i++;
         }
@@ -190,46 +209,56 @@ internal static class JsonSyntax
         return i;
     }
 
-    /// <summary>Past the string whose opening quote is at <paramref name="i"/>; -1 when it is not a valid string.</summary>
+    /// <summary>
+    /// Past the string whose text starts at <paramref name="i"/> (right after its opening quote); -1 when it is not a
+    /// valid string.
+    /// </summary>
     private static int SkipString(ReadOnlySpan<byte> json, int i)
     {
-        i++;
-        ref byte first = ref MemoryMarshal.GetReference(json);
-        Vector128<byte> space = Vector128.Create((byte)' ');
-        Vector128<byte> quote = Vector128.Create((byte)'"');
-        Vector128<byte> backslash = Vector128.Create((byte)'\\');
+        ref byte start = ref MemoryMarshal.GetReference(json);
         while (true)
         {
-            // 16 bytes at a time while 16 are left: one load and three compares find the first quote, backslash or
-            // control character among them. Most strings of an event are names and short values, so this beats both a
-            // byte-by-byte walk and a call to a general search, whose setup costs more than such a string.
-            while (i <= json.Length - Vector128<byte>.Count)
+            // 16 bytes at a time: one load and three compares find the first quote, backslash or control character
+            // among them. Most strings of an event are names and short values, so this beats both a byte-by-byte walk
+            // and a call to a general search, whose setup costs more than such a string.
+            uint found;
+            if (i <= json.Length - Vector128<byte>.Count)
             {
-                Vector128<byte> block = Vector128.LoadUnsafe(ref first, (nuint)i);
-                Vector128<byte> stops = Vector128.LessThan(block, space) | Vector128.Equals(block, quote) | Vector128.Equals(block, backslash);
-                uint found = stops.ExtractMostSignificantBits();
-                if (found != 0)
+                found = Stops(Vector128.LoadUnsafe(ref start, (nuint)i));
+                if (found == 0)
                 {
-                    i += BitOperations.TrailingZeroCount(found);
-                    goto Stop;
+                    i += Vector128<byte>.Count;
+                    continue;
+                }
+            }
+            else if (json.Length >= Vector128<byte>.Count && i < json.Length)
+            {
+                // Fewer than 16 bytes left: the span's last 16, the ones before i masked off (no byte-by-byte walk).
+                int back = i - (json.Length - Vector128<byte>.Count);
+                found = Stops(Vector128.LoadUnsafe(ref start, (nuint)(json.Length - Vector128<byte>.Count))) >> back;
+                if (found == 0)
+                {
+                    return -1; // never closed
+                }
+            }
+            else
+            {
+                // A span shorter than 16 bytes: a table walk (a constant table indexed by a byte needs no bounds check).
+                ReadOnlySpan<byte> plain = Plain;
+                while ((uint)i < (uint)json.Length && plain[json[i]] != 0)
+                {
+                    i++;
                 }
 
-                i += Vector128<byte>.Count;
+                if ((uint)i >= (uint)json.Length)
+                {
+                    return -1; // never closed
+                }
+
+                found = 1;
             }
 
-            // The last bytes of the span, one by one (a constant table indexed by a byte needs no bounds check).
-            ReadOnlySpan<byte> plain = Plain;
-            while (i < json.Length && plain[json[i]] != 0)
-            {
-                i++;
-            }
-
-            if (i >= json.Length)
-            {
-                return -1; // never closed
-            }
-
-        Stop:
+            i += BitOperations.TrailingZeroCount(found);
             byte b = json[i];
             if (b == (byte)'"')
             {
@@ -259,6 +288,12 @@ internal static class JsonSyntax
             }
         }
     }
+
+    /// <summary>A bit per byte of <paramref name="block"/> that ends a run of plain string text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Stops(Vector128<byte> block) =>
+        (Vector128.LessThan(block, Vector128.Create((byte)' ')) | Vector128.Equals(block, Vector128.Create((byte)'"'))
+            | Vector128.Equals(block, Vector128.Create((byte)'\\'))).ExtractMostSignificantBits();
 
     private static int SkipLiteral(ReadOnlySpan<byte> json, int i, ReadOnlySpan<byte> literal) =>
         json[i..].StartsWith(literal) ? i + literal.Length : -1;

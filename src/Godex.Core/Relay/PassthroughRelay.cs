@@ -18,7 +18,7 @@ namespace Godex.Core.Relay;
 /// refusal ─────────────────────────────► the upstream's own body (same shape) or an error in the dialect
 /// event stream, client streams ────────► 1. preamble events held back (≤ 8): an error right after them is still a status
 ///                                        2. the first other event starts the response (200, the upstream's headers)
-///                                        3. each event's bytes into the pipe; sent when the upstream read is used up
+///                                        3. the events of one upstream read (as they came) in one write and one send
 ///                                        4. terminal event → done; fault, malformed event or early end → in-band error
 /// event stream, client does not stream → the dialect's aggregator → one JSON answer (or an error status)
 /// JSON answer ─────────────────────────► read whole (idle and total timeouts), checked, sent
@@ -111,19 +111,26 @@ internal static class PassthroughRelay
 
                 await target.StartAsync(200, upstream.ContentType, RelayedHeaders(upstream, rules), contentLength: null);
                 started = true;
-                target.Body.Write(upstream.TakeHeldFrames().Span);
             }
 
-            // Into the pipe without a send; sent when the upstream read is used up (one send per upstream read).
-            target.Body.Write(frame.Raw.Span);
+            // Held with the events before it (the preamble, the earlier events of this read) and written with them
+            // when the upstream read is used up: one write and one send per read, not one per event.
+            if (!upstream.HoldFrame())
+            {
+                WriteHeld(upstream, target);
+                target.Body.Write(frame.Raw.Span);
+            }
+
             if (kind is RelayFrameKind.Terminal or RelayFrameKind.Failed or RelayFrameKind.Error)
             {
                 // The response's end sends the last events together with the chunked terminator.
+                WriteHeld(upstream, target);
                 return new RelayResult(kind == RelayFrameKind.Terminal ? null : rules.ErrorOf(frame), AfterFirstByte: true);
             }
 
             if (frame.EndsRead)
             {
+                WriteHeld(upstream, target);
                 await target.Body.FlushAsync(cancellationToken);
             }
         }
@@ -135,8 +142,18 @@ internal static class PassthroughRelay
             return new RelayResult(failure, AfterFirstByte: false);
         }
 
+        WriteHeld(upstream, target); // the good events before a malformed one
         rules.WriteErrorEvent(target.Body, failure);
         return new RelayResult(failure, AfterFirstByte: true);
+    }
+
+    private static void WriteHeld(UpstreamResponse upstream, IRelayTarget target)
+    {
+        ReadOnlyMemory<byte> held = upstream.TakeHeldFrames();
+        if (!held.IsEmpty)
+        {
+            target.Body.Write(held.Span);
+        }
     }
 
     private static async Task<RelayResult> AggregateAsync(

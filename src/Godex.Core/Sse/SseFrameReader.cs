@@ -43,6 +43,12 @@ public sealed class SseFrameReader : IDisposable
     private int _heldEnd;
     private int _nextEnd = -1; // where the event at _start ends, once a look ahead found it
 
+    // The line ends EventEnd found in the event at _start (buffer positions, rising), so that reading the event's fields
+    // does not search its lines a second time; past the first MaxLineEnds lines the fields' reading searches itself.
+    private const int MaxLineEnds = 8;
+    private readonly int[] _lineEnds = new int[MaxLineEnds];
+    private int _lineEndCount;
+
     public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -67,12 +73,15 @@ public sealed class SseFrameReader : IDisposable
             if (length > 0)
             {
                 ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
+                (string eventType, ReadOnlyMemory<byte> data) = ReadFields(raw, _lineEnds.AsSpan(0, _lineEndCount), _start);
                 _currentStart = _start;
                 _start += length;
                 _scanned = _start;
-                if (TryParse(raw, EventEnd() == 0, out SseFrame frame))
+                _lineEndCount = 0;
+                if (!data.IsEmpty)
                 {
-                    Current = frame;
+                    // The look ahead (does another whole event follow?) starts the next event's scan.
+                    Current = new SseFrame(eventType, raw, data, endsRead: EventEnd() == 0);
                     return true;
                 }
 
@@ -110,17 +119,20 @@ public sealed class SseFrameReader : IDisposable
         _scanned = _mark;
         _mark = -1;
         _nextEnd = -1;
+        _lineEndCount = 0;
     }
 
     /// <summary>
     /// Keeps <see cref="Current"/> in the buffer past the next <see cref="MoveNextAsync"/>, with every event held after
-    /// it, until <see cref="TakeHeld"/>: a relay holds a stream's first events back without copying them.
+    /// it, until <see cref="TakeHeld"/>: a relay holds a stream's first events back without copying them, and gathers
+    /// the events of one read into one write. False for the stream's unterminated last event (a copy, not in the
+    /// buffer): its consumer takes the held events and then that one.
     /// </summary>
-    public void HoldCurrent()
+    public bool HoldCurrent()
     {
         if (_currentStart < 0)
         {
-            return; // the stream's unterminated last event, a copy: nothing follows it to hold it back from
+            return false;
         }
 
         if (_heldStart < 0)
@@ -129,6 +141,7 @@ public sealed class SseFrameReader : IDisposable
         }
 
         _heldEnd = _start;
+        return true;
     }
 
     /// <summary>
@@ -167,6 +180,10 @@ public sealed class SseFrameReader : IDisposable
             _buffer.AsSpan(keep, remaining).CopyTo(_buffer);
             _scanned -= keep;
             _nextEnd = -1;
+            for (int line = 0; line < _lineEndCount; line++)
+            {
+                _lineEnds[line] -= keep;
+            }
             _start -= keep;
             _currentStart -= keep;
             _filled = remaining;
@@ -247,6 +264,12 @@ public sealed class SseFrameReader : IDisposable
                 return 0;
             }
 
+            // A resumed scan starts a byte back and may meet a line end again: each is kept once.
+            if (_lineEndCount < MaxLineEnds && (_lineEndCount == 0 || _lineEnds[_lineEndCount - 1] < i))
+            {
+                _lineEnds[_lineEndCount++] = i;
+            }
+
             // An event ends at an empty line: LF LF, LF CR LF, LF CR (then not LF), CR CR, CR LF CR LF, CR LF LF.
             byte next = data[i + 1];
             if (next == (byte)'\n' && data[i] == (byte)'\n')
@@ -300,26 +323,53 @@ public sealed class SseFrameReader : IDisposable
         blank.CopyTo(last.AsSpan(remaining));
         _start = _filled;
         _currentStart = -1;
-        if (TryParse(last, endsRead: true, out SseFrame frame))
+        _lineEndCount = 0;
+        (string eventType, ReadOnlyMemory<byte> data) = ReadFields(last, [], 0);
+        if (data.IsEmpty)
         {
-            Current = frame;
-            return true;
+            return false;
         }
 
-        return false;
+        Current = new SseFrame(eventType, last, data, endsRead: true);
+        return true;
     }
 
-    private static bool TryParse(ReadOnlyMemory<byte> raw, bool endsRead, out SseFrame frame)
+    /// <summary>
+    /// The event's <c>event:</c> and <c>data:</c> fields. <paramref name="lineEnds"/> are line ends already found (buffer
+    /// positions; <paramref name="rawStart"/> is where <paramref name="raw"/> starts): the lines past them are searched.
+    /// </summary>
+    private static (string EventType, ReadOnlyMemory<byte> Data) ReadFields(ReadOnlyMemory<byte> raw, ReadOnlySpan<int> lineEnds, int rawStart)
     {
+        if (lineEnds.Length == 2 && TryReadTypicalEvent(raw, lineEnds[0] - rawStart, lineEnds[1] - rawStart) is { } typical)
+        {
+            return typical;
+        }
+
         string eventType = string.Empty;
         ReadOnlyMemory<byte> data = default;
         int dataLines = 0;
         ReadOnlySpan<byte> span = raw.Span;
         int position = 0;
+        int known = 0;
         while (position < span.Length)
         {
-            int end = IndexOfLineEnd(span[position..]);
-            int lineEnd = end < 0 ? span.Length : position + end;
+            // Past a CR LF's CR, its LF (also a line end the scan found) is part of the same line end.
+            while (known < lineEnds.Length && lineEnds[known] - rawStart < position)
+            {
+                known++;
+            }
+
+            int lineEnd;
+            if (known < lineEnds.Length)
+            {
+                lineEnd = lineEnds[known++] - rawStart;
+            }
+            else
+            {
+                int end = IndexOfLineEnd(span[position..]);
+                lineEnd = end < 0 ? span.Length : position + end;
+            }
+
             ReadOnlySpan<byte> line = span[position..lineEnd];
             int lineStart = position;
             position = lineEnd + (lineEnd + 1 < span.Length && span[lineEnd] == (byte)'\r' && span[lineEnd + 1] == (byte)'\n' ? 2 : 1);
@@ -328,34 +378,51 @@ public sealed class SseFrameReader : IDisposable
                 continue;
             }
 
-            int colon = line.IndexOf((byte)':');
-            ReadOnlySpan<byte> field = colon < 0 ? line : line[..colon];
-            int valueStart = colon < 0 ? line.Length : colon + 1;
-            if (valueStart < line.Length && line[valueStart] == (byte)' ')
+            // The two fields read, with their colon ("data" or "event" alone is the field with an empty value); the
+            // others (id, retry, unknown names) are read over.
+            int valueStart;
+            if (line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':'))
             {
-                valueStart++;
-            }
-
-            if (field.SequenceEqual("data"u8))
-            {
+                valueStart = ValueStart(line, 4);
                 ReadOnlyMemory<byte> value = raw.Slice(lineStart + valueStart, line.Length - valueStart);
                 data = dataLines == 0 ? value : Join(data, value);
                 dataLines++;
             }
-            else if (field.SequenceEqual("event"u8))
+            else if (line.StartsWith("event"u8) && (line.Length == 5 || line[5] == (byte)':'))
             {
+                valueStart = ValueStart(line, 5);
                 eventType = EventTypeName(line[valueStart..]);
             }
         }
 
-        frame = new SseFrame(eventType, raw, data, endsRead);
-        return !data.IsEmpty;
+        return (eventType, data);
     }
 
     /// <summary>
+    /// The shape of nearly every event the upstreams send, <c>event: NAME</c> LF <c>data: JSON</c> LF LF, read with a few
+    /// compares (the general reading is several times the instructions, bench (c)); null for any other shape.
+    /// </summary>
+    private static (string EventType, ReadOnlyMemory<byte> Data)? TryReadTypicalEvent(ReadOnlyMemory<byte> raw, int firstEnd, int secondEnd)
+    {
+        ReadOnlySpan<byte> span = raw.Span;
+        if (secondEnd + 2 != span.Length || span[secondEnd + 1] != (byte)'\n' || span[secondEnd] != (byte)'\n' || span[firstEnd] != (byte)'\n'
+            || !span.StartsWith("event: "u8) || !span[(firstEnd + 1)..].StartsWith("data: "u8))
+        {
+            return null;
+        }
+
+        int dataStart = firstEnd + 1 + "data: ".Length;
+        return (EventTypeName(span["event: ".Length..firstEnd]), raw[dataStart..secondEnd]);
+    }
+
+    /// <summary>Where the value of a field <paramref name="nameLength"/> bytes long starts: past its colon and one space.</summary>
+    private static int ValueStart(ReadOnlySpan<byte> line, int nameLength) =>
+        line.Length == nameLength ? nameLength : line.Length > nameLength + 1 && line[nameLength + 1] == (byte)' ' ? nameLength + 2 : nameLength + 1;
+
+    /// <summary>
     /// The index of the first CR or LF in <paramref name="span"/>, or -1: <c>IndexOfAny</c> of the two, 16 bytes at a time
-    /// inline. An event's lines are short (tens to hundreds of bytes) and every event is scanned twice (its end, then its
-    /// fields), so the general search's setup per call was the larger part of its cost (callgrind, bench (c)).
+    /// inline. An event's lines are short (tens to hundreds of bytes), so the general search's setup per call was the
+    /// larger part of its cost (callgrind, bench (c)).
     /// </summary>
     private static int IndexOfLineEnd(ReadOnlySpan<byte> span)
     {

@@ -100,8 +100,9 @@ public sealed class JsonSyntaxTests
     [Fact]
     public void AStopInAString_IsFoundAtEveryPosition_InTheVectorBlocksAndTheTail()
     {
-        // Strings are skipped 16 bytes at a time, then byte by byte at the end of the span: a quote, an escape or a
-        // control character must be seen wherever it falls, and non-ASCII text (bytes above 0x7F) must not stop a run.
+        // Strings are skipped 16 bytes at a time, the end of the span through its last 16 bytes (or byte by byte when it
+        // is shorter): a quote, an escape or a control character must be seen wherever it falls, non-ASCII text (bytes
+        // above 0x7F) must not stop a run, and a string the span cuts off is never closed.
         string[] stops = ["\"", "\\n", "\\u00e9", "\\q", "\n", "\u0001", "\u001f", "é", "\u007f", " "];
         for (int length = 0; length < 48; length++)
         {
@@ -114,6 +115,8 @@ public sealed class JsonSyntaxTests
                     Assert.True(ReaderReadsToTheEnd(bytes) == JsonSyntax.IsValid(bytes), Encoding.UTF8.GetString(bytes));
                     byte[] value = Encoding.UTF8.GetBytes("\"" + text + "\"");
                     Assert.True(ReaderReadsToTheEnd(value) == JsonSyntax.IsValid(value), Encoding.UTF8.GetString(value));
+                    byte[] unclosed = Encoding.UTF8.GetBytes("[1,\"" + text);
+                    Assert.False(JsonSyntax.IsValid(unclosed), Encoding.UTF8.GetString(unclosed));
                 }
             }
         }

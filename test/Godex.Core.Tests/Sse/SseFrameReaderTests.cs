@@ -77,6 +77,8 @@ public sealed class SseFrameReaderTests
     [InlineData("event: ping\n\ndata: a\n\n", "a")] // no data: not dispatched
     [InlineData("data:a\n\n", "a")] // the space after the colon is optional
     [InlineData("\uFEFFdata: a\n\n", "a")] // a leading byte order mark is ignored
+    [InlineData("data\ndata: b\n\n", "\nb")] // a field name alone is the field with an empty value
+    [InlineData("datum: x\ndatas: y\ndata:  z\n\n", " z")] // other names are read over; only one space is removed
     public async Task Framing_FollowsTheSpec_InEveryLineEnding(string body, string expected)
     {
         List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(body));
@@ -94,6 +96,28 @@ public sealed class SseFrameReaderTests
         List<SseFrame> frames = await ReadAllAsync(new ChunkedStream(first, second, third));
 
         Assert.Equal(expected, string.Join('|', frames.Select(f => Encoding.UTF8.GetString(f.Data.Span))));
+    }
+
+    [Theory]
+    [InlineData("event: x\r\ndata: 1\r\n: note\r\ndata: 2\r\nid: 7\r\ndata: 3\r\ndata: 4\r\nretry: 5\r\ndata: 5\r\ndata: 6\r\ndata: 7\r\n\r\nevent: y\ndata: z\n\n", "x:1\n2\n3\n4\n5\n6\n7|y:z")]
+    [InlineData("data: a\rdata: b\rdata: c\rdata: d\rdata: e\rdata: f\rdata: g\rdata: h\rdata: i\rdata: j\r\r", ":a\nb\nc\nd\ne\nf\ng\nh\ni\nj")]
+    [InlineData("event: p\n\n: c\n\nevent: q\ndata: {\"k\": 1}\n\ndata: r\r\n\r\n", "q:{\"k\": 1}|:r")]
+    public async Task FieldsAreTheSame_WhateverTheReadsCutAndHowManyLinesAnEventHas(string body, string expected)
+    {
+        // The framing keeps the line ends it finds for the fields' reading (up to eight an event, past them the fields'
+        // reading searches): cut anywhere, with more lines than that, the frames are those of one whole read.
+        List<SseFrame> whole = await ReadAllAsync(new ChunkedStream(body));
+        Assert.Equal(expected, string.Join('|', whole.Select(f => $"{f.EventType}:{Encoding.UTF8.GetString(f.Data.Span)}")));
+        byte[] bytes = Encoding.UTF8.GetBytes(body);
+        for (int size = 1; size < bytes.Length; size++)
+        {
+            string[] chunks = [.. bytes.Chunk(size).Select(c => Encoding.UTF8.GetString(c))];
+            List<SseFrame> cut = await ReadAllAsync(new ChunkedStream(chunks));
+            Assert.Equal(Describe(whole), Describe(cut));
+        }
+
+        static string Describe(List<SseFrame> frames) =>
+            string.Join('|', frames.Select(f => $"{f.EventType}:{Encoding.UTF8.GetString(f.Data.Span)}:{Encoding.UTF8.GetString(f.Raw.Span)}"));
     }
 
     [Theory]

@@ -117,8 +117,11 @@ public sealed class UpstreamResponse : IDisposable
         }
     }
 
-    /// <summary>Keeps <see cref="Frame"/> past the next <see cref="MoveNextFrameAsync"/>, until <see cref="TakeHeldFrames"/> (see <see cref="SseFrameReader.HoldCurrent"/>).</summary>
-    public void HoldFrame() => _frames?.HoldCurrent();
+    /// <summary>
+    /// Keeps <see cref="Frame"/> past the next <see cref="MoveNextFrameAsync"/>, until <see cref="TakeHeldFrames"/>; false
+    /// when it cannot be held (the stream's unterminated last event: see <see cref="SseFrameReader.HoldCurrent"/>).
+    /// </summary>
+    public bool HoldFrame() => _frames?.HoldCurrent() ?? false;
 
     /// <summary>The held events' bytes as they came, valid until the next <see cref="MoveNextFrameAsync"/>; holding ends.</summary>
     public ReadOnlyMemory<byte> TakeHeldFrames() => _frames?.TakeHeld() ?? default;
