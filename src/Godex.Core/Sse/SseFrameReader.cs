@@ -39,9 +39,11 @@ public sealed class SseFrameReader : IDisposable
     private bool _atStart = true;
     private int _mark = -1;
     private int _currentStart; // where Current's bytes start in the buffer
+    private int _currentEnd; // and end (the look ahead may have read past them)
     private int _heldStart = -1;
     private int _heldEnd;
     private int _nextEnd = -1; // where the event at _start ends, once a look ahead found it
+    private (string EventType, ReadOnlyMemory<byte> Data) _nextFields; // its fields, read by the look ahead
 
     // The line ends EventEnd found in the event at _start (buffer positions, rising), so that reading the event's fields
     // does not search its lines a second time; past the first MaxLineEnds lines the fields' reading searches itself.
@@ -69,19 +71,20 @@ public sealed class SseFrameReader : IDisposable
     {
         while (true)
         {
+            bool lookedAhead = _nextEnd > _start;
             int length = EventEnd();
             if (length > 0)
             {
                 ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
-                (string eventType, ReadOnlyMemory<byte> data) = ReadFields(raw, _lineEnds.AsSpan(0, _lineEndCount), _start);
+                (string eventType, ReadOnlyMemory<byte> data) = lookedAhead ? _nextFields : ReadFields(raw, _lineEnds.AsSpan(0, _lineEndCount), _start);
                 _currentStart = _start;
                 _start += length;
+                _currentEnd = _start;
                 _scanned = _start;
                 _lineEndCount = 0;
                 if (!data.IsEmpty)
                 {
-                    // The look ahead (does another whole event follow?) starts the next event's scan.
-                    Current = new SseFrame(eventType, raw, data, endsRead: EventEnd() == 0);
+                    Current = new SseFrame(eventType, raw, data, endsRead: !LookAheadForEvent());
                     return true;
                 }
 
@@ -140,7 +143,7 @@ public sealed class SseFrameReader : IDisposable
             _heldStart = _currentStart;
         }
 
-        _heldEnd = _start;
+        _heldEnd = _currentEnd;
         return true;
     }
 
@@ -184,8 +187,10 @@ public sealed class SseFrameReader : IDisposable
             {
                 _lineEnds[line] -= keep;
             }
+
             _start -= keep;
             _currentStart -= keep;
+            _currentEnd -= keep;
             _filled = remaining;
             if (_mark >= 0)
             {
@@ -234,6 +239,31 @@ public sealed class SseFrameReader : IDisposable
         }
 
         _filled += read;
+    }
+
+    /// <summary>
+    /// True when another whole event with data is already buffered (its fields read and kept for the next
+    /// <see cref="MoveNextAsync"/>). Whole events without data before it (comments, keep-alives) are read over here, so
+    /// that one arriving right after an event never keeps that event's <see cref="SseFrame.EndsRead"/> false (and the
+    /// relay from sending it) until the upstream's next bytes.
+    /// </summary>
+    private bool LookAheadForEvent()
+    {
+        int length;
+        while ((length = EventEnd()) > 0)
+        {
+            _nextFields = ReadFields(_buffer.AsMemory(_start, length), _lineEnds.AsSpan(0, _lineEndCount), _start);
+            if (!_nextFields.Data.IsEmpty)
+            {
+                return true;
+            }
+
+            _start += length;
+            _scanned = _start;
+            _lineEndCount = 0;
+        }
+
+        return false;
     }
 
     /// <summary>Length of the first whole event at <c>_start</c> (through its blank line), 0 when none is whole yet.</summary>

@@ -68,6 +68,20 @@ public sealed class SseFrameReaderTests
     }
 
     [Theory]
+    [InlineData(": ping\n\n")]
+    [InlineData("event: ping\n\n: keep-alive\n\n")]
+    [InlineData("data:\n\n")]
+    public async Task AnEventFollowedInItsReadOnlyByEventsWithoutData_EndsTheRead(string noData)
+    {
+        // What follows in the same read is never dispatched: the event before it must be sendable now, not when the
+        // upstream's next bytes come.
+        List<SseFrame> frames = await ReadAllAsync(new ChunkedStream("data: a\n\n" + noData, "data: b\n\n" + noData + "data: c\n\n"));
+
+        Assert.Equal(["a", "b", "c"], frames.Select(f => Encoding.UTF8.GetString(f.Data.Span)));
+        Assert.Equal([true, false, true], frames.Select(f => f.EndsRead));
+    }
+
+    [Theory]
     [InlineData("data: a\n\ndata: b\n\n", "a|b")]
     [InlineData("event: x\r\ndata: a\r\n\r\n", "a")]
     [InlineData("data: a\r\rdata: b\r\r", "a|b")]

@@ -237,6 +237,60 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
         Assert.Contains("Hello", body, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnEventFollowedByAKeepAliveInTheSameRead_ReachesTheClient_BeforeTheUpstreamsNextBytes(Route route)
+    {
+        // The upstream sends its first events and a keep-alive comment in one write, then waits (up to 5 s) for the
+        // client to have the text: the events must not wait in godex for the upstream's next bytes.
+        await using var upstream = new ScriptedUpstream();
+        string authPath = Path.Combine(_home, "auth.json");
+        string root = upstream.BaseUrl.ToString().TrimEnd('/');
+        await using GodexAppHarness godex = await GodexAppHarness.StartAsync(options =>
+        {
+            options.Proxy.Simulator = "off";
+            options.Proxy.Database = "off";
+            options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
+            options.Proxy.Backends.Codex.AuthPath = authPath;
+            options.Proxy.Backends.Anthropic.BaseUrl = root;
+            options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
+        });
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool released = false;
+        upstream.Play(async x =>
+        {
+            await x.WriteHeadAsync(200, "text/event-stream");
+            await x.WriteAsync((route.Anthropic ? AnthropicPrefix : CodexPrefix) + ": keep-alive\n\n");
+            try
+            {
+                await seen.Task.WaitAsync(TimeSpan.FromSeconds(5), x.Stopping);
+            }
+            catch (TimeoutException)
+            {
+                released = true; // the client never had the text: the upstream's next bytes release it
+            }
+
+            await x.WriteAsync(route.Anthropic ? AnthropicEnd : CodexEnd);
+        });
+
+        using HttpResponseMessage response = await PostAsync(godex.Http, route, stream: true);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        var body = new StringBuilder();
+        while (await reader.ReadLineAsync(Ct) is { } line)
+        {
+            body.Append(line).Append('\n');
+            if (line.Contains("Hello", StringComparison.Ordinal))
+            {
+                seen.TrySetResult();
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(released, "the first events waited in godex for the upstream's next bytes:\n" + body);
+    }
+
+    public static TheoryData<Route> AllRoutes() => [.. Routes];
+
     public static TheoryData<Route, bool> RoutesAndModes()
     {
         var cases = new TheoryData<Route, bool>();
