@@ -16,7 +16,8 @@ internal static class Parts
         // The canonical model and the plumbing below everything.
         ["Conversation"] = [],
         ["Buffers"] = [],
-        ["Storage"] = [],
+        // Storage: the database's key secret comes from the canonical model's SecureRandom (no OpenSSL at a first start).
+        ["Storage"] = ["Conversation"],
         ["Core"] = [],
         ["Sse"] = ["Buffers"],
         ["Json"] = ["Conversation", "Buffers"],

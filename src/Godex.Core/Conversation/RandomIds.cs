@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
-
 namespace Godex.Core.Conversation;
 
 /// <summary>
 /// Unguessable ids for responses, messages and completions (<c>resp_…</c>, <c>msg_…</c>, <c>chatcmpl-…</c>): characters
-/// drawn without bias from a cryptographic random source, like <see cref="RandomNumberGenerator.GetString"/>, but
-/// from a per-thread block of random bytes refilled 4 KiB at a time. One call into the crypto library per id cost ~2.5 %
+/// drawn without bias from a cryptographic random source (<see cref="SecureRandom"/>), like
+/// <see cref="System.Security.Cryptography.RandomNumberGenerator.GetString"/>, but from a per-thread block of random
+/// bytes refilled 4 KiB at a time. One call into the crypto library per id cost ~2.5 %
 /// of the proxy's CPU in bench (a) (a lock, a <c>getpid</c> and OpenSSL's DRBG per call), and one per ten ids (a
 /// 256-byte block) still ~0.6 % in bench (d); stored response ids must stay unguessable, because
 /// <c>GET /v1/responses/{id}</c> serves whoever knows one.
@@ -72,7 +71,7 @@ public static class RandomIds
         if (block is null || used == BlockSize)
         {
             block ??= t_block = new byte[BlockSize];
-            RandomNumberGenerator.Fill(block);
+            SecureRandom.Fill(block);
             used = 0;
         }
 
