@@ -76,40 +76,27 @@ internal static class JsonSyntax
         {
             i = SkipString(json, i + 1);
         }
-        else if (first == (byte)'{')
+        else if (first is (byte)'{' or (byte)'[')
         {
             if (depth == MaxDepth)
             {
                 return false;
             }
 
-            objects |= 1UL << depth;
+            bool isObject = first == (byte)'{';
+            objects = isObject ? objects | (1UL << depth) : objects & ~(1UL << depth);
             depth++;
             i = SkipWhitespace(json, i + 1);
-            if ((uint)i < (uint)json.Length && json[i] == (byte)'}')
+            if ((uint)i < (uint)json.Length && json[i] == (isObject ? (byte)'}' : (byte)']'))
             {
                 depth--;
                 i++;
                 goto AfterValue;
             }
 
-            goto Member;
-        }
-        else if (first == (byte)'[')
-        {
-            if (depth == MaxDepth)
+            if (isObject)
             {
-                return false;
-            }
-
-            objects &= ~(1UL << depth);
-            depth++;
-            i = SkipWhitespace(json, i + 1);
-            if ((uint)i < (uint)json.Length && json[i] == (byte)']')
-            {
-                depth--;
-                i++;
-                goto AfterValue;
+                goto Member;
             }
 
             goto Value;

@@ -31,18 +31,11 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
     {
         _upstream = new ScriptedUpstream();
         _home = Directory.CreateTempSubdirectory("godex-faults-").FullName;
-        string authPath = Path.Combine(_home, "auth.json");
-        await File.WriteAllTextAsync(authPath, """{"auth_mode":"api_key","OPENAI_API_KEY":"sk-test"}""", Ct);
-        string root = _upstream.BaseUrl.ToString().TrimEnd('/');
-        _godex = await GodexAppHarness.StartAsync(
+        await File.WriteAllTextAsync(Path.Combine(_home, "auth.json"), """{"auth_mode":"api_key","OPENAI_API_KEY":"sk-test"}""", Ct);
+        _godex = await StartGodexAsync(
+            _upstream,
             options =>
             {
-                options.Proxy.Simulator = "off";
-                options.Proxy.Database = "off";
-                options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
-                options.Proxy.Backends.Codex.AuthPath = authPath;
-                options.Proxy.Backends.Anthropic.BaseUrl = root;
-                options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
                 foreach (Core.Configuration.UpstreamOptions upstream in new Core.Configuration.UpstreamOptions[] { options.Proxy.Backends.Codex, options.Proxy.Backends.Anthropic })
                 {
                     upstream.RetryMax = 0;
@@ -52,7 +45,27 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
                     upstream.MaxEventBytes = 4096;
                 }
             },
-            configureLogging: logging => logging.AddFakeLogging());
+            logging => logging.AddFakeLogging());
+    }
+
+    /// <summary>godex with both providers on <paramref name="upstream"/>, no simulator and no database.</summary>
+    private Task<GodexAppHarness> StartGodexAsync(
+        ScriptedUpstream upstream, Action<Core.Configuration.GodexOptions>? configure = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        string authPath = Path.Combine(_home, "auth.json");
+        string root = upstream.BaseUrl.ToString().TrimEnd('/');
+        return GodexAppHarness.StartAsync(
+            options =>
+            {
+                options.Proxy.Simulator = "off";
+                options.Proxy.Database = "off";
+                options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
+                options.Proxy.Backends.Codex.AuthPath = authPath;
+                options.Proxy.Backends.Anthropic.BaseUrl = root;
+                options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
+                configure?.Invoke(options);
+            },
+            configureLogging: configureLogging);
     }
 
     public async ValueTask DisposeAsync()
@@ -209,16 +222,8 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
     public async Task RetryAfter_IsHonoured_ThenTheAnswerComes(Route route, bool stream)
     {
         await using var upstream = new ScriptedUpstream();
-        string authPath = Path.Combine(_home, "auth.json");
-        string root = upstream.BaseUrl.ToString().TrimEnd('/');
-        await using GodexAppHarness godex = await GodexAppHarness.StartAsync(options =>
+        await using GodexAppHarness godex = await StartGodexAsync(upstream, options =>
         {
-            options.Proxy.Simulator = "off";
-            options.Proxy.Database = "off";
-            options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
-            options.Proxy.Backends.Codex.AuthPath = authPath;
-            options.Proxy.Backends.Anthropic.BaseUrl = root;
-            options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
             options.Proxy.Backends.Codex.RetryMax = 1;
             options.Proxy.Backends.Anthropic.RetryMax = 1;
         });
@@ -244,17 +249,7 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
         // The upstream sends its first events and a keep-alive comment in one write, then waits (up to 5 s) for the
         // client to have the text: the events must not wait in godex for the upstream's next bytes.
         await using var upstream = new ScriptedUpstream();
-        string authPath = Path.Combine(_home, "auth.json");
-        string root = upstream.BaseUrl.ToString().TrimEnd('/');
-        await using GodexAppHarness godex = await GodexAppHarness.StartAsync(options =>
-        {
-            options.Proxy.Simulator = "off";
-            options.Proxy.Database = "off";
-            options.Proxy.Backends.Codex.BaseUrl = root + "/backend-api/codex";
-            options.Proxy.Backends.Codex.AuthPath = authPath;
-            options.Proxy.Backends.Anthropic.BaseUrl = root;
-            options.Proxy.Backends.Anthropic.ApiKey = "sk-ant-test";
-        });
+        await using GodexAppHarness godex = await StartGodexAsync(upstream);
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool released = false;
         upstream.Play(async x =>
