@@ -4,15 +4,21 @@
 
     bench/lib/callgrind-diff.py BEFORE.out BEFORE_GODEX AFTER.out AFTER_GODEX [REGEX] [ROWS]
 
+EVENT=I1mr (or D1mr, Bcm, ...) compares that event instead of instructions, for dumps taken with the cache or branch
+simulation on (CALLGRIND_ARGS="--cache-sim=yes --branch-sim=yes" bench/instructions.sh ...); EVENT=cycles weighs them
+all as a rough cycle count (COST_WEIGHTS: an L1 miss 10, a last-level miss 100, a misprediction 15).
 Prints the totals, a table by area (godex, JSON, HTTP, Kestrel, GC, ...) and the functions whose self count per
 request grew or shrank most (only those matching REGEX when given). Needs nm (binutils)."""
 import bisect
 import collections
+import os
 import re
 import subprocess
 import sys
 
-VALGRIND_LOAD_BASE = 0x108000  # where valgrind maps a position-independent executable it cannot name
+VALGRIND_LOAD_BASE = 0x108000
+# EVENT=cycles: what each simulated event roughly costs in cycles on a current x86 core (instructions count 1 each).
+COST_WEIGHTS = {"Ir": 1, "I1mr": 10, "D1mr": 10, "D1mw": 10, "ILmr": 100, "DLmr": 100, "DLmw": 100, "Bcm": 15, "Bim": 15}  # where valgrind maps a position-independent executable it cannot name
 
 
 def symbols(binary):
@@ -27,8 +33,13 @@ def self_per_request(dump, binary):
     objects, functions, cost = {}, {}, collections.Counter()
     obj = fn = None
     skip_next = False
+    event = os.environ.get("EVENT", "Ir")
+    weights = [1]
     for line in open(dump):
-        if line.startswith(("ob=", "cob=", "fn=", "cfn=")):
+        if line.startswith("events:"):
+            events = line.split()[1:]
+            weights = [COST_WEIGHTS.get(e, 0) for e in events] if event == "cycles" else [int(e == event) for e in events]
+        elif line.startswith(("ob=", "cob=", "fn=", "cfn=")):
             key, _, rest = line.strip().partition("=")
             m = re.match(r"\((\d+)\)\s*(.*)", rest)
             table = objects if key in ("ob", "cob") else functions
@@ -45,7 +56,7 @@ def self_per_request(dump, binary):
             if skip_next:
                 skip_next = False
             elif len(parts) >= 2:
-                cost[(obj, fn)] += int(parts[1])
+                cost[(obj, fn)] += sum(w * int(v) for w, v in zip(weights, parts[1:]))
     named = collections.Counter()
     for (obj, fn), value in cost.items():
         name = fn or "?"
@@ -74,7 +85,8 @@ def main():
     before, after = self_per_request(sys.argv[1], sys.argv[2]), self_per_request(sys.argv[3], sys.argv[4])
     pattern = sys.argv[5] if len(sys.argv) > 5 else "."
     rows = int(sys.argv[6]) if len(sys.argv) > 6 else 30
-    print(f"instructions per request: {sum(before.values()) / 1000:.1f} k before, {sum(after.values()) / 1000:.1f} k after")
+    event = os.environ.get("EVENT", "Ir")
+    print(f"{event} per request: {sum(before.values()) / 1000:.1f} k before, {sum(after.values()) / 1000:.1f} k after")
     by_before, by_after = collections.Counter(), collections.Counter()
     for name, value in before.items():
         by_before[area(name)] += value
@@ -85,7 +97,7 @@ def main():
         print(f"| {label} | {by_before[label] / 1000:.1f} | {by_after[label] / 1000:.1f} | {(by_after[label] - by_before[label]) / 1000:+.1f} |")
     change = {k: after.get(k, 0) - before.get(k, 0) for k in set(before) | set(after) if re.search(pattern, k)}
     for title, items in (("grew", sorted(change.items(), key=lambda x: -x[1])), ("shrank", sorted(change.items(), key=lambda x: x[1]))):
-        print(f"--- {title} (instructions per request: change, before, after, function)")
+        print(f"--- {title} ({event} per request: change, before, after, function)")
         for name, delta in items[:rows]:
             print(f"{delta:+8.0f} {before.get(name, 0):8.0f} {after.get(name, 0):8.0f}  {name[:140]}")
 

@@ -67,17 +67,24 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
         }
     }
 
+    // The collections of each generation up to the last trim (the trim's own included): the log line tells how often
+    // the GC ran under the load that came before, a full (gen 2) collection under load being the costly kind.
+    private (int Gen0, int Gen1, int Gen2) _collectionsAtLastTrim;
+
     private void Trim(long allocated)
     {
         MemorySnapshot before = MemorySnapshot.Take();
+        (int gen0, int gen1, int gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        Log.Trimmed(logger, allocated >> 20, before, MemorySnapshot.Take());
+        Log.Trimmed(logger, allocated >> 20, gen0 - _collectionsAtLastTrim.Gen0, gen1 - _collectionsAtLastTrim.Gen1,
+            gen2 - _collectionsAtLastTrim.Gen2, before, MemorySnapshot.Take());
+        _collectionsAtLastTrim = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     }
 
     // Event ids 2300-2300; next free: 2301.
     private static partial class Log
     {
-        [LoggerMessage(2300, LogLevel.Information, "Idle after {AllocatedMb} MB of allocations: memory trimmed from {Before} to {After}", EventName = "MemoryTrimmed")]
-        public static partial void Trimmed(ILogger logger, long allocatedMb, MemorySnapshot before, MemorySnapshot after);
+        [LoggerMessage(2300, LogLevel.Information, "Idle after {AllocatedMb} MB of allocations and {Collections} collections ({Gen1} reaching gen 1, {Gen2} full): memory trimmed from {Before} to {After}", EventName = "MemoryTrimmed")]
+        public static partial void Trimmed(ILogger logger, long allocatedMb, int collections, int gen1, int gen2, MemorySnapshot before, MemorySnapshot after);
     }
 }
