@@ -31,6 +31,10 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
     /// </summary>
     internal static readonly TimeSpan FollowUpDelay = TimeSpan.FromSeconds(35);
 
+    // The collections of each generation up to the last trim (the trim's own included): the log line tells how often
+    // the GC ran under the load that came before, a full (gen 2) collection under load being the costly kind.
+    private (int Gen0, int Gen1, int Gen2) _collectionsAtLastTrim;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period, time);
@@ -66,10 +70,6 @@ internal sealed partial class IdleMemoryTrimmer(TimeProvider time, ILogger<IdleM
             // Shutting down.
         }
     }
-
-    // The collections of each generation up to the last trim (the trim's own included): the log line tells how often
-    // the GC ran under the load that came before, a full (gen 2) collection under load being the costly kind.
-    private (int Gen0, int Gen1, int Gen2) _collectionsAtLastTrim;
 
     private void Trim(long allocated)
     {
