@@ -147,6 +147,13 @@ TPID="" TPORT="" STARTUP_MS=""
 start_target() {
   local name=$1 up=$2 health=/health t0 t1
   TPORT=$(free_port)
+  [[ $name == portkey ]] && health=/
+  # The poller starts first (Python's own start would otherwise be part of the time), then the clock, then the target.
+  rm -f "$RUN/first-answer".*
+  python3 "$HERE/lib/first-answer.py" "$TPORT" "$health" 30 "$RUN/first-answer.ready" "$RUN/first-answer.pid" \
+    >"$RUN/first-answer.out" 2>/dev/null &
+  local poller=$!
+  for _ in $(seq 1 500); do [[ -e $RUN/first-answer.ready ]] && break; sleep 0.01; done
   t0=$(date +%s%N)
   case "$name" in
     godex)
@@ -158,20 +165,15 @@ start_target() {
     floor) (pin "$PROXY_CPU" "$FLOOR" --listen "127.0.0.1:$TPORT" --upstream "http://127.0.0.1:$up" >"$RUN/$name.log" 2>&1) & ;;
     translate) (pin "$PROXY_CPU" "$FLOOR" --listen "127.0.0.1:$TPORT" --upstream "http://127.0.0.1:$up" --translate >"$RUN/$name.log" 2>&1) & ;;
     portkey)
-      health=/
       (cd "$HERE/portkey" && NODE_ENV=production pin "$PROXY_CPU" node --require ./loopback.cjs "$PORTKEY_MAIN" \
         --port="$TPORT" --headless >"$RUN/$name.log" 2>&1) & ;;
     sim) (HOME="$RUN/home" pin "$LOAD_CPU" "$GODEX" simulate --listen "127.0.0.1:$TPORT" >"$RUN/$name.log" 2>&1) & ;;
     *) die "unknown target $name" ;;
   esac
   TPID=$!; PIDS+=("$TPID")
-  # wait for the port without forking (bash's /dev/tcp), then time the first served request with one curl
-  for _ in $(seq 1 20000); do
-    if { exec 9<>"/dev/tcp/127.0.0.1/$TPORT"; } 2>/dev/null; then exec 9>&-; break; fi
-    kill -0 "$TPID" 2>/dev/null || break
-  done
-  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$TPORT$health"
-  t1=$(date +%s%N)
+  echo "$TPID" >"$RUN/first-answer.pid"
+  wait "$poller"; t1=$(cat "$RUN/first-answer.out")
+  [[ -n $t1 ]] || t1=$(date +%s%N)
   STARTUP_MS=$(( (t1 - t0) / 1000000 ))
   curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$TPORT$health" || { log "$name did not start: $(tail -5 "$RUN/$name.log")"; return 1; }
   assert_loopback "$TPID" "$name"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Counts the generic types the native runtime's type loader still builds at run time while godex starts and answers
+# its first /health (dependency injection's MakeGenericType over open-generic registrations: ILogger<T>, IOptions<T>,
+# ...), and prints the godex/framework frames of each build, so the instantiation can be added to
+# src/Godex.Cli/generic-instantiations.rd.xml. Each built type costs ~1.4 M instructions of a start (~0.3 ms).
+#
+#   bench/runtime-generic-types.sh [BINARY]      (default: the published artifacts/publish/Godex.Cli/release/godex)
+#
+# Runs godex under gdb (a breakpoint on the type loader's TypeBuilder.TryBuildGenericType/TryBuildArrayType; the
+# symbols come from godex.dbg beside the binary), with a fresh HOME and an Anthropic API key pointing nowhere, on a
+# free 127.0.0.1 port; stops what it started by PID. Prints "types built at run time: N"; 0 is the goal.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+BIN=${1:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
+[[ -x $BIN ]] || { echo "no godex binary at $BIN (scripts/publish.sh)" >&2; exit 1; }
+[[ -f ${BIN%/*}/godex.dbg ]] || { echo "no godex.dbg beside $BIN: gdb could not name the frames" >&2; exit 1; }
+command -v gdb >/dev/null || { echo "gdb is needed" >&2; exit 1; }
+WORK=$(mktemp -d)
+GDB_PID=""
+cleanup() {
+  [[ -n $GDB_PID ]] && kill -0 "$GDB_PID" 2>/dev/null && { pkill -KILL -P "$GDB_PID" 2>/dev/null; kill "$GDB_PID" 2>/dev/null; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$WORK/commands" <<'EOF'
+set pagination off
+set print frame-arguments none
+handle SIGUSR1 SIGUSR2 SIG34 SIG35 SIG36 nostop noprint pass
+break S_P_TypeLoader_Internal_Runtime_TypeLoader_TypeBuilder__TryBuildGenericType
+break S_P_TypeLoader_Internal_Runtime_TypeLoader_TypeBuilder__TryBuildArrayType
+commands 1-2
+bt 40
+continue
+end
+run
+EOF
+mkdir -p "$WORK/home"
+HOME="$WORK/home" ANTHROPIC_API_KEY=x timeout 120 gdb -batch -x "$WORK/commands" --args "$BIN" proxy \
+  --listen "127.0.0.1:$PORT" --simulator off --anthropic-base-url http://127.0.0.1:9 >"$WORK/gdb.out" 2>&1 &
+GDB_PID=$!
+for _ in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  kill -0 "$GDB_PID" 2>/dev/null || break
+  sleep 0.3
+done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "godex did not answer /health under gdb:" >&2; tail -20 "$WORK/gdb.out" >&2; exit 1; }
+sleep 1
+pkill -TERM -P "$GDB_PID" 2>/dev/null
+wait "$GDB_PID" 2>/dev/null
+GDB_PID=""
+# Each build: the frames outside the type loader, reflection and DI's own resolver (the caller that asked).
+awk '/^Thread .* hit Breakpoint|^Breakpoint [12],/ { n++; print "--- build " n }
+     /^#[0-9]+ / { if ($0 ~ /TypeLoader|Reflection_Runtime|Reflection_Execution|ServiceLookup|ServiceProvider__|ServiceProviderServiceExtensions|ConcurrentDictionary|__GetOrAdd|AsyncMethodBuilderCore/) next
+                   name = ($3 == "in") ? $4 : $2; sub(/\(.*/, "", name); if (name != "") print "    " name }' "$WORK/gdb.out" | awk '/^---/ { k = 0; print; next } k++ < 6'
+echo "types built at run time: $(grep -cE '^Thread .* hit Breakpoint|^Breakpoint [12],' "$WORK/gdb.out")"
