@@ -27,6 +27,7 @@ public class SseBenchmarks : IDisposable
     private MemoryStream _codex = null!;
     private SseWriter _writer = null!;
     private byte[] _chunkJson = [];
+    private byte[] _anthropicJson = [];
     private readonly List<StreamEvent> _events = new(32);
 
     [GlobalSetup]
@@ -36,6 +37,7 @@ public class SseBenchmarks : IDisposable
         _codex = new MemoryStream(File.ReadAllBytes(Path.Combine(BenchFixtures.Directory, "codex-response.sse")), writable: false);
         _writer = new SseWriter(Stream.Null);
         _chunkJson = """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" there"}}"""u8.ToArray();
+        _anthropicJson = File.ReadAllBytes(Path.Combine(BenchFixtures.Directory, "anthropic-message.json"));
 
         // Fail in setup when a fixture stops parsing to a completed turn.
         foreach (Func<Task<int>> parse in new Func<Task<int>>[] { ParseAnthropicStream, ParseCodexStream })
@@ -69,6 +71,24 @@ public class SseBenchmarks : IDisposable
     /// <summary>anthropic-message.sse → reader → <see cref="MessagesStreamReader"/> → canonical events.</summary>
     [Benchmark]
     public Task<int> ParseAnthropicStream() => Parse(_anthropic, new MessagesStreamReader());
+
+    /// <summary>
+    /// The same answer as one JSON body (anthropic-message.json, what a non-streamed upstream call returns) read in one
+    /// <see cref="Utf8JsonReader"/> pass: the least a non-streamed answer's reader could cost, against
+    /// <see cref="ParseAnthropicStream"/> (issue 21's "non-streamed upstream call or an aggregated stream").
+    /// </summary>
+    [Benchmark]
+    public int ReadAnthropicJsonBody()
+    {
+        var reader = new Utf8JsonReader(_anthropicJson);
+        int tokens = 0;
+        while (reader.Read())
+        {
+            tokens++;
+        }
+
+        return tokens;
+    }
 
     /// <summary>codex-response.sse → reader → <see cref="ResponsesStreamReader"/> → canonical events.</summary>
     [Benchmark]
