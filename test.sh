@@ -59,6 +59,8 @@ if scripts/publish.sh; then
   phase scripts/several-instances-tests.sh
   phase scripts/dashboard-tests.sh
   if bench/run.sh --smoke >"$log" 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "bench smoke failed:"; tail -20 "$log"; fi
+  # A start builds no generic types at run time beyond the one array it needs (src/Godex.Cli/generic-instantiations.rd.xml).
+  if bench/runtime-generic-types.sh --max 1 >"$log" 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "start-time generic types:"; tail -30 "$log"; fi
 else
   echo "Native AOT publish failed or warned"; failed=$((failed + 1))
 fi

@@ -18,6 +18,8 @@ command -v psql >/dev/null 2>&1 || for_tests+=(postgresql-client)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || for_tests+=(nginx)
 # The metrics tests validate /metrics with promtool and scrape it with a real Prometheus server (both in this package).
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || for_tests+=(prometheus)
+# test.sh counts the generic types a start still builds at run time under gdb (bench/runtime-generic-types.sh).
+command -v gdb >/dev/null 2>&1 || for_tests+=(gdb)
 # The dashboard tests drive a real headless Chromium (Playwright with executablePath; it downloads no browser).
 [[ -x /usr/bin/chromium ]] || for_tests+=(chromium)
 if [[ ${#missing[@]} -gt 0 ]]; then
