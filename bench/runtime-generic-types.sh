@@ -16,10 +16,10 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
+source "$HERE/lib/godex-under-load.sh" # godex_binary, port
 MAX=""
 if [[ ${1:-} == --max ]]; then MAX=$2; shift 2; fi
-BIN=${1:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
-[[ -x $BIN ]] || { echo "no godex binary at $BIN (scripts/publish.sh)" >&2; exit 1; }
+BIN=$(godex_binary "${1:-}") || exit 1
 [[ -f ${BIN%/*}/godex.dbg ]] || { echo "no godex.dbg beside $BIN: gdb could not name the frames" >&2; exit 1; }
 command -v gdb >/dev/null || { echo "gdb is needed" >&2; exit 1; }
 WORK=$(mktemp -d)
@@ -29,7 +29,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(port)
 cat >"$WORK/commands" <<'EOF'
 set pagination off
 set print frame-arguments none
