@@ -30,10 +30,10 @@ public class PostgresLedgerBenchmarks : IAsyncDisposable
     }
 
     [Benchmark(OperationsPerInvoke = 50)]
-    public ValueTask AppendRowInBatchesOf50() => _state.Usage.AppendAsync(_small, CancellationToken.None);
+    public ValueTask<bool> AppendRowInBatchesOf50() => _state.Usage.AppendAsync(_small, CancellationToken.None);
 
     [Benchmark(OperationsPerInvoke = 2000)]
-    public ValueTask AppendRowInBatchesOf2000() => _state.Usage.AppendAsync(_large, CancellationToken.None);
+    public ValueTask<bool> AppendRowInBatchesOf2000() => _state.Usage.AppendAsync(_large, CancellationToken.None);
 
     [GlobalCleanup]
     public async Task CleanupAsync() => await DisposeAsync();

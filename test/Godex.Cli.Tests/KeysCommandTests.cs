@@ -139,7 +139,7 @@ public sealed class KeysCommandTests : IDisposable
         string idA = Json(a).GetProperty("key_id").GetString()!;
         string idB = Json(b).GetProperty("key_id").GetString()!;
         var db = Godex.Core.Storage.GodexDatabase.Open(Db, TimeProvider.System);
-        var ledger = new Godex.Core.Metering.SqliteUsageLedger(db);
+        using var ledger = new Godex.Core.Metering.SqliteUsageLedger(db);
         DateTimeOffset earlier = TimeProvider.System.GetUtcNow().AddMinutes(-1);
         await ledger.AppendAsync(
             [

@@ -109,12 +109,12 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         return (long)(await PostgresDatabase.ScalarAsync(connection, "SELECT int_value FROM meta WHERE name = 'keys_version';", cancellationToken) ?? 0L);
     }
 
-    /// <summary>Debits spent tokens from balances in the ledger's transaction (keys with an allowance only).</summary>
-    internal static async Task DebitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyDictionary<string, long> spent, CancellationToken cancellationToken)
+    /// <summary>Debits spent tokens from balances in the ledger's transaction (keys with an allowance only); true when one changed.</summary>
+    internal static async Task<bool> DebitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyDictionary<string, long> spent, CancellationToken cancellationToken)
     {
         if (spent.Count == 0)
         {
-            return;
+            return false;
         }
 
         int changed = 0;
@@ -132,10 +132,13 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
             changed = await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (changed > 0)
+        if (changed == 0)
         {
-            await BumpVersionAsync(connection, transaction, cancellationToken);
+            return false;
         }
+
+        await BumpVersionAsync(connection, transaction, cancellationToken);
+        return true;
     }
 
     private async Task<bool> InsertAsync(ClientKey key, CancellationToken cancellationToken)

@@ -122,32 +122,15 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
         return ValueTask.FromResult((long)(GodexDatabase.Scalar(connection, "SELECT value FROM meta WHERE name = 'keys_version';") ?? 0L));
     }
 
-    /// <summary>Debits spent tokens from balances in the ledger's transaction (keys with an allowance only).</summary>
-    internal static void Debit(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyDictionary<string, long> spent)
-    {
-        if (spent.Count == 0)
-        {
-            return;
-        }
+    /// <summary>
+    /// The usage ledger's debit of a key's spent tokens (<c>?1</c>) from its balance (<c>?2</c> = the key's id), in the
+    /// ledger's transaction; keys without an allowance keep no balance. A debit that changed a row bumps the version
+    /// (<see cref="BumpVersionSql"/>) so every key cache reloads the balances.
+    /// </summary>
+    internal const string DebitSql = "UPDATE keys SET token_balance = token_balance - ?1 WHERE id = ?2 AND token_allowance > 0;";
 
-        using SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE keys SET token_balance = token_balance - $t WHERE id = $id AND token_allowance > 0;";
-        SqliteParameter tokens = command.Parameters.Add("$t", SqliteType.Integer);
-        SqliteParameter id = command.Parameters.Add("$id", SqliteType.Text);
-        int changed = 0;
-        foreach ((string keyId, long total) in spent)
-        {
-            tokens.Value = total;
-            id.Value = keyId;
-            changed += command.ExecuteNonQuery();
-        }
-
-        if (changed > 0)
-        {
-            BumpVersion(connection, transaction);
-        }
-    }
+    /// <summary>Moves <c>keys_version</c> on: running proxies reload their keys when it changed.</summary>
+    internal const string BumpVersionSql = "UPDATE meta SET value = value + 1 WHERE name = 'keys_version';";
 
     private ClientKey? Change(string idOrSecret, Func<ClientKey, ClientKey> change)
     {
@@ -248,7 +231,7 @@ public sealed class SqliteKeyStore(GodexDatabase database, TimeProvider time) : 
     {
         using SqliteCommand command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "UPDATE meta SET value = value + 1 WHERE name = 'keys_version';";
+        command.CommandText = BumpVersionSql;
         command.ExecuteNonQuery();
     }
 }

@@ -14,12 +14,12 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
 {
     private const string RowColumns = "ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros, ttfb_ms";
 
-    public async ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    public async ValueTask<bool> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
         {
-            return;
+            return false;
         }
 
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken);
@@ -37,8 +37,9 @@ public sealed class PostgresUsageLedger(PostgresDatabase database) : IUsageLedge
             }
         }
 
-        await PostgresKeyStore.DebitAsync(connection, transaction, spent, cancellationToken);
+        bool debited = await PostgresKeyStore.DebitAsync(connection, transaction, spent, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return debited;
     }
 
     /// <summary>The rows through binary COPY on the connection's open transaction.</summary>

@@ -42,7 +42,7 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
 
     /// <param name="ledger">Where rows go.</param>
     /// <param name="limiter">Told about usage at once (quota counters) and again after each write (balances).</param>
-    /// <param name="afterFlush">Runs after each committed batch (the key cache reloads balances).</param>
+    /// <param name="afterFlush">Runs after a committed batch that changed a key's balance (the key cache reloads balances).</param>
     /// <param name="logger">Write failures.</param>
     public UsageLedgerWriter(IUsageLedger ledger, KeyLimiter? limiter = null, Action? afterFlush = null, ILogger? logger = null)
     {
@@ -119,16 +119,21 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
                 batch.Add(record);
             }
 
-            await WriteWithRetryAsync(batch);
+            bool debited = await WriteWithRetryAsync(batch);
             perKey.Clear();
             foreach (UsageRecord record in batch)
             {
                 perKey[record.KeyId] = perKey.GetValueOrDefault(record.KeyId) + record.TotalTokens;
             }
 
+            // Only when a balance moved: otherwise nothing the key cache holds changed, and asking the store for its version
+            // after every batch was a query (and a connection) per batch; other changes reach the cache by its poll.
             try
             {
-                _afterFlush?.Invoke();
+                if (debited)
+                {
+                    _afterFlush?.Invoke();
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -144,23 +149,24 @@ public sealed partial class UsageLedgerWriter : IUsageRecorder, IAsyncDisposable
         }
     }
 
-    private async Task WriteWithRetryAsync(List<UsageRecord> batch)
+    /// <summary>Writes the batch, retrying every second; true when it changed a key's balance.</summary>
+    private async Task<bool> WriteWithRetryAsync(List<UsageRecord> batch)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await _ledger.AppendAsync(batch, CancellationToken.None);
+                bool debited = await _ledger.AppendAsync(batch, CancellationToken.None);
                 BatchWritten?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                return;
+                return debited;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 if (_stopping.IsCancellationRequested && attempt > 3)
                 {
                     Log.GaveUp(_logger, batch.Count, ex);
-                    return;
+                    return false;
                 }
 
                 Log.WriteFailed(_logger, batch.Count, attempt, ex);

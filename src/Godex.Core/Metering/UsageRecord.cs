@@ -75,8 +75,11 @@ public interface IUsageRecorder
 /// </summary>
 public interface IUsageLedger
 {
-    /// <summary>Writes rows in one transaction (durable on return).</summary>
-    ValueTask AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes rows in one transaction (durable on return), debiting the tokens from the balances of keys with an
+    /// allowance; true when a balance changed (key caches reload then).
+    /// </summary>
+    ValueTask<bool> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
     /// <summary>
     /// Totals since <paramref name="since"/> (and since each key's reset), per key or grouped <paramref name="by"/>

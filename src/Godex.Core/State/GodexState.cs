@@ -96,6 +96,7 @@ public sealed class GodexState : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        (Usage as IDisposable)?.Dispose();
         if (Postgres is not null)
         {
             await Postgres.DisposeAsync();

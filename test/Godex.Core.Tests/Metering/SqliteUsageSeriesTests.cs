@@ -11,8 +11,11 @@ public sealed class SqliteUsageSeriesTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public Task Series_BucketsRowsAndRanksLatencies() =>
-        UsageSeriesContract.RunAsync(new SqliteUsageLedger(GodexDatabase.Open(Path.Combine(_directory, "godex.db"), TimeProvider.System)), TestContext.Current.CancellationToken);
+    public async Task Series_BucketsRowsAndRanksLatencies()
+    {
+        using var ledger = new SqliteUsageLedger(GodexDatabase.Open(Path.Combine(_directory, "godex.db"), TimeProvider.System));
+        await UsageSeriesContract.RunAsync(ledger, TestContext.Current.CancellationToken);
+    }
 
     [Theory]
     [InlineData(new long[] { 5 }, 5, 5)]

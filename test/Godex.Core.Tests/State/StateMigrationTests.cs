@@ -29,7 +29,8 @@ public sealed class StateMigrationTests(PostgresServer server) : IDisposable
         var keys = new SqliteKeyStore(sqlite, TimeProvider.System);
         IssuedClientKey key = await keys.CreateAsync(new NewClientKey { Label = "team", Rate = "60/m", Models = ["gpt-*"] }, Ct);
         await keys.SetAllowanceAsync(key.Key.Id, 5_000, TimeSpan.FromDays(1), Ct);
-        await new SqliteUsageLedger(sqlite).AppendAsync(
+        using var ledger = new SqliteUsageLedger(sqlite);
+        await ledger.AppendAsync(
             [.. Enumerable.Range(0, 25_000).Select(i => new UsageRecord(now.AddMilliseconds(i), key.Key.Id, "gpt-5", "codex", null, 1, 1, 0, 0, TimeSpan.Zero, 200, "r" + i, "/v1/responses"))],
             Ct);
         await new SqliteResponseStore(sqlite, TimeProvider.System).SaveAsync(new StoredResponse("resp_1", null, "gpt-5", "[]"u8.ToArray(), now, now.AddDays(1), key.Key.Id), Ct);

@@ -1,0 +1,110 @@
+using Godex.Core.Keys;
+using Godex.Core.Metering;
+using Godex.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Godex.Core.Tests.Metering;
+
+/// <summary>
+/// The SQLite ledger's batches on the connection it keeps: rows and balance debits in one transaction, the answer that
+/// tells the key cache whether to reload, and a fresh connection after a batch that failed.
+/// </summary>
+public sealed class SqliteUsageLedgerTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("godex-ledger-").FullName;
+    private readonly GodexDatabase _database;
+    private readonly SqliteUsageLedger _ledger;
+    private readonly SqliteKeyStore _keys;
+
+    public SqliteUsageLedgerTests()
+    {
+        _database = GodexDatabase.Open(Path.Combine(_directory, "godex.db"), TimeProvider.System);
+        _ledger = new SqliteUsageLedger(_database);
+        _keys = new SqliteKeyStore(_database, TimeProvider.System);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static UsageRecord Row(string keyId, long input, long output, string requestId) =>
+        new(TimeProvider.System.GetUtcNow(), keyId, "claude-sonnet-4-5", "anthropic", null, input, output, 0, 0, TimeSpan.FromMilliseconds(3), 200, requestId, "/v1/chat/completions");
+
+    [Fact]
+    public async Task Append_DebitsOnlyKeysWithAnAllowance_AndSaysWhenABalanceMoved()
+    {
+        IssuedClientKey metered = await _keys.CreateAsync(new NewClientKey { Label = "metered" }, Ct);
+        await _keys.SetAllowanceAsync(metered.Key.Id, 1_000, TimeSpan.FromDays(1), Ct);
+        IssuedClientKey open = await _keys.CreateAsync(new NewClientKey { Label = "open" }, Ct);
+        long version = await _keys.GetVersionAsync(Ct);
+
+        bool debitedOpen = await _ledger.AppendAsync([Row(open.Key.Id, 10, 5, "r1"), Row("anonymous", 7, 7, "r2")], Ct);
+        Assert.False(debitedOpen);
+        Assert.Equal(version, await _keys.GetVersionAsync(Ct));
+
+        bool debitedMetered = await _ledger.AppendAsync([Row(metered.Key.Id, 100, 20, "r3"), Row(metered.Key.Id, 30, 0, "r4"), Row(open.Key.Id, 1, 1, "r5")], Ct);
+        Assert.True(debitedMetered);
+        Assert.Equal(version + 1, await _keys.GetVersionAsync(Ct));
+        Assert.Equal(1_000 - 150, (await _keys.FindAsync(metered.Key.Id, Ct))!.TokenBalance);
+        Assert.Equal(0, (await _keys.FindAsync(open.Key.Id, Ct))!.TokenBalance);
+
+        IReadOnlyList<UsageRecord> rows = await _ledger.ListAsync(null, null, 100, Ct);
+        Assert.Equal(["r1", "r2", "r3", "r4", "r5"], rows.Select(r => r.RequestId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task FailedBatch_WritesNothing_AndTheNextBatchLands()
+    {
+        await _ledger.AppendAsync([Row("anonymous", 1, 1, "before")], Ct);
+        using (SqliteConnection other = _database.OpenConnection())
+        {
+            GodexDatabase.Execute(other, "ALTER TABLE usage RENAME TO usage_away;");
+        }
+
+        await Assert.ThrowsAsync<SqliteException>(async () => await _ledger.AppendAsync([Row("anonymous", 1, 1, "lost")], Ct));
+
+        using (SqliteConnection other = _database.OpenConnection())
+        {
+            GodexDatabase.Execute(other, "ALTER TABLE usage_away RENAME TO usage;");
+        }
+
+        Assert.False(await _ledger.AppendAsync([Row("anonymous", 2, 2, "after")], Ct));
+        IReadOnlyList<UsageRecord> rows = await _ledger.ListAsync(null, null, 100, Ct);
+        Assert.Equal(["after", "before"], rows.Select(r => r.RequestId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Writer_ReloadsKeysOnlyAfterABatchThatMovedABalance()
+    {
+        IssuedClientKey metered = await _keys.CreateAsync(new NewClientKey { Label = "metered" }, Ct);
+        await _keys.SetAllowanceAsync(metered.Key.Id, 1_000, TimeSpan.FromDays(1), Ct);
+        int reloads = 0;
+        await using (var writer = new UsageLedgerWriter(_ledger, afterFlush: () => Interlocked.Increment(ref reloads)))
+        {
+            writer.Record(Row("anonymous", 5, 5, "r1"));
+            await writer.FlushAsync(Ct);
+            Assert.Equal(0, Volatile.Read(ref reloads));
+
+            writer.Record(Row(metered.Key.Id, 5, 5, "r2"));
+            await writer.FlushAsync(Ct);
+            Assert.Equal(1, Volatile.Read(ref reloads));
+        }
+
+        Assert.Equal(990, (await _keys.FindAsync(metered.Key.Id, Ct))!.TokenBalance);
+    }
+
+    [Fact]
+    public async Task AfterDispose_ALateBatchStillLands()
+    {
+        _ledger.Dispose();
+        await _ledger.AppendAsync([Row("anonymous", 3, 4, "late")], Ct);
+
+        using var reader = new SqliteUsageLedger(_database);
+        Assert.Equal("late", Assert.Single(await reader.ListAsync(null, null, 10, Ct)).RequestId);
+    }
+}
