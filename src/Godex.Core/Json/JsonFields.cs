@@ -78,62 +78,87 @@ internal static class JsonFields
     public static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
         element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
-    public static void RequireKind(JsonElement element, JsonValueKind kind, string path, string expected)
+    /// <summary>Whether a member read by name (<see cref="JsonValueKind.Undefined"/> when absent) is there and not null.</summary>
+    public static bool IsPresent(JsonElement value) => value.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
+
+    public static void RequireKind(JsonElement element, JsonValueKind kind, string path, string expected) =>
+        RequireKind<string>(element, kind, path, expected);
+
+    /// <summary><paramref name="path"/> is formatted (<see cref="object.ToString"/>) only when the element is of another kind.</summary>
+    public static void RequireKind<TPath>(JsonElement element, JsonValueKind kind, TPath path, string expected)
+        where TPath : notnull
     {
         if (element.ValueKind != kind)
         {
-            throw new InvalidFieldException(path, $"{path}: expected {expected}");
+            string at = path.ToString()!;
+            throw new InvalidFieldException(at, $"{at}: expected {expected}");
         }
     }
 
-    public static string? OptionalString(JsonElement element, string name, string path)
+    public static string? OptionalString(JsonElement element, string name, string path) =>
+        OptionalString(Member(element, name), path);
+
+    public static bool? OptionalBool(JsonElement element, string name, string path) =>
+        OptionalBool(Member(element, name), path);
+
+    public static int? OptionalInt(JsonElement element, string name, string path) =>
+        OptionalInt(Member(element, name), path);
+
+    public static double? OptionalDouble(JsonElement element, string name, string path) =>
+        OptionalDouble(Member(element, name), path);
+
+    /// <summary>A member's value (absent or null: null); <paramref name="path"/> is formatted only when it is not a string.</summary>
+    public static string? OptionalString<TPath>(JsonElement value, TPath path)
+        where TPath : notnull
     {
-        if (!TryGetNonNull(element, name, out JsonElement value))
+        if (!IsPresent(value))
         {
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new InvalidFieldException(path, path + ": expected a string");
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Expected(path, "a string");
     }
 
-    public static bool? OptionalBool(JsonElement element, string name, string path)
-    {
-        if (!TryGetNonNull(element, name, out JsonElement value))
+    public static bool? OptionalBool<TPath>(JsonElement value, TPath path)
+        where TPath : notnull =>
+        value.ValueKind switch
         {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
+            JsonValueKind.Undefined or JsonValueKind.Null => null,
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw new InvalidFieldException(path, path + ": expected a boolean"),
+            _ => throw Expected(path, "a boolean"),
         };
-    }
 
-    public static int? OptionalInt(JsonElement element, string name, string path)
+    public static int? OptionalInt<TPath>(JsonElement value, TPath path)
+        where TPath : notnull
     {
-        if (!TryGetNonNull(element, name, out JsonElement value))
+        if (!IsPresent(value))
         {
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
-            ? result
-            : throw new InvalidFieldException(path, path + ": expected an integer");
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result) ? result : throw Expected(path, "an integer");
     }
 
-    public static double? OptionalDouble(JsonElement element, string name, string path)
+    public static double? OptionalDouble<TPath>(JsonElement value, TPath path)
+        where TPath : notnull
     {
-        if (!TryGetNonNull(element, name, out JsonElement value))
+        if (!IsPresent(value))
         {
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.Number
-            ? value.GetDouble()
-            : throw new InvalidFieldException(path, path + ": expected a number");
+        return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Expected(path, "a number");
+    }
+
+    /// <summary>The member <paramref name="name"/> of an object, or an <see cref="JsonValueKind.Undefined"/> element.</summary>
+    private static JsonElement Member(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement value) ? value : default;
+
+    private static InvalidFieldException Expected<TPath>(TPath path, string what)
+        where TPath : notnull
+    {
+        string at = path.ToString()!;
+        return new InvalidFieldException(at, $"{at}: expected {what}");
     }
 }

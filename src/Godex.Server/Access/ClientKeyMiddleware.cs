@@ -225,7 +225,7 @@ public sealed partial class ClientKeyMiddleware
 
     private async Task RunAsync(HttpContext context, RequestUsage usage, bool acquired)
     {
-        context.Features.Set(usage);
+        context.Features[typeof(RequestUsage)] = usage; // read back by RequestUsage.Of, through the indexer as well
         if (_recorder is not null || _telemetry?.Active == true)
         {
             // The ledger keeps each request's time to first byte (the dashboard's p50/p95); telemetry counts the open

@@ -187,6 +187,18 @@ public sealed class ChatCompletionsRequestReaderTests
         Assert.Equal(["END"], Parse("""{"messages":[{"role":"user","content":"x"}],"stop":"END","max_tokens":5}""").Request.StopSequences);
     }
 
+    [Fact]
+    public void TryParseRequest_RepeatedMember_LastOneWins()
+    {
+        ChatRequest request = Parse("""
+            {"model":"a","messages":[{"role":"user","content":"x","content":"y"}],"model":"b","max_tokens":5,"max_tokens":7}
+            """).Request;
+
+        Assert.Equal("b", request.Model);
+        Assert.Equal(7, request.MaxOutputTokens);
+        Assert.Equal("y", Assert.IsType<TextPart>(Assert.Single(Assert.Single(request.Messages).Parts)).Text);
+    }
+
     [Theory]
     [InlineData("{\"messages\":", "", "invalid JSON: ")]
     [InlineData("[1,2]", null, "the request body must be a JSON object")]
@@ -197,6 +209,11 @@ public sealed class ChatCompletionsRequestReaderTests
     [InlineData("""{"messages":[{"role":"user","content":"x"},{"role":"user"},{"role":"user","content":5}]}""", "messages[1].content", "messages[1].content: required")]
     [InlineData("""{"messages":[{"role":"user","content":"x"},{"role":"user","content":"y"},{"role":"user","content":5}]}""", "messages[2].content", "messages[2].content: expected a string or an array of content parts")]
     [InlineData("""{"messages":[{"content":"x"}]}""", "messages[0].role", "messages[0].role: required")]
+    [InlineData("""{"messages":[5]}""", "messages[0]", "messages[0]: expected a message object")]
+    [InlineData("""{"messages":[{"role":"user","content":"x"},{"role":7,"content":"x"}]}""", "messages[1].role", "messages[1].role: expected a string")]
+    [InlineData("""{"messages":[{"role":"user","name":1,"content":"x"}]}""", "messages[0].name", "messages[0].name: expected a string")]
+    [InlineData("""{"messages":[{"role":"function","content":"x"}]}""", "messages[0].name", "messages[0].name: required for role 'function'")]
+    [InlineData("""{"messages":[{"role":"system","content":null}]}""", "messages[0].content", "messages[0].content: required for role 'system'")]
     [InlineData("""{"messages":[{"role":"robot","content":"x"}]}""", "messages[0].role", "messages[0].role: unsupported role 'robot'")]
     [InlineData("""{"messages":[{"role":"tool","content":"x"}]}""", "messages[0].tool_call_id", "messages[0].tool_call_id: required")]
     [InlineData("""{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"","format":"wav"}}]}]}""", "messages[0].content[0].type", "messages[0].content[0]: input_audio content is not supported")]
