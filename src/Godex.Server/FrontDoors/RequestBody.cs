@@ -71,6 +71,8 @@ internal static class RequestBody
             return (default, BackendError.InvalidRequest("the request body is empty; expected a JSON object"));
         }
 
+        LargeBodies.Process.Seen(body.Length);
+
         if (JsonBodyValidator.Validate(body) is { } invalid)
         {
             return (default, invalid);
