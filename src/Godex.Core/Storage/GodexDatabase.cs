@@ -9,8 +9,8 @@ namespace Godex.Core.Storage;
 /// file throws <see cref="StorageException"/> naming the path: godex never starts on top of silently lost state.
 /// </summary>
 /// <remarks>
-/// Connections are pooled by Microsoft.Data.Sqlite; every operation opens one, uses it and gives it back, so the
-/// CLI and a running proxy can share the file (WAL readers never block the writer; writers wait up to
+/// Connections are pooled by Microsoft.Data.Sqlite; every operation opens one, uses it and gives it back (the usage
+/// ledger keeps one of its own for its batches: SqliteUsageLedger), so the CLI and a running proxy can share the file (WAL readers never block the writer; writers wait up to
 /// <see cref="BusyTimeout"/>). <c>synchronous=FULL</c>: a committed transaction survives a crash of the process and
 /// of the machine.
 /// </remarks>
