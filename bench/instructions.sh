@@ -22,6 +22,7 @@ RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
 json=$(port) sse=$(port) GP=$(port)
+up=$sse; [[ $SCENARIO == a || $SCENARIO == f ]] && up=$json # as bench/run.sh: a whole JSON answer for (a) and (f)
 python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$sse" >"$RUN/nginx.conf"
 python3 "$HERE/lib/gen-large.py" "$RUN"
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
@@ -37,7 +38,7 @@ if [[ -f ${BIN%/*}/godex.dbg ]]; then
   objcopy --remove-section=.gnu_debuglink --add-gnu-debuglink="$RUN/bin/godex.dbg" "$RUN/bin/godex"
 fi
 env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" --dump-line=no --demangle=no ${CALLGRIND_ARGS:-} \
-  "$RUN/bin/godex" proxy --listen "127.0.0.1:$GP" --simulator off --anthropic-base-url "http://127.0.0.1:$sse" \
+  "$RUN/bin/godex" proxy --listen "127.0.0.1:$GP" --simulator off --anthropic-base-url "http://127.0.0.1:$up" \
   --base-url "http://127.0.0.1:$sse/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
 VPID=$!; PIDS+=("$VPID")
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.1; done

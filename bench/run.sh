@@ -260,7 +260,8 @@ scenario_a() { # chat -> Anthropic, non-stream (f: the same with a ~100 KB reque
   run_target "$s" direct "$JSON_PORT" /v1/messages "$anth" Hello "${ANTH[@]}"
   run_target "$s" floor "$JSON_PORT" /v1/chat/completions "$chat" Hello
   run_target "$s" translate "$JSON_PORT" /v1/chat/completions "$chat" Hello
-  run_target "$s" godex "$SSE_PORT" /v1/chat/completions "$chat" Hello
+  # godex asks Anthropic for a whole JSON answer here too (a non-streamed client, max_tokens <= 8192, no thinking).
+  run_target "$s" godex "$JSON_PORT" /v1/chat/completions "$chat" Hello
   run_target "$s" portkey "$JSON_PORT" /v1/chat/completions "$chat" Hello "${PK[@]}"
 }
 scenario_b() {

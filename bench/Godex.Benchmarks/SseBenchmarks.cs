@@ -40,7 +40,7 @@ public class SseBenchmarks : IDisposable
         _anthropicJson = File.ReadAllBytes(Path.Combine(BenchFixtures.Directory, "anthropic-message.json"));
 
         // Fail in setup when a fixture stops parsing to a completed turn.
-        foreach (Func<Task<int>> parse in new Func<Task<int>>[] { ParseAnthropicStream, ParseCodexStream })
+        foreach (Func<Task<int>> parse in new Func<Task<int>>[] { ParseAnthropicStream, ParseCodexStream, () => Task.FromResult(ParseAnthropicWholeAnswer()) })
         {
             if (parse().GetAwaiter().GetResult() == 0 || _events[^1] is not ResponseCompletedEvent)
             {
@@ -88,6 +88,20 @@ public class SseBenchmarks : IDisposable
         }
 
         return tokens;
+    }
+
+    /// <summary>
+    /// anthropic-message.json → <see cref="MessagesStreamReader"/> → canonical events, as <c>UpstreamEventStream</c>
+    /// reads a whole answer (one event of type <c>message</c>): what godex pays for a short non-streamed answer since
+    /// it asks for one, against <see cref="ParseAnthropicStream"/>.
+    /// </summary>
+    [Benchmark]
+    public int ParseAnthropicWholeAnswer()
+    {
+        _events.Clear();
+        var parser = new MessagesStreamReader();
+        parser.Feed(new SseEvent("message", _anthropicJson), _events);
+        return _events.Count;
     }
 
     /// <summary>codex-response.sse → reader → <see cref="ResponsesStreamReader"/> → canonical events.</summary>

@@ -13,15 +13,17 @@ LOAD_CPU="1-$(( $(nproc) - 1 ))"
 
 start_godex_under_load() {
   local bin=$1; shift
-  local json sse
+  local json sse up
   json=$(port) sse=$(port) GP=$(port)
+  # (a) and (f) are non-streamed short answers: godex asks Anthropic for JSON there (the JSON port), a stream elsewhere.
+  up=$sse; [[ ${SCENARIO:-} == a || ${SCENARIO:-} == f ]] && up=$json
   python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$sse" >"$RUN/nginx.conf"
   python3 "$HERE/lib/gen-large.py" "$RUN"
   taskset -c "$LOAD_CPU" "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
   PIDS+=($!)
   echo '{"auth_mode":"api_key","OPENAI_API_KEY":"x"}' >"$RUN/auth.json"; mkdir -p "$RUN/home"
   env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$bin" proxy --listen "127.0.0.1:$GP" --simulator off \
-    --anthropic-base-url "http://127.0.0.1:$sse" --base-url "http://127.0.0.1:$sse/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
+    --anthropic-base-url "http://127.0.0.1:$up" --base-url "http://127.0.0.1:$sse/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
   GPID=$!; PIDS+=("$GPID")
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
 }

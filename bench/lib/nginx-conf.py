@@ -3,7 +3,8 @@
 is inlined with `return 200 '...'`; a larger one (nginx caps a config token at 4 KB) is written to RUN_DIR/www and
 served as a static file, with `error_page 405 =200 $uri` turning the 405 nginx gives a POST to a static file into
 a GET of that file. Two ports: JSON_PORT answers non-streamed requests with JSON bodies,
-SSE_PORT answers everything with SSE (godex always calls its upstreams with stream:true).
+SSE_PORT answers everything with SSE (godex calls its upstreams with stream:true, except Anthropic for a short
+non-streamed answer: bench (a) and (f) point godex at JSON_PORT).
 Usage: nginx-conf.py FIXTURES_DIR RUN_DIR JSON_PORT SSE_PORT > nginx.conf"""
 import os
 import sys

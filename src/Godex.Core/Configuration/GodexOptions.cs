@@ -304,7 +304,9 @@ public abstract class UpstreamOptions
 
     /// <summary>
     /// Time to connect and receive the response headers, per attempt (retries each get it again). An upstream that
-    /// accepts the connection and never answers is a 504 after it. <value>The default value is 60 s.</value>
+    /// accepts the connection and never answers is a 504 after it. A generation asked for without a stream sends its
+    /// headers only with the whole answer: its headers wait is <see cref="TotalTimeout"/> (the connection itself still
+    /// gets this). <value>The default value is 60 s.</value>
     /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -52,29 +52,51 @@ public static class ReasoningContinuity
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var pending = new List<ReasoningPart>();
-        var anchored = new List<AnchoredReasoning>();
-        var callIds = new List<string>();
+
+        // Made on first use: most turns have no opaque reasoning and call no tool.
+        List<ReasoningPart>? pending = null;
+        List<AnchoredReasoning>? anchored = null;
+        List<string>? callIds = null;
         await foreach (StreamEvent streamEvent in events.WithCancellation(cancellationToken))
         {
             switch (streamEvent)
             {
                 case ReasoningCompletedEvent { Reasoning: var reasoning } when IsOpaque(reasoning):
-                    pending.Add(reasoning);
+                    (pending ??= []).Add(reasoning);
                     break;
                 case ToolCallStartedEvent started:
-                    anchored.AddRange(pending.Select(r => new AnchoredReasoning(r, started.CallId)));
-                    pending.Clear();
-                    callIds.Add(started.CallId);
+                    Anchor(pending, ref anchored, started.CallId);
+                    (callIds ??= []).Add(started.CallId);
                     break;
                 case ResponseCompletedEvent:
-                    anchored.AddRange(pending.Select(r => new AnchoredReasoning(r, null)));
-                    cache.Remember(scope, backend, model, anchored, callIds);
+                    Anchor(pending, ref anchored, null);
+                    if (anchored is not null && callIds is not null)
+                    {
+                        cache.Remember(scope, backend, model, anchored, callIds);
+                    }
+
                     break;
             }
 
             yield return streamEvent;
         }
+    }
+
+    /// <summary>Moves the reasoning that came since the last call into <paramref name="anchored"/>, before <paramref name="callId"/>.</summary>
+    private static void Anchor(List<ReasoningPart>? pending, ref List<AnchoredReasoning>? anchored, string? callId)
+    {
+        if (pending is not { Count: > 0 })
+        {
+            return;
+        }
+
+        anchored ??= [];
+        foreach (ReasoningPart reasoning in pending)
+        {
+            anchored.Add(new AnchoredReasoning(reasoning, callId));
+        }
+
+        pending.Clear();
     }
 
     private static bool IsOpaque(ContentPart part) =>

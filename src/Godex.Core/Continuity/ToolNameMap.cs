@@ -19,6 +19,9 @@ public sealed class ToolNameMap
     private readonly Dictionary<string, string> _short = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _original = new(StringComparer.Ordinal);
 
+    // The map of nearly every request: no name to shorten (immutable: only For adds, and only to a new map).
+    private static readonly ToolNameMap s_empty = new();
+
     private ToolNameMap()
     {
     }
@@ -30,6 +33,11 @@ public sealed class ToolNameMap
     public static ToolNameMap For(ChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!HasLongName(request))
+        {
+            return s_empty;
+        }
+
         var map = new ToolNameMap();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (ChatTool tool in request.Tools)
@@ -59,6 +67,30 @@ public sealed class ToolNameMap
         }
 
         return map;
+    }
+
+    private static bool HasLongName(ChatRequest request)
+    {
+        foreach (ChatTool tool in request.Tools)
+        {
+            if (tool.Name.Length > MaxLength)
+            {
+                return true;
+            }
+        }
+
+        foreach (ChatMessage message in request.Messages)
+        {
+            foreach (ContentPart part in message.Parts)
+            {
+                if (part is ToolCallPart { Name.Length: > MaxLength })
+                {
+                    return true;
+                }
+            }
+        }
+
+        return request.ToolChoice?.Name is { Length: > MaxLength };
     }
 
     /// <summary>The request as the upstream gets it: every long name replaced by its short form.</summary>

@@ -8,12 +8,13 @@ namespace Godex.Core.Conversation;
 /// </summary>
 public sealed class ChatResponseAccumulator
 {
-    private readonly StringBuilder _text = new();
-    private readonly StringBuilder _reasoningText = new();
+    // Made on first use: a short answer is one text delta, with no reasoning and no tool call.
+    private TextBuilder _text;
+    private TextBuilder _reasoningText;
     private StringBuilder? _refusal;
-    private readonly List<ReasoningPart> _reasoning = [];
-    private readonly SortedDictionary<int, ToolCallPart> _toolCalls = [];
-    private readonly Dictionary<int, (string CallId, string Name, ToolCallKind Kind, StringBuilder Arguments)> _pendingCalls = [];
+    private List<ReasoningPart>? _reasoning;
+    private SortedDictionary<int, ToolCallPart>? _toolCalls;
+    private Dictionary<int, (string CallId, string Name, ToolCallKind Kind, StringBuilder Arguments)>? _pendingCalls;
     private string? _id;
     private string? _model;
     private Usage _usage = Usage.Empty;
@@ -49,24 +50,24 @@ public sealed class ChatResponseAccumulator
                 _reasoningText.Append(reasoning.Text);
                 break;
             case ReasoningCompletedEvent completed:
-                _reasoning.Add(completed.Reasoning.Text.Length == 0 && _reasoningText.Length > 0
+                (_reasoning ??= []).Add(completed.Reasoning.Text.Length == 0 && _reasoningText.Length > 0
                     ? completed.Reasoning with { Text = _reasoningText.ToString() }
                     : completed.Reasoning);
                 _reasoningText.Clear();
                 break;
             case ToolCallStartedEvent started:
-                _pendingCalls[started.Index] = (started.CallId, started.Name, started.Kind, new StringBuilder());
+                (_pendingCalls ??= [])[started.Index] = (started.CallId, started.Name, started.Kind, new StringBuilder());
                 break;
             case ToolCallArgumentsDeltaEvent delta:
-                if (_pendingCalls.TryGetValue(delta.Index, out var pending))
+                if (_pendingCalls is not null && _pendingCalls.TryGetValue(delta.Index, out var pending))
                 {
                     pending.Arguments.Append(delta.Delta);
                 }
 
                 break;
             case ToolCallCompletedEvent completed:
-                _pendingCalls.Remove(completed.Index);
-                _toolCalls[completed.Index] = completed.Call;
+                _pendingCalls?.Remove(completed.Index);
+                (_toolCalls ??= [])[completed.Index] = completed.Call;
                 break;
             case UsageEvent usage:
                 _usage = usage.Usage;
@@ -89,16 +90,16 @@ public sealed class ChatResponseAccumulator
     /// <summary>The response so far. Calls that never completed are included with the arguments streamed.</summary>
     public ChatResponse ToResponse(string fallbackId, string fallbackModel)
     {
-        var toolCalls = new List<ToolCallPart>(_toolCalls.Values);
-        foreach ((int _, var pending) in _pendingCalls)
+        var toolCalls = _toolCalls is null ? [] : new List<ToolCallPart>(_toolCalls.Values);
+        foreach ((int _, var pending) in _pendingCalls ?? [])
         {
             toolCalls.Add(new ToolCallPart(pending.CallId, pending.Name, pending.Arguments.ToString()) { Kind = pending.Kind });
         }
 
-        List<ReasoningPart> reasoning = _reasoning;
+        List<ReasoningPart> reasoning = _reasoning ?? [];
         if (_reasoningText.Length > 0)
         {
-            reasoning = [.. _reasoning, new ReasoningPart { Text = _reasoningText.ToString() }];
+            reasoning = [.. reasoning, new ReasoningPart { Text = _reasoningText.ToString() }];
         }
 
         return new ChatResponse
@@ -113,5 +114,43 @@ public sealed class ChatResponseAccumulator
             UpstreamReason = _upstreamReason,
             Usage = _usage,
         };
+    }
+
+    /// <summary>Text appended in pieces; no builder until a second piece comes (most answers are one piece).</summary>
+    private struct TextBuilder
+    {
+        private string? _first;
+        private StringBuilder? _builder;
+
+        public readonly int Length => _builder?.Length ?? _first?.Length ?? 0;
+
+        public void Append(string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return;
+            }
+
+            if (_builder is not null)
+            {
+                _builder.Append(text);
+            }
+            else if (_first is null)
+            {
+                _first = text;
+            }
+            else
+            {
+                _builder = new StringBuilder(_first).Append(text);
+            }
+        }
+
+        public void Clear()
+        {
+            _first = null;
+            _builder?.Clear();
+        }
+
+        public override readonly string ToString() => _builder?.ToString() ?? _first ?? "";
     }
 }

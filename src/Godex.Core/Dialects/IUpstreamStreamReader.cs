@@ -12,6 +12,12 @@ internal interface IUpstreamStreamReader
     /// <summary>True once a terminal event (completed or error) has been produced.</summary>
     bool IsCompleted { get; }
 
+    /// <summary>
+    /// True when the dialect's upstream may answer as one JSON document (a call made without a stream), which is then
+    /// fed whole to <see cref="Feed"/> as an event of type <c>message</c>; false when only a stream is read.
+    /// </summary>
+    bool ReadsWholeAnswers { get; }
+
     /// <summary>Adds the canonical events for one upstream event to <paramref name="output"/>.</summary>
     void Feed(SseEvent sse, List<StreamEvent> output);
 

@@ -167,7 +167,7 @@ public sealed class FidelityTranscriptTests
                 {"model":"claude","max_tokens":8192,"messages":[
                  {"role":"user","content":[{"type":"text","text":"hi"}]},
                  {"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"s"},{"type":"text","text":"a"},{"type":"text","text":"b"}]},
-                 {"role":"user","content":[{"type":"text","text":"again"}]}],"stream":true}
+                 {"role":"user","content":[{"type":"text","text":"again"}]}],"stream":false}
                 """),
             Encoding.UTF8.GetString(MessagesRequestWriter.Translate(request, s_anthropic, oauth: false)));
     }

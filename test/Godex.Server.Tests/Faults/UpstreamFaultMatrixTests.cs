@@ -321,6 +321,105 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
         AssertNothingUnhandled();
     }
 
+    [Fact]
+    public async Task ShortNonStreamedAnswer_IsAskedForWhole_ItsHeadersMayComeAfterConnectTimeout()
+    {
+        // A generation asked for without a stream sends its headers only with the whole answer: waiting longer than
+        // connect_timeout (0.5 s here) for them is no fault, total_timeout (3 s) bounds it.
+        string? asked = null;
+        _upstream.Play(async x =>
+        {
+            asked = x.RequestBody;
+            await Task.Delay(TimeSpan.FromSeconds(1.2), x.Stopping);
+            await WriteCompleteAsync(x, Routes[1]);
+        });
+
+        using HttpResponseMessage response = await PostAsync(Routes[1], stream: false);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Hello", body, StringComparison.Ordinal);
+        Assert.Contains("\"stream\":false", asked, StringComparison.Ordinal);
+        AssertNothingUnhandled();
+    }
+
+    [Theory]
+    [InlineData("""{"max_tokens":9000}""")] // may run long: streamed, so the connection carries events all along
+    [InlineData("""{"reasoning_effort":"high"}""")] // thinking adds its budget to max_tokens
+    public async Task LongOrThinkingNonStreamedAnswer_IsAskedForAsAStream(string extra)
+    {
+        string? asked = null;
+        _upstream.Play(x =>
+        {
+            asked = x.RequestBody;
+            return WriteCompleteAsync(x, Routes[1]);
+        });
+        string json = """{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],""" + extra[1..];
+
+        using HttpResponseMessage response = await _godex.Http.PostAsync("/v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Hello", body, StringComparison.Ordinal);
+        Assert.Contains("\"stream\":true", asked, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> BrokenWholeAnswers() => new()
+    {
+        "shorter than its Content-Length",
+        "reset mid-body",
+        "over max_event_bytes",
+        "not valid UTF-8",
+        "a lone surrogate escaped",
+        "cut mid-JSON (chunked)",
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenWholeAnswers))]
+    public async Task BrokenWholeAnswer_Is502(string fault)
+    {
+        const string Start = """{"id":"msg_f","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hel""";
+        const string End = """lo"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":1}}""";
+        _upstream.Play(async x =>
+        {
+            switch (fault)
+            {
+                case "shorter than its Content-Length":
+                    await x.WriteHeadAsync(200, "application/json", "Content-Length: 500\r\n");
+                    await x.WriteAsync(Start);
+                    break;
+                case "reset mid-body":
+                    await x.WriteHeadAsync(200, "application/json", "Content-Length: 500\r\n");
+                    await x.WriteAsync(Start);
+                    await Task.Delay(100, x.Stopping);
+                    x.Reset();
+                    break;
+                case "over max_event_bytes":
+                    await x.WriteResponseAsync(200, "application/json", Start + new string('a', 5000) + End);
+                    break;
+                case "not valid UTF-8":
+                    byte[] head = Encoding.UTF8.GetBytes(Start);
+                    byte[] tail = Encoding.UTF8.GetBytes(End);
+                    await x.WriteAsync([.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 Scripted\r\nContent-Type: application/json\r\nContent-Length: {head.Length + 1 + tail.Length}\r\nConnection: close\r\n\r\n"), .. head, 0xff, .. tail]);
+                    break;
+                case "a lone surrogate escaped":
+                    await x.WriteResponseAsync(200, "application/json", Start + "\\ud800" + End);
+                    break;
+                default:
+                    await x.WriteHeadAsync(200, "application/json", "Transfer-Encoding: chunked\r\n");
+                    await x.WriteAsync($"{Start.Length:x}\r\n{Start}\r\n0\r\n\r\n");
+                    break;
+            }
+        });
+
+        using HttpResponseMessage response = await PostAsync(Routes[1], stream: false);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        AssertErrorBody(Routes[1], body);
+        AssertNothingUnhandled();
+    }
+
     private Task<HttpResponseMessage> PostAsync(Route route, bool stream) => PostAsync(_godex.Http, route, stream);
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient http, Route route, bool stream)

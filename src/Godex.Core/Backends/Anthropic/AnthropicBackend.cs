@@ -15,8 +15,9 @@ namespace Godex.Core.Backends.Anthropic;
 /// The <c>anthropic</c> provider: the Messages API (<c>POST {base_url}/v1/messages</c>) with Claude Code's OAuth login
 /// or an API key (<see cref="AnthropicProfile"/>). Translated requests are written by <see cref="MessagesRequestWriter"/>
 /// (an OAuth login adds Claude Code's system block, so the body is written once the login is known) and read back by
-/// <see cref="MessagesStreamReader"/>; Messages clients pass through (<see cref="AnthropicPassthroughBody"/>), to
-/// <c>/v1/messages</c> or <c>/v1/messages/count_tokens</c>. Both go through the shared send path, one per account of the
+/// <see cref="MessagesStreamReader"/>, as a stream or, for a short answer a client does not stream, as one JSON
+/// message; Messages clients pass through (<see cref="AnthropicPassthroughBody"/>), to <c>/v1/messages</c> or
+/// <c>/v1/messages/count_tokens</c>. Both go through the shared send path, one per account of the
 /// backend's pool (<see cref="PooledSender{TCredential}"/>): each account is a Claude login or an API key.
 /// </summary>
 public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend, IPooledBackend
@@ -92,7 +93,13 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
     {
         byte[] body = MessagesRequestWriter.Translate(request, _writerOptions, oauth: !credential.IsApiKey);
         Log.RequestBody(_logger, new Utf8Text(body));
-        return new UpstreamRequest(_messagesUri, body, request.Model) { ClientStreams = request.Stream };
+        bool streams = MessagesRequestWriter.StreamsUpstream(request, _writerOptions);
+        return new UpstreamRequest(_messagesUri, body, request.Model)
+        {
+            ClientStreams = request.Stream,
+            AcceptEventStream = streams,
+            AnswersWhenDone = !streams,
+        };
     }
 
     /// <inheritdoc />
@@ -135,6 +142,7 @@ public sealed partial class AnthropicBackend : IChatBackend, IPassthroughBackend
         {
             AcceptEventStream = !tokenCount && request.ClientStreams,
             ClientStreams = !tokenCount && request.ClientStreams,
+            AnswersWhenDone = !tokenCount && !request.ClientStreams,
             Headers = request.Headers,
         };
     }

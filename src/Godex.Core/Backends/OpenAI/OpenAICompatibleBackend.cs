@@ -143,6 +143,7 @@ public sealed partial class OpenAICompatibleBackend : IChatBackend, IPassthrough
         {
             ClientStreams = request.ClientStreams,
             AcceptEventStream = request.ClientStreams,
+            AnswersWhenDone = !request.ClientStreams,
         };
         OpenAICompatibleKey? clientKey = ClientKey(request.Headers.Get(ProviderKeyHeader));
         if (_pooled is not null && clientKey is null)

@@ -27,8 +27,8 @@ public readonly record struct UsageReading(UsageWindow? Primary, UsageWindow? Se
             return default;
         }
 
-        UsageWindow? primary = CodexWindow(headers, "x-codex-primary-", now);
-        UsageWindow? secondary = CodexWindow(headers, "x-codex-secondary-", now);
+        UsageWindow? primary = CodexWindow(headers, s_primary, now);
+        UsageWindow? secondary = CodexWindow(headers, s_secondary, now);
         DateTimeOffset? rejected = null;
         if (primary is null && secondary is null && headers.Contains("anthropic-ratelimit-unified-status"))
         {
@@ -48,17 +48,32 @@ public readonly record struct UsageReading(UsageWindow? Primary, UsageWindow? Se
         return new UsageReading(primary, secondary, rejected);
     }
 
-    private static UsageWindow? CodexWindow(HttpResponseHeaders headers, string prefix, DateTimeOffset now)
+    // The names whole, not built per response: every answer of every provider is read for them.
+    private static readonly CodexWindowNames s_primary = new("x-codex-primary-");
+    private static readonly CodexWindowNames s_secondary = new("x-codex-secondary-");
+
+    private static UsageWindow? CodexWindow(HttpResponseHeaders headers, CodexWindowNames names, DateTimeOffset now)
     {
-        if (Number(Get(headers, prefix + "used-percent")) is not double used)
+        if (Number(Get(headers, names.UsedPercent)) is not double used)
         {
             return null;
         }
 
-        int? minutes = Number(Get(headers, prefix + "window-minutes")) is double m ? (int)m : null;
-        DateTimeOffset? reset = UnixSeconds(Get(headers, prefix + "reset-at"))
-            ?? (Number(Get(headers, prefix + "reset-after-seconds")) is double after ? now.AddSeconds(after) : null);
+        int? minutes = Number(Get(headers, names.WindowMinutes)) is double m ? (int)m : null;
+        DateTimeOffset? reset = UnixSeconds(Get(headers, names.ResetAt))
+            ?? (Number(Get(headers, names.ResetAfterSeconds)) is double after ? now.AddSeconds(after) : null);
         return new UsageWindow(used, minutes, reset);
+    }
+
+    private sealed class CodexWindowNames(string prefix)
+    {
+        public string UsedPercent { get; } = prefix + "used-percent";
+
+        public string WindowMinutes { get; } = prefix + "window-minutes";
+
+        public string ResetAt { get; } = prefix + "reset-at";
+
+        public string ResetAfterSeconds { get; } = prefix + "reset-after-seconds";
     }
 
     private static UsageWindow? UnifiedWindow(HttpResponseHeaders headers, string window, int minutes)

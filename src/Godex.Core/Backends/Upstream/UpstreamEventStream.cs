@@ -8,7 +8,8 @@ namespace Godex.Core.Backends.Upstream;
 
 /// <summary>
 /// A translated answer, the same way for every provider: the send path's response read event by event through the
-/// dialect's stream reader into canonical events. A refusal is one <see cref="StreamErrorEvent"/>; so is a body that
+/// dialect's stream reader into canonical events (or, from a dialect whose reader takes whole answers, a JSON answer
+/// read whole and fed as one event). A refusal is one <see cref="StreamErrorEvent"/>; so is a body that
 /// fails (silent, broken, oversized), an event that is not valid UTF-8, or one the reader cannot parse — and a body
 /// that ends before the dialect's terminal event (the reader's <see cref="IUpstreamStreamReader.Complete"/>). When an
 /// account of a pool answered (<see cref="UpstreamResponse.Account"/>), the first <see cref="ResponseStartedEvent"/>
@@ -35,6 +36,49 @@ internal static class UpstreamEventStream
 
         string? account = response.Account; // stamped on the first event, then null
         var pending = new List<StreamEvent>(4);
+        if (reader.ReadsWholeAnswers && response.IsJson)
+        {
+            // A call made without a stream: the whole answer is one JSON document, read as one event.
+            (byte[]? body, BackendError? failed) = await response.ReadBodyAsync();
+            if (body is null)
+            {
+                yield return new StreamErrorEvent(failed!);
+                yield break;
+            }
+
+            if (!Utf8.IsValid(body))
+            {
+                yield return new StreamErrorEvent(BackendError.Upstream(502, "the upstream sent an answer that is not valid UTF-8"));
+                yield break;
+            }
+
+            if (!TryFeed(reader, new SseEvent("message", body), pending))
+            {
+                yield return new StreamErrorEvent(BackendError.Upstream(502, "the upstream sent an answer with a string that is not valid Unicode (a lone surrogate escape)"));
+                yield break;
+            }
+
+            if (!reader.IsCompleted)
+            {
+                reader.Complete(pending);
+            }
+
+            if (pending is [StreamErrorEvent { Error.Status: 500 } answeredError])
+            {
+                // An answer that is an error is the upstream's refusal: its 500 is a 502 here, as the send path makes
+                // it for refusals (a 500 from godex means godex itself failed).
+                pending[0] = new StreamErrorEvent(answeredError.Error with { Status = 502 });
+            }
+
+            StampAccount(pending, ref account);
+            foreach (StreamEvent streamEvent in pending)
+            {
+                yield return streamEvent;
+            }
+
+            yield break;
+        }
+
         while (await response.MoveNextFrameAsync())
         {
             SseFrame frame = response.Frame;
@@ -49,7 +93,7 @@ internal static class UpstreamEventStream
                 yield break;
             }
 
-            if (!TryFeed(reader, frame, pending))
+            if (!TryFeed(reader, frame.ToEvent(), pending))
             {
                 yield return new StreamErrorEvent(BackendError.Upstream(502, "the upstream sent an event with a string that is not valid Unicode (a lone surrogate escape)"));
                 yield break;
@@ -113,14 +157,14 @@ internal static class UpstreamEventStream
     /// but System.Text.Json refuses to read it as a string, so the reader throws. The upstream's fault: a 502, never
     /// godex's 500.
     /// </summary>
-    private static bool TryFeed(IUpstreamStreamReader reader, SseFrame frame, List<StreamEvent> pending)
+    private static bool TryFeed(IUpstreamStreamReader reader, SseEvent sse, List<StreamEvent> pending)
     {
         try
         {
-            reader.Feed(frame.ToEvent(), pending);
+            reader.Feed(sse, pending);
             return true;
         }
-        catch (InvalidOperationException) when (frame.Data.Span.IndexOf("\\u"u8) >= 0)
+        catch (InvalidOperationException) when (sse.Data.Span.IndexOf("\\u"u8) >= 0)
         {
             pending.Clear();
             return false;

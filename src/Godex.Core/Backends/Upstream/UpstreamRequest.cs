@@ -19,6 +19,14 @@ public sealed record UpstreamRequest(Uri Uri, ReadOnlyMemory<byte> Body, string 
     public bool ClientStreams { get; init; } = true;
 
     /// <summary>
+    /// The upstream sends nothing, headers included, until its whole answer is generated (a generation asked for
+    /// without a stream): the wait for the response headers is <see cref="Configuration.UpstreamOptions.TotalTimeout"/>,
+    /// not <see cref="Configuration.UpstreamOptions.ConnectTimeout"/> (which still bounds the connection itself).
+    /// <value>The default value is false.</value>
+    /// </summary>
+    public bool AnswersWhenDone { get; init; }
+
+    /// <summary>
     /// Retries on this request instead of <see cref="Configuration.UpstreamOptions.RetryMax"/>: an account pool sends with 0
     /// while another account can take the request (failing over beats waiting). <value>The default value is null.</value>
     /// </summary>

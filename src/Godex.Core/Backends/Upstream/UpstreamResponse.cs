@@ -78,6 +78,19 @@ public sealed class UpstreamResponse : IDisposable
     /// <summary>True when the body is a server-sent event stream.</summary>
     public bool IsEventStream => ContentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True when the body is one JSON document (<c>application/json</c>, or a <c>+json</c> type).</summary>
+    public bool IsJson
+    {
+        get
+        {
+            ReadOnlySpan<char> type = ContentType.AsSpan();
+            int parameters = type.IndexOf(';');
+            type = (parameters < 0 ? type : type[..parameters]).Trim();
+            return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     /// <summary>The event <see cref="MoveNextFrameAsync"/> found; valid until the next call.</summary>
     public SseFrame Frame => _frames!.Current;
 
@@ -194,6 +207,11 @@ public sealed class UpstreamResponse : IDisposable
             return (null, Error);
         }
 
+        if (_message!.Content.Headers.ContentLength is long length)
+        {
+            return await ReadKnownLengthAsync(length, maxBytes);
+        }
+
         byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
@@ -205,7 +223,7 @@ public sealed class UpstreamResponse : IDisposable
                 _timer.Touch();
                 if (content.Length + read > maxBytes)
                 {
-                    Fault = BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"{_upstream} sent an answer larger than {maxBytes} bytes"));
+                    Fault = Oversized(maxBytes);
                     Close();
                     return (null, Fault);
                 }
@@ -226,6 +244,46 @@ public sealed class UpstreamResponse : IDisposable
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
+
+    /// <summary>A body of announced length, read into an array of its size (a shorter body is a broken one).</summary>
+    private async ValueTask<(byte[]? Body, BackendError? Fault)> ReadKnownLengthAsync(long length, int maxBytes)
+    {
+        if (length > maxBytes)
+        {
+            Fault = Oversized(maxBytes);
+            Close();
+            return (null, Fault);
+        }
+
+        try
+        {
+            Stream body = await OpenBodyAsync();
+            var content = new byte[length];
+            int filled = 0;
+            while (filled < content.Length)
+            {
+                int read = await body.ReadAsync(content.AsMemory(filled), _timer!.Token);
+                if (read == 0)
+                {
+                    throw new IOException(string.Create(CultureInfo.InvariantCulture, $"the body ended after {filled} of its {length} bytes"));
+                }
+
+                _timer.Touch();
+                filled += read;
+            }
+
+            return (content, null);
+        }
+        catch (Exception ex) when (IsFault(ex))
+        {
+            Fault = FaultOf(ex);
+            Close();
+            return (null, Fault);
+        }
+    }
+
+    private BackendError Oversized(int maxBytes) =>
+        BackendError.Upstream(502, string.Create(CultureInfo.InvariantCulture, $"{_upstream} sent an answer larger than {maxBytes} bytes"));
 
     public void Dispose()
     {

@@ -101,7 +101,7 @@ public sealed partial class UpstreamSender<TCredential>
                 Log.Sending(_logger, _profile.Name, request.Model, request.Uri, _profile.Describe(credential));
                 HttpResponseMessage? response = null;
                 BackendError? failure = null;
-                timer.WaitForHeaders(options.ConnectTimeout);
+                timer.WaitForHeaders(request.AnswersWhenDone ? options.TotalTimeout : options.ConnectTimeout);
                 using (HttpRequestMessage message = CreateMessage(request, credential))
                 {
                     // Here, not in a method of its own: one async state machine less per request.

@@ -43,6 +43,9 @@ internal sealed partial class ChatCompletionsStreamReader : IUpstreamStreamReade
 
     public bool IsCompleted { get; private set; }
 
+    /// <inheritdoc />
+    public bool ReadsWholeAnswers => false; // godex always asks this dialect for a stream
+
     public void Feed(SseEvent sse, List<StreamEvent> output)
     {
         ArgumentNullException.ThrowIfNull(output);

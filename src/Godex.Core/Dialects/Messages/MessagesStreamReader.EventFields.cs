@@ -6,7 +6,7 @@ namespace Godex.Core.Dialects.Messages;
 internal sealed partial class MessagesStreamReader
 {
     /// <summary>
-    /// What the reader uses of one Anthropic stream event, read in one forward <see cref="Utf8JsonReader"/> pass
+    /// What the reader uses of one Anthropic stream event (or of a whole message), read in one forward <see cref="Utf8JsonReader"/> pass
     /// (issue 21: a <c>JsonDocument</c> per event was the translated paths' largest cost per event). Members may come
     /// in any order (<c>type</c> need not be first), so every member the reader may need is kept and the dispatch
     /// happens after the pass. The semantics are those of the <c>JsonElement</c> reads this replaced: a string field
@@ -49,6 +49,13 @@ internal sealed partial class MessagesStreamReader
 
         public string? ErrorType;
         public string? ErrorMessage;
+
+        // A whole message (the answer to a call made without a stream): its own members, and where its content array lies.
+        public string? WholeId;
+        public string? WholeModel;
+        public string? WholeStopReason;
+        public int ContentStart;
+        public int ContentLength;
 
         public void Read(ReadOnlySpan<byte> json)
         {
@@ -95,6 +102,33 @@ internal sealed partial class MessagesStreamReader
                     {
                         reader.Read();
                         ReadError(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("content"u8))
+                    {
+                        reader.Read();
+                        ContentStart = ContentLength = 0;
+                        if (reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            ContentStart = (int)reader.TokenStartIndex;
+                            reader.Skip();
+                            ContentLength = (int)reader.BytesConsumed - ContentStart;
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                    else if (reader.ValueTextEquals("id"u8))
+                    {
+                        WholeId = JsonMemberReader.ReadString(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("model"u8))
+                    {
+                        WholeModel = JsonMemberReader.ReadString(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("stop_reason"u8))
+                    {
+                        WholeStopReason = JsonMemberReader.ReadString(ref reader);
                     }
                     else
                     {
@@ -160,7 +194,7 @@ internal sealed partial class MessagesStreamReader
             }
         }
 
-        private void ReadBlock(ref Utf8JsonReader reader)
+        public void ReadBlock(ref Utf8JsonReader reader)
         {
             BlockType = BlockKind.Other;
             BlockText = BlockThinking = BlockSignature = BlockData = BlockId = BlockName = null;
@@ -305,6 +339,7 @@ internal sealed partial class MessagesStreamReader
             : reader.ValueTextEquals("message_delta"u8) ? EventType.MessageDelta
             : reader.ValueTextEquals("message_stop"u8) ? EventType.MessageStop
             : reader.ValueTextEquals("error"u8) ? EventType.Error
+            : reader.ValueTextEquals("message"u8) ? EventType.Message
             : EventType.Other;
     }
 

@@ -6,7 +6,8 @@ using Godex.Core.Sse;
 namespace Godex.Core.Dialects.Messages;
 
 /// <summary>
-/// Anthropic Messages SSE → canonical <see cref="StreamEvent"/>s. One instance per response: feed every SSE event to
+/// Anthropic Messages SSE → canonical <see cref="StreamEvent"/>s. One instance per response: feed every SSE event (or
+/// the whole JSON message of a call made without a stream, as one event of type <c>message</c>) to
 /// <see cref="Feed(SseEvent, List{StreamEvent})"/>, then call <see cref="Complete"/> when the body ends. Exactly one terminal event is produced
 /// (<see cref="ResponseCompletedEvent"/> on <c>message_stop</c>, or a <see cref="StreamErrorEvent"/>); later input is ignored.
 /// <para>
@@ -28,6 +29,9 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 
     /// <summary>True once the terminal event was produced.</summary>
     public bool IsCompleted { get; private set; }
+
+    /// <inheritdoc />
+    public bool ReadsWholeAnswers => true;
 
     public void Feed(SseEvent sse, List<StreamEvent> output) => Feed(sse.EventType, sse.Data, output);
 
@@ -77,6 +81,9 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                 break;
             case EventType.Error:
                 Fail(output, MapError(fields.ErrorType, fields.ErrorMessage));
+                break;
+            case EventType.Message:
+                OnWholeMessage(ref fields, data.Span, output);
                 break;
             default:
                 // ping, and event types newer than this parser.
@@ -158,7 +165,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                 thinking.Text.Append(fields.BlockThinking);
                 thinking.Signature.Append(fields.BlockSignature);
                 _blocks[index] = thinking;
-                if (thinking.Text.Length > 0)
+                if (thinking.HasText)
                 {
                     output.Add(new ReasoningDeltaEvent(thinking.Text.ToString()));
                 }
@@ -247,7 +254,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                 output.Add(new ReasoningCompletedEvent(new ReasoningPart
                 {
                     Text = block.Text.ToString(),
-                    Signature = block.Signature.Length > 0 ? block.Signature.ToString() : null,
+                    Signature = block.HasSignature ? block.Signature.ToString() : null,
                 }));
                 break;
             case BlockKind.RedactedThinking:
@@ -255,7 +262,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                 break;
             case BlockKind.ToolUse:
                 string arguments;
-                if (block.Text.Length > 0)
+                if (block.HasText)
                 {
                     arguments = block.Text.ToString();
                 }
@@ -311,6 +318,34 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
         output.Add(new ResponseCompletedEvent(MapStopReason(_stopReason), usage) { UpstreamReason = _stopReason });
     }
 
+    /// <summary>
+    /// The answer to a call made without a stream: the whole message at once, read as the stream of the same answer
+    /// would be — started, each content block opened and closed in order, then completed with its stop reason and usage.
+    /// </summary>
+    private void OnWholeMessage(ref EventFields fields, ReadOnlySpan<byte> data, List<StreamEvent> output)
+    {
+        _responseId ??= fields.WholeId ?? "";
+        _model ??= fields.WholeModel ?? "";
+        output.Add(new ResponseStartedEvent(_responseId, _model));
+        ReadUsage(ref fields.Usage);
+        _stopReason = fields.WholeStopReason;
+        if (fields.ContentLength > 0)
+        {
+            ReadOnlySpan<byte> content = data.Slice(fields.ContentStart, fields.ContentLength);
+            var reader = new Utf8JsonReader(content);
+            reader.Read(); // the array's start: the first pass found it whole
+            for (int index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
+            {
+                var block = new EventFields { Index = index };
+                block.ReadBlock(ref reader);
+                OnBlockStart(ref block, content, output);
+                OnBlockStop(ref block, output);
+            }
+        }
+
+        OnMessageStop(output);
+    }
+
     private void Fail(List<StreamEvent> output, BackendError error)
     {
         IsCompleted = true;
@@ -354,6 +389,9 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
         MessageDelta,
         MessageStop,
         Error,
+
+        /// <summary>A whole message: the answer to a call made without a stream.</summary>
+        Message,
     }
 
     private enum DeltaKind
@@ -378,10 +416,18 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
     {
         public BlockKind Kind { get; } = kind;
 
-        /// <summary>Thinking text, redacted data, or tool arguments, by kind.</summary>
-        public StringBuilder Text { get; } = new();
+        // Made on first use: a text block needs neither.
+        private StringBuilder? _text;
+        private StringBuilder? _signature;
 
-        public StringBuilder Signature { get; } = new();
+        /// <summary>Thinking text, redacted data, or tool arguments, by kind.</summary>
+        public StringBuilder Text => _text ??= new();
+
+        public StringBuilder Signature => _signature ??= new();
+
+        public bool HasText => _text is { Length: > 0 };
+
+        public bool HasSignature => _signature is { Length: > 0 };
 
         public int ToolIndex { get; init; }
 

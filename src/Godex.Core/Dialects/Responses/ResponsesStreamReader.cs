@@ -23,6 +23,9 @@ internal sealed partial class ResponsesStreamReader : IUpstreamStreamReader
     /// <summary>True once a terminal event (completed, incomplete, failed, error) was emitted.</summary>
     public bool IsCompleted { get; private set; }
 
+    /// <inheritdoc />
+    public bool ReadsWholeAnswers => false; // godex always asks this dialect for a stream
+
     /// <summary>Parses one event's JSON data, appending the canonical events it yields to <paramref name="output"/>.</summary>
     public void Feed(SseEvent sse, List<StreamEvent> output) => Feed(sse.Data, output);
 

@@ -24,17 +24,16 @@ public static class ChatCompletionsEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         // Created once here, not per request (CreateLogger(Type) builds the type's display name and takes the factory's lock).
         ILogger logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsEndpoints));
+        FrontDoorServices? services = null;
+        Func<HttpContext, Task> handle = c => HandleAsync(c, logger, services ??= FrontDoorServices.Of(c.RequestServices));
         return endpoints.MapPost("/v1/chat/completions", (RequestDelegate)(context =>
-            FrontDoorHandling.RunAsync(context, FrontDoor.ChatCompletions, logger, c => HandleAsync(c, logger))));
+            FrontDoorHandling.RunAsync(context, FrontDoor.ChatCompletions, logger, handle)));
     }
 
-    private static async Task HandleAsync(HttpContext context, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, ILogger logger, FrontDoorServices services)
     {
         FrontDoor door = FrontDoor.ChatCompletions;
-        IServiceProvider services = context.RequestServices;
-        var router = services.GetRequiredService<ModelRouter>();
-        var options = services.GetRequiredService<GodexOptions>();
-        TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        (ModelRouter router, GodexOptions options, TimeProvider time) = services;
 
         // 1. Body (size-limited) → canonical request.
         (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);

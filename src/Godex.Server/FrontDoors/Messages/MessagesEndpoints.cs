@@ -35,16 +35,16 @@ public static class MessagesEndpoints
         }));
         endpoints.MapPost(CountTokensEndpoint.Path, (RequestDelegate)(context =>
             FrontDoorHandling.RunAsync(context, FrontDoor.Messages, logger, c => CountTokensEndpoint.HandleAsync(c, logger))));
+        FrontDoorServices? services = null;
+        Func<HttpContext, Task> handle = c => HandleAsync(c, logger, services ??= FrontDoorServices.Of(c.RequestServices));
         return endpoints.MapPost("/v1/messages", (RequestDelegate)(context =>
-            FrontDoorHandling.RunAsync(context, FrontDoor.Messages, logger, c => HandleAsync(c, logger))));
+            FrontDoorHandling.RunAsync(context, FrontDoor.Messages, logger, handle)));
     }
 
-    private static async Task HandleAsync(HttpContext context, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, ILogger logger, FrontDoorServices services)
     {
         FrontDoor door = FrontDoor.Messages;
-        IServiceProvider services = context.RequestServices;
-        var router = services.GetRequiredService<ModelRouter>();
-        var options = services.GetRequiredService<GodexOptions>();
+        (ModelRouter router, GodexOptions options, TimeProvider _) = services;
 
         // 1. Body (size-limited).
         (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);

@@ -35,8 +35,10 @@ public static partial class ResponsesEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         // Created once here, not per request (CreateLogger(Type) builds the type's display name and takes the factory's lock).
         ILogger logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ResponsesEndpoints));
+        FrontDoorServices? services = null;
+        Func<HttpContext, Task> handle = c => HandleAsync(c, logger, services ??= FrontDoorServices.Of(c.RequestServices));
         endpoints.MapPost("/v1/responses", (RequestDelegate)(context =>
-            FrontDoorHandling.RunAsync(context, FrontDoor.Responses, logger, c => HandleAsync(c, logger))));
+            FrontDoorHandling.RunAsync(context, FrontDoor.Responses, logger, handle)));
         endpoints.MapGet("/v1/responses", (RequestDelegate)RefuseGetAsync);
         endpoints.MapGet("/v1/responses/{id}", (RequestDelegate)GetStoredAsync);
         endpoints.MapDelete("/v1/responses/{id}", (RequestDelegate)DeleteStoredAsync);
@@ -94,12 +96,10 @@ public static partial class ResponsesEndpoints
         });
     }
 
-    private static async Task HandleAsync(HttpContext context, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, ILogger logger, FrontDoorServices doorServices)
     {
         FrontDoor door = FrontDoor.Responses;
-        IServiceProvider services = context.RequestServices;
-        var router = services.GetRequiredService<ModelRouter>();
-        var options = services.GetRequiredService<GodexOptions>();
+        (ModelRouter router, GodexOptions options, TimeProvider _) = doorServices;
 
         // 1. Body (size-limited).
         (ReadOnlyMemory<byte> body, BackendError? bodyError) = await RequestBody.ReadAsync(context, options.Proxy.MaxRequestBodyBytes);

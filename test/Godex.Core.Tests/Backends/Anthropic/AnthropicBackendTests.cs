@@ -33,7 +33,7 @@ public sealed class AnthropicBackendTests : IDisposable
         var handler = new ClaudeTestHandler((_, _) => Task.FromResult(ClaudeTestHandler.Sse(Fixtures.Bytes("anthropic-sdk-python/basic_response.sse"))));
         AnthropicBackend backend = CreateBackend(handler, out AnthropicBackendOptions options);
 
-        List<StreamEvent> events = await CollectAsync(backend.StreamAsync(Hello, TestContext.Current.CancellationToken));
+        List<StreamEvent> events = await CollectAsync(backend.StreamAsync(Hello with { Stream = true }, TestContext.Current.CancellationToken));
 
         RecordedRequest sent = Assert.Single(handler.Requests);
         Assert.Equal(HttpMethod.Post, sent.Method);
@@ -56,6 +56,30 @@ public sealed class AnthropicBackendTests : IDisposable
 
         Assert.Equal("Hello there!", string.Concat(events.OfType<TextDeltaEvent>().Select(e => e.Text)));
         Assert.IsType<ResponseCompletedEvent>(events[^1]);
+    }
+
+    [Fact]
+    public async Task StreamAsync_ShortAnswerNotStreamed_AsksForJsonAndReadsTheWholeMessage()
+    {
+        // Recorded from api.anthropic.com (the Python SDK's non-streamed tool loop): the answer to a call without a stream.
+        using JsonDocument recorded = JsonDocument.Parse(Fixtures.Bytes("anthropic-sdk-python/recorded-nonstream-tool-loop-opus.json"));
+        string answer = recorded.RootElement[1].GetProperty("response").GetProperty("body").GetRawText();
+        var handler = new ClaudeTestHandler((_, _) => Task.FromResult(ClaudeTestHandler.Json(HttpStatusCode.OK, answer)));
+        AnthropicBackend backend = CreateBackend(handler, out _, o => o.ApiKey = "sk-ant-test");
+
+        List<StreamEvent> events = await CollectAsync(backend.StreamAsync(Hello with { MaxOutputTokens = 1024 }, TestContext.Current.CancellationToken));
+
+        RecordedRequest sent = Assert.Single(handler.Requests);
+        Assert.Equal("application/json", sent.Header("accept"));
+        using (var body = JsonDocument.Parse(sent.Body))
+        {
+            Assert.False(body.RootElement.GetProperty("stream").GetBoolean());
+        }
+
+        Assert.Equal(new ResponseStartedEvent("msg_0147NV7w8PyZ6bSUsNY79cYj", "claude-opus-4-5-20251101") { Account = "default" }, events[0]); // the pool's account, stamped as on a stream
+        ToolCallCompletedEvent call = Assert.Single(events.OfType<ToolCallCompletedEvent>());
+        Assert.Equal("get_weather", call.Call.Name);
+        Assert.Equal(FinishReason.ToolCalls, Assert.IsType<ResponseCompletedEvent>(events[^1]).FinishReason);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class MessagesRequestWriterTests
              "system":[{"type":"text","text":"You are Claude Code, Anthropic's official CLI for Claude."},
                        {"type":"text","text":"Be brief."},{"type":"text","text":"Answer in French."}],
              "messages":[{"role":"user","content":[{"type":"text","text":"Hi"},{"type":"text","text":"Hello again"}]}],
-             "metadata":{"user_id":"user-7"},"stream":true}
+             "metadata":{"user_id":"user-7"},"stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: true));
     }
@@ -56,7 +56,7 @@ public sealed class MessagesRequestWriterTests
             """
             {"model":"claude-haiku-4-5","max_tokens":50,
              "messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],
-             "temperature":0.2,"top_k":5,"top_p":0.9,"stop_sequences":["END"],"stream":true}
+             "temperature":0.2,"top_k":5,"top_p":0.9,"stop_sequences":["END"],"stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: false));
     }
@@ -86,7 +86,7 @@ public sealed class MessagesRequestWriterTests
               {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},
               {"type":"image","source":{"type":"url","url":"https://example.com/cat.jpg"}},
               {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="},"title":"a.pdf"}]}],
-             "stream":true}
+             "stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: false));
     }
@@ -129,7 +129,7 @@ public sealed class MessagesRequestWriterTests
                 {"type":"tool_result","tool_use_id":"toolu_1","content":"18C"},
                 {"type":"tool_result","tool_use_id":"toolu_2","content":"city missing","is_error":true},
                 {"type":"text","text":"Thanks"}]}],
-             "stream":true}
+             "stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: false));
     }
@@ -155,7 +155,7 @@ public sealed class MessagesRequestWriterTests
               {"type":"tool_result","tool_use_id":"toolu_9","content":[
                 {"type":"text","text":"screenshot:"},
                 {"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"AAAA"}}]}]}],
-             "stream":true}
+             "stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: false));
     }
@@ -210,7 +210,7 @@ public sealed class MessagesRequestWriterTests
               {"name":"noop","input_schema":{"type":"object","properties":{}}},
               {"type":"web_search_20250305","name":"web_search"}],
              "tool_choice":{"type":"auto","disable_parallel_tool_use":true},
-             "stream":true}
+             "stream":false}
             """,
             MessagesRequestWriter.Translate(request, s_options, oauth: false));
     }
@@ -278,6 +278,30 @@ public sealed class MessagesRequestWriterTests
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData(false, null, null, null, false)] // the default max_tokens (1000 here)
+    [InlineData(false, 8192, null, null, false)]
+    [InlineData(false, 8193, null, null, true)] // may run long: a stream keeps the connection alive
+    [InlineData(true, 50, null, null, true)] // the client streams
+    [InlineData(false, 50, "high", null, true)] // thinking adds its budget to max_tokens
+    [InlineData(false, 50, null, 2048, true)]
+    [InlineData(false, 50, "none", null, false)]
+    public void StreamsUpstream_OnlyShortAnswersWithoutThinkingComeWhole(bool clientStreams, int? maxTokens, string? effort, int? budget, bool streams)
+    {
+        var request = new ChatRequest
+        {
+            Model = "claude-sonnet-4-5",
+            Messages = [new ChatMessage(ChatRole.User, "Hi")],
+            Stream = clientStreams,
+            MaxOutputTokens = maxTokens,
+            Reasoning = effort is null && budget is null ? null : new ReasoningOptions { Effort = effort, BudgetTokens = budget },
+        };
+
+        Assert.Equal(streams, MessagesRequestWriter.StreamsUpstream(request, s_options));
+        using JsonDocument body = JsonDocument.Parse(MessagesRequestWriter.Translate(request, s_options, oauth: false));
+        Assert.Equal(streams, body.RootElement.GetProperty("stream").GetBoolean());
     }
 
     private static void AssertJson(string expected, byte[] actual) =>
