@@ -17,7 +17,7 @@ namespace Godex.Core.Dialects.Messages;
 /// </summary>
 internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 {
-    private readonly Dictionary<int, Block> _blocks = [];
+    private Dictionary<int, Block>? _blocks; // the open content blocks by index, made for the first
     private string? _responseId;
     private string? _model;
     private string? _stopReason;
@@ -26,6 +26,8 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
     private long _cacheCreationTokens;
     private long _outputTokens;
     private int _toolCount;
+
+    private Dictionary<int, Block> Blocks => _blocks ??= [];
 
     /// <summary>True once the terminal event was produced.</summary>
     public bool IsCompleted { get; private set; }
@@ -153,7 +155,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
         switch (fields.BlockType)
         {
             case BlockKind.Text:
-                _blocks[index] = new Block(BlockKind.Text);
+                Blocks[index] = new Block(BlockKind.Text);
                 if (!string.IsNullOrEmpty(fields.BlockText))
                 {
                     output.Add(new TextDeltaEvent(fields.BlockText));
@@ -164,7 +166,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                 var thinking = new Block(BlockKind.Thinking);
                 thinking.Text.Append(fields.BlockThinking);
                 thinking.Signature.Append(fields.BlockSignature);
-                _blocks[index] = thinking;
+                Blocks[index] = thinking;
                 if (thinking.HasText)
                 {
                     output.Add(new ReasoningDeltaEvent(thinking.Text.ToString()));
@@ -174,7 +176,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
             case BlockKind.RedactedThinking:
                 var redacted = new Block(BlockKind.RedactedThinking);
                 redacted.Text.Append(fields.BlockData);
-                _blocks[index] = redacted;
+                Blocks[index] = redacted;
                 break;
             case BlockKind.ToolUse:
                 var tool = new Block(BlockKind.ToolUse)
@@ -191,7 +193,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
                     tool.InitialInput = Encoding.UTF8.GetString(data.Slice(fields.InputStart, fields.InputLength));
                 }
 
-                _blocks[index] = tool;
+                Blocks[index] = tool;
                 output.Add(new ToolCallStartedEvent(tool.ToolIndex, tool.CallId, tool.Name));
                 break;
             default:
@@ -202,7 +204,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 
     private void OnBlockDelta(ref EventFields fields, List<StreamEvent> output)
     {
-        if (fields.Index is not int index || !_blocks.TryGetValue(index, out Block? block))
+        if (fields.Index is not int index || _blocks is null || !_blocks.TryGetValue(index, out Block? block))
         {
             return;
         }
@@ -243,7 +245,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 
     private void OnBlockStop(ref EventFields fields, List<StreamEvent> output)
     {
-        if (fields.Index is not int index || !_blocks.Remove(index, out Block? block))
+        if (fields.Index is not int index || _blocks is null || !_blocks.Remove(index, out Block? block))
         {
             return;
         }
@@ -293,7 +295,7 @@ internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
     private void OnMessageStop(List<StreamEvent> output)
     {
         bool cutByLimit = MapStopReason(_stopReason) == FinishReason.Length;
-        foreach (Block open in _blocks.Values)
+        foreach (Block open in Blocks.Values)
         {
             if (open.Kind == BlockKind.ToolUse && !cutByLimit)
             {
