@@ -17,7 +17,7 @@ namespace Godex.Core.Dialects.Messages;
 /// </summary>
 internal sealed partial class MessagesStreamReader : IUpstreamStreamReader
 {
-    private Dictionary<int, Block>? _blocks; // the open content blocks by index, made for the first
+    private Dictionary<int, Block>? _blocks; // the open content blocks by index, made when the first one opens
     private string? _responseId;
     private string? _model;
     private string? _stopReason;
