@@ -36,13 +36,14 @@ internal sealed class ExchangeTimer : IDisposable
         _time = time;
         _total = total;
         _request = request;
-        _startedAt = time == TimeProvider.System ? Environment.TickCount64 : time.GetTimestamp();
         _source = request.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(request) : new CancellationTokenSource();
         if (time != TimeProvider.System)
         {
             CancellationTokenSource source = _source;
             _timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), source, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
+
+        _startedAt = Now(); // after _timer: it says which clock Now reads
     }
 
     /// <summary>What a timed-out exchange waited for.</summary>
