@@ -13,6 +13,10 @@ LOAD_CPU="1-$(( $(nproc) - 1 ))"
 
 start_godex_under_load() {
   local bin=$1; shift
+  # bench/run.sh installs these; a probe without them printed a line of empty figures.
+  local tool; for tool in wrk nginx taskset; do
+    command -v "$tool" >/dev/null 2>&1 || [[ $tool == nginx && -x /usr/sbin/nginx ]] || { echo "needs $tool (bench/run.sh installs it)" >&2; exit 1; }
+  done
   local json sse up
   json=$(port) sse=$(port) GP=$(port)
   # (a) and (f) are non-streamed short answers: godex asks Anthropic for JSON there (the JSON port), a stream elsewhere.

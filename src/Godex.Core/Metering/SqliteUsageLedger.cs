@@ -76,12 +76,20 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
     /// </summary>
     private sealed class BatchConnection : IDisposable
     {
-        private const string InsertSql = $"INSERT INTO usage ({RowColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15);";
+        /// <summary>
+        /// Rows one run of the multi-row insert writes. A statement run has a fixed cost (its VDBE program starting, the
+        /// statement's journal, the reset, a SafeHandle round trip per call): a batch of 130 rows, bench (a)'s at 13k
+        /// requests/s, pays it 5 times instead of 130. 32 x 15 = 480 parameters, far inside SQLite's 32,766.
+        /// </summary>
+        internal const int RowsPerInsert = 32;
+
+        private const int ColumnCount = 15;
 
         private readonly SqliteConnection _connection;
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _begin;
         private readonly sqlite3_stmt _insert;
+        private readonly sqlite3_stmt _insertMany;
         private readonly sqlite3_stmt _debit;
         private readonly sqlite3_stmt _bumpKeysVersion;
         private readonly sqlite3_stmt _commit;
@@ -93,7 +101,8 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
             _connection = connection;
             _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
             _begin = Prepare("BEGIN IMMEDIATE;");
-            _insert = Prepare(InsertSql);
+            _insert = Prepare(InsertSql(1));
+            _insertMany = Prepare(InsertSql(RowsPerInsert));
             _debit = Prepare(SqliteKeyStore.DebitSql);
             _bumpKeysVersion = Prepare(SqliteKeyStore.BumpVersionSql);
             _commit = Prepare("COMMIT;");
@@ -122,9 +131,21 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
             Step(_begin);
             try
             {
-                foreach (UsageRecord record in records)
+                int next = 0;
+                for (; records.Count - next >= RowsPerInsert; next += RowsPerInsert)
                 {
-                    Insert(record);
+                    for (int row = 0; row < RowsPerInsert; row++)
+                    {
+                        BindRow(_insertMany, row * ColumnCount, records[next + row]);
+                    }
+
+                    Step(_insertMany);
+                }
+
+                for (; next < records.Count; next++)
+                {
+                    BindRow(_insert, 0, records[next]);
+                    Step(_insert);
                 }
 
                 bool debited = Debit(records);
@@ -140,25 +161,42 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
             }
         }
 
-        private void Insert(UsageRecord record)
+        /// <summary>The statement's text for <paramref name="rows"/> rows: <c>VALUES (?1, ..., ?15), (?16, ...)</c>.</summary>
+        private static string InsertSql(int rows)
         {
-            sqlite3_stmt statement = _insert;
-            Check(raw.sqlite3_bind_int64(statement, 1, record.Timestamp.ToUnixTimeMilliseconds()));
-            BindText(statement, 2, record.KeyId);
-            BindText(statement, 3, record.Model);
-            BindText(statement, 4, record.Backend);
-            BindText(statement, 5, record.Account);
-            Check(raw.sqlite3_bind_int64(statement, 6, record.InputTokens));
-            Check(raw.sqlite3_bind_int64(statement, 7, record.OutputTokens));
-            Check(raw.sqlite3_bind_int64(statement, 8, record.CachedTokens));
-            Check(raw.sqlite3_bind_int64(statement, 9, record.ReasoningTokens));
-            Check(raw.sqlite3_bind_int64(statement, 10, (long)record.Latency.TotalMilliseconds));
-            Check(raw.sqlite3_bind_int64(statement, 11, record.Status));
-            BindText(statement, 12, record.RequestId);
-            BindText(statement, 13, record.Path);
-            Check(raw.sqlite3_bind_int64(statement, 14, record.CostMicros));
-            Check(record.TimeToFirstByte is { } ttfb ? raw.sqlite3_bind_int64(statement, 15, (long)ttfb.TotalMilliseconds) : raw.sqlite3_bind_null(statement, 15));
-            Step(statement);
+            var sql = new StringBuilder($"INSERT INTO usage ({RowColumns}) VALUES ");
+            for (int row = 0; row < rows; row++)
+            {
+                sql.Append(row == 0 ? "(" : ", (");
+                for (int column = 1; column <= ColumnCount; column++)
+                {
+                    sql.Append(column == 1 ? "?" : ", ?").Append((row * ColumnCount) + column);
+                }
+
+                sql.Append(')');
+            }
+
+            return sql.Append(';').ToString();
+        }
+
+        /// <summary>Binds one row's columns to parameters <c>offset + 1</c> .. <c>offset + 15</c>, in <see cref="RowColumns"/> order.</summary>
+        private void BindRow(sqlite3_stmt statement, int offset, UsageRecord record)
+        {
+            Check(raw.sqlite3_bind_int64(statement, offset + 1, record.Timestamp.ToUnixTimeMilliseconds()));
+            BindText(statement, offset + 2, record.KeyId);
+            BindText(statement, offset + 3, record.Model);
+            BindText(statement, offset + 4, record.Backend);
+            BindText(statement, offset + 5, record.Account);
+            Check(raw.sqlite3_bind_int64(statement, offset + 6, record.InputTokens));
+            Check(raw.sqlite3_bind_int64(statement, offset + 7, record.OutputTokens));
+            Check(raw.sqlite3_bind_int64(statement, offset + 8, record.CachedTokens));
+            Check(raw.sqlite3_bind_int64(statement, offset + 9, record.ReasoningTokens));
+            Check(raw.sqlite3_bind_int64(statement, offset + 10, (long)record.Latency.TotalMilliseconds));
+            Check(raw.sqlite3_bind_int64(statement, offset + 11, record.Status));
+            BindText(statement, offset + 12, record.RequestId);
+            BindText(statement, offset + 13, record.Path);
+            Check(raw.sqlite3_bind_int64(statement, offset + 14, record.CostMicros));
+            Check(record.TimeToFirstByte is { } ttfb ? raw.sqlite3_bind_int64(statement, offset + 15, (long)ttfb.TotalMilliseconds) : raw.sqlite3_bind_null(statement, offset + 15));
         }
 
         /// <summary>Debits each key's tokens from its balance (keys with an allowance only) and bumps the keys' version when one changed.</summary>
@@ -245,7 +283,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
         public void Dispose()
         {
             // Statements first: a connection closes cleanly only once none is left.
-            foreach (sqlite3_stmt? statement in (sqlite3_stmt?[])[_begin, _insert, _debit, _bumpKeysVersion, _commit, _rollback])
+            foreach (sqlite3_stmt? statement in (sqlite3_stmt?[])[_begin, _insert, _insertMany, _debit, _bumpKeysVersion, _commit, _rollback])
             {
                 statement?.Dispose();
             }

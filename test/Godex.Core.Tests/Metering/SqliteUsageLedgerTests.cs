@@ -107,4 +107,47 @@ public sealed class SqliteUsageLedgerTests : IDisposable
         using var reader = new SqliteUsageLedger(_database);
         Assert.Equal("late", Assert.Single(await reader.ListAsync(null, null, 10, Ct)).RequestId);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(69)]
+    public async Task Batch_EveryRowLandsWithEveryColumn_WhateverItsSize(int count)
+    {
+        // Runs of the 32-row insert and single-row inserts for the rest: every column of every row at its own place.
+        DateTimeOffset start = DateTimeOffset.FromUnixTimeMilliseconds(1_764_900_000_000);
+        UsageRecord[] batch = [.. Enumerable.Range(0, count).Select(i => new UsageRecord(
+            start.AddMilliseconds(i), $"key-{i % 3}", i == 7 ? new string('m', 700) : $"model-{i}", i % 2 == 0 ? "anthropic" : "codex",
+            i % 2 == 0 ? null : $"account-é-{i}", 100 + i, 200 + i, 300 + i, 400 + i, TimeSpan.FromMilliseconds(500 + i), 200 + (i % 5),
+            $"req-{i:D3}", $"/v1/path/{i}")
+        {
+            CostMicros = 600 + i,
+            TimeToFirstByte = i % 3 == 0 ? null : TimeSpan.FromMilliseconds(700 + i),
+        })];
+
+        Assert.False(await _ledger.AppendAsync(batch, Ct));
+
+        IReadOnlyList<UsageRecord> rows = await _ledger.ListAsync(null, null, 1_000, Ct);
+        Assert.Equal(batch, rows.OrderBy(r => r.RequestId, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task LargeBatch_DebitsTheSumOfItsRows()
+    {
+        IssuedClientKey metered = await _keys.CreateAsync(new NewClientKey { Label = "metered" }, Ct);
+        await _keys.SetAllowanceAsync(metered.Key.Id, 10_000, TimeSpan.FromDays(1), Ct);
+
+        Assert.True(await _ledger.AppendAsync([.. Enumerable.Range(0, 70).Select(i => Row(i % 2 == 0 ? metered.Key.Id : "anonymous", 10, 5, $"r{i}"))], Ct));
+
+        Assert.Equal(10_000 - (35 * 15), (await _keys.FindAsync(metered.Key.Id, Ct))!.TokenBalance);
+        Assert.Equal(70, (await _ledger.ListAsync(null, null, 1_000, Ct)).Count);
+    }
+
+    [Fact]
+    public void Sqlite_RunsInMultiThreadMode()
+    {
+        // Set before the first connection in the process opens; nothing in this test assembly opens one another way.
+        Assert.True(GodexDatabase.MultiThreadMode);
+    }
 }
