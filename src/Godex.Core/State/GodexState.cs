@@ -71,8 +71,12 @@ public sealed class GodexState : IAsyncDisposable
         string.IsNullOrWhiteSpace(database) || database.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Opens (creating and migrating as needed) the database <paramref name="database"/> names.</summary>
+    /// <param name="database">A SQLite path (<c>sqlite:PATH</c>) or a PostgreSQL URL.</param>
+    /// <param name="time">The stores' clock.</param>
+    /// <param name="cancellationToken">Stops connecting to PostgreSQL.</param>
+    /// <param name="syncNewFileLater">A new SQLite file is synced after this returns (<see cref="GodexDatabase.Open"/>): the proxy's start.</param>
     /// <exception cref="StorageException">It cannot be opened; the message names it and says what failed.</exception>
-    public static async Task<GodexState> OpenAsync(string database, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<GodexState> OpenAsync(string database, TimeProvider time, CancellationToken cancellationToken, bool syncNewFileLater = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
         ArgumentNullException.ThrowIfNull(time);
@@ -83,7 +87,7 @@ public sealed class GodexState : IAsyncDisposable
             return new GodexState(postgres.Description, null, postgres, time);
         }
 
-        GodexDatabase sqlite = GodexDatabase.Open(SqlitePath(value), time);
+        GodexDatabase sqlite = GodexDatabase.Open(SqlitePath(value), time, syncNewFileLater);
         return new GodexState(sqlite.Path, sqlite, null, time);
     }
 
@@ -97,6 +101,11 @@ public sealed class GodexState : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         (Usage as IDisposable)?.Dispose();
+        if (Sqlite is not null)
+        {
+            await Sqlite.Durable;
+        }
+
         if (Postgres is not null)
         {
             await Postgres.DisposeAsync();

@@ -109,7 +109,7 @@ public sealed partial class GodexApp : IAsyncDisposable
         {
             try
             {
-                state = await GodexState.OpenAsync(options.Proxy.Database, timeProvider ?? TimeProvider.System, cancellationToken);
+                state = await GodexState.OpenAsync(options.Proxy.Database, timeProvider ?? TimeProvider.System, cancellationToken, syncNewFileLater: true);
                 await EnsureListenIsGuardedAsync(options, state, timeProvider ?? TimeProvider.System, cancellationToken);
             }
             catch (StorageException ex)

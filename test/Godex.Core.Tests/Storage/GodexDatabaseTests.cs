@@ -35,6 +35,27 @@ public sealed class GodexDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_NewFileSyncedLater_IsCheckpointedIntoTheFile_AndReopensWhole()
+    {
+        GodexDatabase database = GodexDatabase.Open(DbPath, TimeProvider.System, syncNewFileLater: true);
+        await database.Durable.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        // The checkpoint copied the migrated pages from the WAL into the file itself: the WAL switch alone writes page 1.
+        Assert.True(new FileInfo(DbPath).Length > 4096, $"the file holds {new FileInfo(DbPath).Length} bytes");
+        using (SqliteConnection connection = database.OpenConnection())
+        {
+            Assert.Equal(2L, GodexDatabase.Scalar(connection, "PRAGMA synchronous;")); // FULL again, for whoever takes it from the pool
+        }
+
+        SqliteConnection.ClearAllPools();
+        GodexDatabase reopened = GodexDatabase.Open(DbPath, TimeProvider.System, syncNewFileLater: true);
+        Assert.True(reopened.Durable.IsCompleted); // an existing file is never written unsynced
+        Assert.Equal(database.KeySecret, reopened.KeySecret);
+        using SqliteConnection check = reopened.OpenConnection();
+        Assert.Equal((long)GodexDatabase.SchemaVersion, GodexDatabase.Scalar(check, "SELECT MAX(version) FROM schema_migrations;"));
+    }
+
+    [Fact]
     public void Open_CorruptFile_ThrowsNamingThePath()
     {
         Directory.CreateDirectory(_dir);
