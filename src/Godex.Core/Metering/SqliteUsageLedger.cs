@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Godex.Core.Keys;
 using Godex.Core.Storage;
@@ -95,6 +94,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
         private readonly sqlite3_stmt _commit;
         private readonly sqlite3_stmt _rollback;
         private readonly Dictionary<string, long> _spent = new(StringComparer.Ordinal);
+        private byte[] _utf8 = new byte[512];
 
         private BatchConnection(SqliteConnection connection)
         {
@@ -254,22 +254,17 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
                 return;
             }
 
-            // UTF-8 on the stack for the short strings a row holds (SQLite copies them: SQLITE_TRANSIENT).
+            // Encoded into one buffer the connection keeps (SQLite copies the text: SQLITE_TRANSIENT; batches are written one
+            // at a time). A 512-byte stackalloc per value was zeroed on every call: the ledger's busiest godex function in
+            // bench (a)'s perf profile, for seven short strings a row.
             int max = Encoding.UTF8.GetMaxByteCount(value.Length);
-            byte[]? rented = max > 512 ? ArrayPool<byte>.Shared.Rent(max) : null;
-            Span<byte> utf8 = rented ?? stackalloc byte[512];
-            try
+            if (max > _utf8.Length)
             {
-                int length = Encoding.UTF8.GetBytes(value, utf8);
-                Check(raw.sqlite3_bind_text(statement, index, utf8[..length]));
+                _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
             }
-            finally
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
-            }
+
+            int length = Encoding.UTF8.GetBytes(value, _utf8);
+            Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
         }
 
         private void Check(int result)
