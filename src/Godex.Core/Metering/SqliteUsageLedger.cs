@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Godex.Core.Keys;
 using Godex.Core.Storage;
@@ -80,7 +81,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
         /// statement's journal, the reset, a SafeHandle round trip per call): a batch of 130 rows, bench (a)'s at 13k
         /// requests/s, pays it 5 times instead of 130. 32 x 15 = 480 parameters, far inside SQLite's 32,766.
         /// </summary>
-        internal const int RowsPerInsert = 32;
+        private const int RowsPerInsert = 32;
 
         private const int ColumnCount = 15;
 
@@ -94,7 +95,7 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
         private readonly sqlite3_stmt _commit;
         private readonly sqlite3_stmt _rollback;
         private readonly Dictionary<string, long> _spent = new(StringComparer.Ordinal);
-        private byte[] _utf8 = new byte[512];
+        private readonly byte[] _utf8 = new byte[1024];
 
         private BatchConnection(SqliteConnection connection)
         {
@@ -254,17 +255,25 @@ public sealed class SqliteUsageLedger(GodexDatabase database) : IUsageLedger, ID
                 return;
             }
 
-            // Encoded into one buffer the connection keeps (SQLite copies the text: SQLITE_TRANSIENT; batches are written one
+            // Encoded into a buffer the connection keeps (SQLite copies the text: SQLITE_TRANSIENT; batches are written one
             // at a time). A 512-byte stackalloc per value was zeroed on every call: the ledger's busiest godex function in
-            // bench (a)'s perf profile, for seven short strings a row.
+            // bench (a)'s perf profile, for seven short strings a row. A longer value (a client's model name can be any
+            // length) borrows a pooled array, so the kept buffer stays small.
             int max = Encoding.UTF8.GetMaxByteCount(value.Length);
-            if (max > _utf8.Length)
+            byte[]? rented = max > _utf8.Length ? ArrayPool<byte>.Shared.Rent(max) : null;
+            byte[] utf8 = rented ?? _utf8;
+            try
             {
-                _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
+                int length = Encoding.UTF8.GetBytes(value, utf8);
+                Check(raw.sqlite3_bind_text(statement, index, utf8.AsSpan(0, length)));
             }
-
-            int length = Encoding.UTF8.GetBytes(value, _utf8);
-            Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
         }
 
         private void Check(int result)
