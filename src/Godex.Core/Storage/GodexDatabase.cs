@@ -24,12 +24,11 @@ public sealed class GodexDatabase
     private static readonly Lock s_configuring = new();
     private static bool s_configured;
 
-    private GodexDatabase(string path, string connectionString, byte[] keySecret, Task durable)
+    private GodexDatabase(string path, string connectionString, byte[] keySecret)
     {
         Path = path;
         _connectionString = connectionString;
         KeySecret = keySecret;
-        Durable = durable;
     }
 
     /// <summary>The database file.</summary>
@@ -45,7 +44,7 @@ public sealed class GodexDatabase
     /// Completes once a new file created with <c>syncNewFileLater</c> is on the disk (at once otherwise). Never faults:
     /// a failed sync leaves it to the next checkpoint.
     /// </summary>
-    public Task Durable { get; }
+    public Task Durable { get; private set; } = Task.CompletedTask;
 
     /// <summary>The newest schema version this build knows.</summary>
     public static int SchemaVersion => s_migrations.Length;
@@ -117,14 +116,15 @@ public sealed class GodexDatabase
 
                 Migrate(connection, full, time);
                 byte[] secret = (byte[])Scalar(connection, "SELECT value FROM meta WHERE name = 'key_secret';")!;
-                Task durable = Task.CompletedTask;
-                if (syncLater)
+                if (!syncLater)
                 {
-                    Execute(connection, "PRAGMA synchronous = FULL;"); // the connection goes back to the pool
-                    durable = Task.Run(() => SyncToDisk(connectionString));
+                    return new GodexDatabase(full, connectionString, secret);
                 }
 
-                return new GodexDatabase(full, connectionString, secret, durable);
+                Execute(connection, "PRAGMA synchronous = FULL;"); // the connection goes back to the pool
+                var database = new GodexDatabase(full, connectionString, secret);
+                database.Durable = Task.Run(database.SyncToDisk);
+                return database;
             }
         }
         catch (SqliteException ex)
@@ -192,16 +192,14 @@ public sealed class GodexDatabase
     /// Puts a file created without syncs on the disk: a checkpoint with <c>synchronous = FULL</c> syncs the WAL, copies
     /// its pages (the migrated schema, page 1 with the header that says WAL) into the database file and syncs that.
     /// </summary>
-    private static void SyncToDisk(string connectionString)
+    private void SyncToDisk()
     {
         try
         {
-            using var connection = new SqliteConnection(connectionString);
-            connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;");
+            using SqliteConnection connection = OpenConnection(CommitDurability.PowerLoss);
             Scalar(connection, "PRAGMA wal_checkpoint(PASSIVE);");
         }
-        catch (Exception ex) when (ex is SqliteException or IOException)
+        catch (Exception ex) when (ex is StorageException or SqliteException or IOException)
         {
             // Busy or gone: the next checkpoint (the WAL's automatic one, or the last connection closing) syncs it.
         }
