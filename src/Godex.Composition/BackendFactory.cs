@@ -88,7 +88,7 @@ internal static class BackendFactory
         new(backend, [.. accounts.Select(a => a.Name)], PoolStrategies.Parse(options.Strategy ?? pool.Strategy), pool, time, cooldowns, state, logger);
 
     /// <summary>The backend's client over its pooled handler (wrapped by exec's recorder when given).</summary>
-    private static HttpClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler)
+    private static UpstreamClient CreateClient(UpstreamOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler)
     {
         HttpMessageHandler handler = UpstreamHttp.CreateHandler(options);
         if (wrapHandler is not null)
@@ -96,7 +96,7 @@ internal static class BackendFactory
             handler = wrapHandler(handler);
         }
 
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        return new UpstreamClient(handler);
     }
 
     /// <summary>

@@ -11,8 +11,7 @@ namespace Godex.Core.Backends.Upstream;
 public static class UpstreamHttp
 {
     /// <summary>A client for one upstream. No overall timeout: streams are bounded by an idle timeout instead.</summary>
-    public static HttpClient CreateClient(UpstreamOptions options) =>
-        new(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    public static UpstreamClient CreateClient(UpstreamOptions options) => new(CreateHandler(options));
 
     /// <summary>The pooled handler behind <see cref="CreateClient"/>, for callers that wrap it (exec's request log).</summary>
     public static SocketsHttpHandler CreateHandler(UpstreamOptions options)

@@ -29,12 +29,13 @@ public sealed partial class UpstreamSender<TCredential>
     private const int MaxErrorBodyBytes = 64 * 1024;
 
     private readonly HttpClient _http;
+    private readonly UpstreamClient? _upstream; // _http, when it is one: its direct send path
     private readonly UpstreamProfile<TCredential> _profile;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IUpstreamObserver? _observer;
 
-    /// <param name="http">The backend's client.</param>
+    /// <param name="http">The backend's client: an <see cref="UpstreamClient"/> in the proxy (its direct send path), any client in tests.</param>
     /// <param name="profile">What this provider and account need.</param>
     /// <param name="time">The clock of the timeouts and retries.</param>
     /// <param name="logger">The backend's logger.</param>
@@ -49,6 +50,7 @@ public sealed partial class UpstreamSender<TCredential>
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         _http = http;
+        _upstream = http as UpstreamClient;
         _profile = profile;
         _time = time;
         _logger = logger;
@@ -108,7 +110,9 @@ public sealed partial class UpstreamSender<TCredential>
                     call?.Sending(message.Headers);
                     try
                     {
-                        response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token);
+                        response = _upstream is not null
+                            ? await _upstream.SendForHeadersAsync(message, timer.Token)
+                            : await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token);
                     }
                     catch (HttpRequestException ex)
                     {
