@@ -145,6 +145,71 @@ public sealed class SqliteUsageLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task TimeQueries_AreExact_WhateverOrderRowsWereWrittenIn()
+    {
+        // Rows written out of time order (a late batch, a clock stepped back by hours), 1,100 rows in one millisecond (more
+        // than the 1,024 ids a millisecond has): every time range still finds exactly its rows.
+        DateTimeOffset t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_764_900_000_000);
+        long[][] batches =
+        [
+            [0, 5, 9, 9, 12],
+            [3, 4],                                         // older than rows already written
+            [-7_200_000, -7_199_999, 15],                   // the clock stepped back two hours, then forward
+            [.. Enumerable.Repeat(20L, 1_100)],             // a burst in one millisecond
+            [21, 22],
+            [30, 24, 29],                                   // the newest rows not in time order
+        ];
+        var written = new List<UsageRecord>(); // in write order, which is id order
+        foreach (long[] offsets in batches)
+        {
+            int n = written.Count;
+            UsageRecord[] batch = [.. offsets.Select((ms, i) => new UsageRecord(
+                t0.AddMilliseconds(ms), (n + i) % 3 == 0 ? "key-a" : "key-b", "m", "anthropic", null, 1, 2, 0, 0,
+                TimeSpan.FromMilliseconds(4), 200, $"r{n + i}", "/v1/messages"))];
+            await _ledger.AppendAsync(batch, Ct);
+            written.AddRange(batch);
+        }
+
+        using (SqliteConnection connection = _database.OpenConnection())
+        {
+            Assert.Equal(0L, GodexDatabase.Scalar(connection, "SELECT COUNT(*) FROM usage WHERE id < ts * 1024;"));
+            Assert.Null(GodexDatabase.Scalar(connection, "SELECT name FROM sqlite_schema WHERE name = 'usage_ts';"));
+        }
+
+        // Newest first: ts descending, the later written first among equal times.
+        IEnumerable<UsageRecord> Expected(DateTimeOffset? since, string? key) => written
+            .Select((row, order) => (row, order))
+            .Where(x => (since is null || x.row.Timestamp >= since) && (key is null || x.row.KeyId == key))
+            .OrderByDescending(x => x.row.Timestamp).ThenByDescending(x => x.order)
+            .Select(x => x.row);
+
+        DateTimeOffset?[] sinces = [null, t0.AddMilliseconds(-7_200_000), t0, t0.AddMilliseconds(4), t0.AddMilliseconds(13), t0.AddMilliseconds(20), t0.AddMilliseconds(22), t0.AddMilliseconds(23), t0.AddMilliseconds(25)];
+        foreach (DateTimeOffset? since in sinces)
+        {
+            foreach (string? key in new[] { null, "key-a" })
+            {
+                foreach (int limit in new[] { 1, 2, 3, 7, 1_050, 5_000 })
+                {
+                    Assert.Equal(
+                        Expected(since, key).Take(limit).Select(r => r.RequestId),
+                        (await _ledger.ListAsync(since, key, limit, Ct)).Select(r => r.RequestId));
+                }
+
+                long count = Expected(since, key).Count();
+                IReadOnlyList<UsageTotals> totals = await _ledger.TotalsAsync(since, key, Ct);
+                Assert.Equal(count, totals.Sum(t => t.Requests));
+            }
+
+            if (since is { } from)
+            {
+                UsageSeries series = await _ledger.SeriesAsync(from, TimeSpan.FromMilliseconds(5), Ct);
+                Assert.Equal(Expected(since, null).Count(), series.Buckets.Sum(b => b.Requests));
+                Assert.Equal(series.Buckets.OrderBy(b => b.Start), series.Buckets);
+            }
+        }
+    }
+
+    [Fact]
     public void Sqlite_RunsInMultiThreadMode()
     {
         // Set before the first connection in the process opens; nothing in this test assembly opens one another way.

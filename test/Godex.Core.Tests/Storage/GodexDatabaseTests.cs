@@ -56,6 +56,61 @@ public sealed class GodexDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_UsageFromBeforeTimeIds_IsRenumberedInTimeOrder_WithEveryColumnKept()
+    {
+        // The usage table as schema version SchemaVersion - 1 left it: ids 1, 2, 3... in write order, an index on ts.
+        GodexDatabase.Open(DbPath, TimeProvider.System);
+        using (SqliteConnection connection = new($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            GodexDatabase.Execute(connection, $"""
+                DROP TABLE usage;
+                CREATE TABLE usage (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, backend TEXT NOT NULL,
+                    account TEXT, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+                    reasoning_tokens INTEGER NOT NULL, latency_ms INTEGER NOT NULL, status INTEGER NOT NULL, request_id TEXT NOT NULL,
+                    path TEXT NOT NULL, cost_micros INTEGER NOT NULL DEFAULT 0, ttfb_ms INTEGER) STRICT;
+                CREATE INDEX usage_key_ts ON usage (key_id, ts);
+                CREATE INDEX usage_ts ON usage (ts);
+                INSERT INTO usage VALUES
+                    (1, 1764900000500, 'key-a', 'm1', 'anthropic', NULL, 1, 2, 3, 4, 5, 200, 'third', '/v1/messages', 6, 7),
+                    (2, 1764900000000, 'key-b', 'm2', 'codex', 'acct', 10, 20, 30, 40, 50, 500, 'first', '/v1/responses', 60, NULL),
+                    (3, 1764900000000, 'key-a', 'm3', 'anthropic', NULL, 0, 0, 0, 0, 0, 499, 'second', '/v1/chat/completions', 0, NULL);
+                DELETE FROM schema_migrations WHERE version = {GodexDatabase.SchemaVersion};
+                """);
+        }
+
+        SqliteConnection.ClearAllPools();
+        GodexDatabase database = GodexDatabase.Open(DbPath, TimeProvider.System);
+        using (SqliteConnection connection = database.OpenConnection())
+        {
+            Assert.Null(GodexDatabase.Scalar(connection, "SELECT name FROM sqlite_schema WHERE name = 'usage_ts';"));
+            Assert.Equal("usage_key_ts", GodexDatabase.Scalar(connection, "SELECT name FROM sqlite_schema WHERE tbl_name = 'usage' AND type = 'index';"));
+            using SqliteCommand select = connection.CreateCommand();
+            select.CommandText = "SELECT id, ts, key_id, model, backend, account, input_tokens, output_tokens, cached_tokens, reasoning_tokens, latency_ms, status, request_id, path, cost_micros, ttfb_ms FROM usage ORDER BY id;";
+            using SqliteDataReader reader = select.ExecuteReader();
+            var rows = new List<string>();
+            while (reader.Read())
+            {
+                rows.Add(string.Join("|", Enumerable.Range(0, 16).Select(i => reader.IsDBNull(i) ? "null" : reader.GetValue(i).ToString())));
+            }
+
+            Assert.Equal(
+            [
+                "1807257600000000|1764900000000|key-b|m2|codex|acct|10|20|30|40|50|500|first|/v1/responses|60|null",
+                "1807257600000001|1764900000000|key-a|m3|anthropic|null|0|0|0|0|0|499|second|/v1/chat/completions|0|null",
+                "1807257600512000|1764900000500|key-a|m1|anthropic|null|1|2|3|4|5|200|third|/v1/messages|6|7",
+            ], rows);
+        }
+
+        // New rows continue after them, and the ledger's time queries see old and new alike.
+        using var ledger = new Godex.Core.Metering.SqliteUsageLedger(database);
+        await ledger.AppendAsync([new Godex.Core.Metering.UsageRecord(DateTimeOffset.FromUnixTimeMilliseconds(1_764_900_000_000), "key-a", "m4", "anthropic", null, 1, 1, 0, 0, TimeSpan.Zero, 200, "fourth", "/v1/messages")], TestContext.Current.CancellationToken);
+        Assert.Equal(
+            ["third", "fourth", "second", "first"],
+            (await ledger.ListAsync(DateTimeOffset.FromUnixTimeMilliseconds(1_764_900_000_000), null, 10, TestContext.Current.CancellationToken)).Select(r => r.RequestId));
+    }
+
+    [Fact]
     public void Open_CorruptFile_ThrowsNamingThePath()
     {
         Directory.CreateDirectory(_dir);
