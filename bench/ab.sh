@@ -4,16 +4,23 @@
 # Environment assignments after the scenario go to godex alone (runtime knobs, GODEX_* settings), so two binaries or
 # two settings can be compared one after the other. Ratios against the floors come from bench/run.sh, not from here.
 #   bench/ab.sh a|b|c|d|e|f [BINARY] [NAME=VALUE]...        e.g. bench/ab.sh c "" GODEX_PROXY_DATABASE=off
+# BINARY "floor" or "translate-floor" measures bench/run.sh's .NET floor the same way instead (translate: (a), (b)):
+# pairs of floor and godex, alternating, give a ratio a noisy minute cannot put on one side only (bench/run.sh runs
+# every repetition of one target before the next).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 source "$HERE/lib/godex-under-load.sh"
 SCENARIO=${1:-a}; shift || true
-BIN=$(godex_binary "${1:-}") || exit 1; shift || true
+TARGET=${1:-}; shift || true
+[[ $TARGET == floor || $TARGET == translate-floor ]] || { TARGET=$(godex_binary "$TARGET") || exit 1; }
 RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
-start_godex_under_load "$BIN" "$@"
+case $TARGET in
+  floor | translate-floor) start_floor_under_load "$TARGET" ;;
+  *) start_godex_under_load "$TARGET" "$@" ;;
+esac
 scenario_request "$SCENARIO"
 summary() { grep BENCH | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()[6:]); print(*(d[k] for k in sys.argv[1:]))' "$@"; }
 timeout 20 taskset -c "$LOAD_CPU" wrk -t2 -c64 -d2s -s "$HERE/lib/post.lua" "$URL" -- "$BODY" >/dev/null
@@ -29,4 +36,5 @@ LATENCY=$(timeout 20 taskset -c "$LOAD_CPU" wrk -t1 -c1 -d3s -s "$HERE/lib/post.
 read -r RPS ERRORS REQUESTS <<<"$THROUGHPUT"; read -r P50 P90 P99 <<<"$LATENCY"
 CPU_US=$(( (TICKS_AFTER - TICKS_BEFORE) * 1000000 / $(getconf CLK_TCK) / (REQUESTS > 0 ? REQUESTS : 1) ))
 SWITCHES=$(python3 -c "print(f'{($SWITCHES_AFTER - $SWITCHES_BEFORE) / max($REQUESTS, 1):.2f}')")
-echo "($SCENARIO) ${*:-as built}: $RPS req/s at c=64 ($ERRORS errors), $CPU_US µs of godex CPU per request, $SWITCHES context switches per request; c=1 p50 $P50 µs, p90 $P90 µs, p99 $P99 µs"
+WHO=godex; [[ $TARGET == *floor ]] && WHO=$TARGET
+echo "($SCENARIO) $WHO ${*:-as built}: $RPS req/s at c=64 ($ERRORS errors), $CPU_US µs of $WHO CPU per request, $SWITCHES context switches per request; c=1 p50 $P50 µs, p90 $P90 µs, p99 $P99 µs"

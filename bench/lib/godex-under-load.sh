@@ -1,6 +1,7 @@
 # Sourced by bench/profile.sh, bench/ab.sh, bench/instructions.sh (and bench/runtime-generic-types.sh, for godex_binary and port): the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
 # in front of it, loopback only. Needs HERE (bench/), ROOT, RUN (a temp dir) and PIDS (the caller stops them on exit).
 #   start_godex_under_load BINARY [NAME=VALUE]...   sets GP (godex's port) and GPID; the assignments go to godex alone
+#   start_floor_under_load floor|translate-floor    the same for bench/run.sh's .NET floors (artifacts/bench/floorproxy)
 #   scenario_request a|b|c|d|e|f                   sets BODY and URL for the scenario (bench/run.sh's letters)
 # godex_binary [BINARY]: the binary to measure (the argument, else the published one), or a message and status 1.
 godex_binary() {
@@ -11,25 +12,46 @@ godex_binary() {
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 LOAD_CPU="1-$(( $(nproc) - 1 ))"
 
-start_godex_under_load() {
-  local bin=$1; shift
+# The canned upstream on the load CPUs: sets SSE_PORT, and UP_PORT, the port the scenario's proxy asks.
+start_upstream_under_load() {
   # bench/run.sh installs these; a probe without them printed a line of empty figures.
   local tool; for tool in wrk nginx taskset; do
     command -v "$tool" >/dev/null 2>&1 || [[ $tool == nginx && -x /usr/sbin/nginx ]] || { echo "needs $tool (bench/run.sh installs it)" >&2; exit 1; }
   done
-  local json sse up
-  json=$(port) sse=$(port) GP=$(port)
+  local json
+  json=$(port) SSE_PORT=$(port) GP=$(port)
   # (a) and (f) are non-streamed short answers: godex asks Anthropic for JSON there (the JSON port), a stream elsewhere.
-  up=$sse; [[ ${SCENARIO:-} == a || ${SCENARIO:-} == f ]] && up=$json
-  python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$sse" >"$RUN/nginx.conf"
+  UP_PORT=$SSE_PORT; [[ ${SCENARIO:-} == a || ${SCENARIO:-} == f ]] && UP_PORT=$json
+  python3 "$HERE/lib/nginx-conf.py" "$HERE/fixtures" "$RUN" "$json" "$SSE_PORT" >"$RUN/nginx.conf"
   python3 "$HERE/lib/gen-large.py" "$RUN"
   taskset -c "$LOAD_CPU" "$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 &
   PIDS+=($!)
+}
+
+wait_for_health() {
+  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+
+start_godex_under_load() {
+  local bin=$1; shift
+  start_upstream_under_load
   echo '{"auth_mode":"api_key","OPENAI_API_KEY":"x"}' >"$RUN/auth.json"; mkdir -p "$RUN/home"
   env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x taskset -c 0 "$bin" proxy --listen "127.0.0.1:$GP" --simulator off \
-    --anthropic-base-url "http://127.0.0.1:$up" --base-url "http://127.0.0.1:$sse/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
+    --anthropic-base-url "http://127.0.0.1:$UP_PORT" --base-url "http://127.0.0.1:$SSE_PORT/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/godex.log" 2>&1 &
   GPID=$!; PIDS+=("$GPID")
-  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GP/health" >/dev/null 2>&1 && break; sleep 0.05; done
+  wait_for_health
+}
+
+# bench/run.sh's floors, started as it starts them: the pass-through floor forwards the client's request to the
+# upstream of the same dialect, the translate floor (chat only: (a), (b)) turns it into an Anthropic request.
+start_floor_under_load() {
+  local kind=$1 floor=$ROOT/artifacts/bench/floorproxy/floorproxy extra=()
+  [[ -x $floor ]] || { echo "no floor at $floor (dotnet publish bench/FloorProxy -c Release -r linux-x64 -o artifacts/bench/floorproxy)" >&2; exit 1; }
+  [[ $kind == translate-floor ]] && extra=(--translate)
+  start_upstream_under_load
+  taskset -c 0 "$floor" --listen "127.0.0.1:$GP" --upstream "http://127.0.0.1:$UP_PORT" "${extra[@]}" >"$RUN/floor.log" 2>&1 &
+  GPID=$!; PIDS+=("$GPID")
+  wait_for_health
 }
 
 scenario_request() {
