@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Godex.Core.Sse;
 
 /// <summary>The flush rule of a relay that writes an upstream's events through a buffered <see cref="SseWriter"/>.</summary>
@@ -7,6 +9,7 @@ public static class SseFlushing
     /// Moves to the next event. When it is not ready at once (everything the upstream sent so far has been written),
     /// what is buffered is sent while the next one is awaited: one send per upstream read, never an event held back.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
     public static async ValueTask<bool> MoveNextFlushingAsync<T>(this IAsyncEnumerator<T> events, SseWriter sse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);

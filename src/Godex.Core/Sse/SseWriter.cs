@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Godex.Core.Sse;
@@ -23,37 +24,49 @@ public sealed class SseWriter : IDisposable
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
     private static ReadOnlySpan<byte> Done => "data: [DONE]\n\n"u8;
 
+    private static readonly JsonWriterOptions s_jsonOptions = new()
+    {
+        SkipValidation = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private readonly Stream? _stream;
     private readonly PipeWriter? _pipe;
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly ArrayBufferWriter<byte>? _buffer; // a stream's frame, sent whole; a pipe needs none
     private readonly Utf8JsonWriter _writer;
 
     /// <summary>Events go to <paramref name="body"/>, each flushed as it is written.</summary>
     public SseWriter(Stream body)
-        : this()
     {
         ArgumentNullException.ThrowIfNull(body);
         _stream = body;
+        _buffer = new ArrayBufferWriter<byte>(4096);
+        _writer = new Utf8JsonWriter(_buffer, s_jsonOptions);
     }
 
     /// <summary>Events are buffered in <paramref name="body"/> until <see cref="FlushAsync"/>.</summary>
     public SseWriter(PipeWriter body)
-        : this()
     {
         ArgumentNullException.ThrowIfNull(body);
         _pipe = body;
+        _writer = new Utf8JsonWriter(body, s_jsonOptions);
     }
 
-    private SseWriter() =>
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-
     /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c>; the JSON goes straight into the frame.</summary>
-    public ValueTask WriteAsync(string? eventName, Action<Utf8JsonWriter> writeJson, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(string? eventName, Action<Utf8JsonWriter> writeJson, CancellationToken cancellationToken) =>
+        WriteAsync(eventName, writeJson, static (writer, write) => write(writer), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(string?, Action{Utf8JsonWriter}, CancellationToken)"/>, with what the JSON needs passed in
+    /// <paramref name="state"/>: a static <paramref name="writeJson"/> allocates nothing per event (a capturing lambda
+    /// costs a closure and a delegate for every token of a stream).
+    /// </summary>
+    public ValueTask WriteAsync<TState>(string? eventName, TState state, Action<Utf8JsonWriter, TState> writeJson, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writeJson);
         IBufferWriter<byte> frame = StartFrame(eventName);
         _writer.Reset(frame);
-        writeJson(_writer);
+        writeJson(_writer, state);
         _writer.Flush();
         return EndFrameAsync(cancellationToken);
     }
@@ -86,6 +99,7 @@ public sealed class SseWriter : IDisposable
     /// Sends what is buffered (a pipe); nothing to do over a stream, where every event is already sent. Whatever is
     /// still buffered when the response ends is sent with its end, in the same write.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_pipe is not null)
@@ -102,7 +116,7 @@ public sealed class SseWriter : IDisposable
             return _pipe;
         }
 
-        _buffer.ResetWrittenCount();
+        _buffer!.ResetWrittenCount();
         return _buffer;
     }
 
@@ -122,7 +136,7 @@ public sealed class SseWriter : IDisposable
 
     private ValueTask EndFrameAsync(CancellationToken cancellationToken)
     {
-        (_pipe ?? (IBufferWriter<byte>)_buffer).Write("\n\n"u8);
+        (_pipe ?? (IBufferWriter<byte>)_buffer!).Write("\n\n"u8);
         return SendAsync(cancellationToken);
     }
 
@@ -133,7 +147,7 @@ public sealed class SseWriter : IDisposable
             return;
         }
 
-        await _stream!.WriteAsync(_buffer.WrittenMemory, cancellationToken);
+        await _stream!.WriteAsync(_buffer!.WrittenMemory, cancellationToken);
         await _stream.FlushAsync(cancellationToken);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
 using Godex.Core.Routing;
@@ -130,6 +131,7 @@ internal static class FrontDoorResponder
     /// <see cref="SseFlushing.MoveNextFlushingAsync{T}"/>) and, where the door wants them, a keep-alive goes out every
     /// <paramref name="keepAlive"/> while the upstream stays silent.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
     private static async ValueTask<bool> NextAsync(
         IAsyncEnumerator<StreamEvent> events, IClientStreamWriter writer, SseWriter sse, TimeSpan? keepAlive, TimeProvider time, CancellationToken aborted)
     {

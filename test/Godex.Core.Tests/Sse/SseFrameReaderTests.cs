@@ -11,6 +11,9 @@ public sealed class SseFrameReaderTests
     {
         private Queue<byte[]> _chunks = new(chunks.Select(Encoding.UTF8.GetBytes));
 
+        /// <summary>The size of the buffer each read was given, in order.</summary>
+        public List<int> ReadSizes { get; } = [];
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -19,6 +22,7 @@ public sealed class SseFrameReaderTests
 
         public override int Read(byte[] buffer, int offset, int count)
         {
+            ReadSizes.Add(count);
             if (!_chunks.TryPeek(out byte[]? chunk))
             {
                 return 0;
@@ -235,6 +239,26 @@ public sealed class SseFrameReaderTests
         Assert.True(await reader.MoveNextAsync(token));
         Assert.Equal("{\"n\":2}", Encoding.UTF8.GetString(reader.Current.Data.Span));
         Assert.False(await reader.MoveNextAsync(token));
+    }
+
+    [Fact]
+    public async Task BetweenReads_TheReaderWaitsWithAZeroByteRead_HoldingNoBuffer_UnlessPartOfAnEventIsBuffered()
+    {
+        // A paced stream waits far longer than it reads: a reader that has handed out every byte it read waits for the
+        // next ones without a buffer (the upstream's zero-byte read), so that open streams do not each hold one.
+        const string First = "event: a\ndata: {\"n\":1}\n\n";
+        const string Second = "event: b\ndata: {\"n\":2}\n\n";
+        var body = new ChunkedStream(First, Second[..10], Second[10..]);
+        using var reader = new SseFrameReader(body);
+
+        Assert.True(await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        Assert.Equal([0, 16 * 1024], body.ReadSizes); // waited without a buffer, then read into one
+        Assert.True(await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("b", reader.Current.EventType);
+        // After the first event: nothing left, so a zero-byte wait; after half of the second: the buffer stays for the rest.
+        Assert.Equal([0, 16 * 1024, 0, 16 * 1024, 16 * 1024 - 10], body.ReadSizes);
+        Assert.False(await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, body.ReadSizes[5]);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
@@ -105,6 +106,7 @@ public sealed class UpstreamResponse : IDisposable
     /// Moves to the next whole event of the body. False at its end, or when it failed (<see cref="Fault"/> set). Throws
     /// only when the client's request was cancelled.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
     public async ValueTask<bool> MoveNextFrameAsync()
     {
         if (Fault is not null || Error is not null)
