@@ -56,7 +56,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
                 string thought = reasoning.SummaryIndex != _summaryIndex && _open!.Streamed.Length > 0 ? "\n\n" + reasoning.Text : reasoning.Text;
                 _summaryIndex = reasoning.SummaryIndex;
                 _open!.Streamed.Append(thought);
-                await DeltaAsync(_open.Index, "thinking_delta", "thinking"u8, thought, cancellationToken);
+                await DeltaAsync(_open.Index, DeltaNames.ThinkingDelta, DeltaNames.Thinking, thought, cancellationToken);
                 break;
 
             case ReasoningCompletedEvent completed:
@@ -72,7 +72,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
                     && tool.ToolKind == ToolCallKind.Function && delta.Delta.Length > 0)
                 {
                     tool.Streamed.Append(delta.Delta);
-                    await DeltaAsync(tool.Index, "input_json_delta", "partial_json"u8, delta.Delta, cancellationToken);
+                    await DeltaAsync(tool.Index, DeltaNames.InputJsonDelta, DeltaNames.PartialJson, delta.Delta, cancellationToken);
                 }
 
                 break;
@@ -170,7 +170,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
         }
 
         await OpenAsync(BlockKind.Text, cancellationToken);
-        await DeltaAsync(_open!.Index, "text_delta", "text"u8, text, cancellationToken);
+        await DeltaAsync(_open!.Index, DeltaNames.TextDelta, DeltaNames.Text, text, cancellationToken);
     }
 
     private async ValueTask CompleteReasoningAsync(ReasoningPart reasoning, CancellationToken cancellationToken)
@@ -194,12 +194,12 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
         if (block.Streamed.Length == 0 && reasoning.Text.Length > 0)
         {
             block.Streamed.Append(reasoning.Text);
-            await DeltaAsync(block.Index, "thinking_delta", "thinking"u8, reasoning.Text, cancellationToken);
+            await DeltaAsync(block.Index, DeltaNames.ThinkingDelta, DeltaNames.Thinking, reasoning.Text, cancellationToken);
         }
 
         if (signature is not null)
         {
-            await DeltaAsync(block.Index, "signature_delta", "signature"u8, signature, cancellationToken);
+            await DeltaAsync(block.Index, DeltaNames.SignatureDelta, DeltaNames.Signature, signature, cancellationToken);
         }
 
         await CloseAsync(cancellationToken);
@@ -255,7 +255,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
         if (remainder.Length > 0)
         {
             tool.Streamed.Append(remainder);
-            await DeltaAsync(tool.Index, "input_json_delta", "partial_json"u8, remainder, cancellationToken);
+            await DeltaAsync(tool.Index, DeltaNames.InputJsonDelta, DeltaNames.PartialJson, remainder, cancellationToken);
         }
 
         await CloseAsync(cancellationToken);
@@ -342,20 +342,35 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
             w.WriteEndObject();
         }, cancellationToken);
 
-    private ValueTask DeltaAsync(int index, string deltaType, ReadOnlySpan<byte> field, string value, CancellationToken cancellationToken)
-    {
-        byte[] fieldName = field.ToArray();
-        return _sse.WriteAsync("content_block_delta", w =>
+    /// <summary>One <c>content_block_delta</c>: the event of every token, so it allocates nothing and escapes only the value.</summary>
+    private ValueTask DeltaAsync(int index, JsonEncodedText deltaType, JsonEncodedText field, string value, CancellationToken cancellationToken) =>
+        _sse.WriteAsync("content_block_delta", (index, deltaType, field, value), static (w, delta) =>
         {
             w.WriteStartObject();
-            w.WriteString("type"u8, "content_block_delta"u8);
-            w.WriteNumber("index"u8, index);
-            w.WriteStartObject("delta"u8);
-            w.WriteString("type"u8, deltaType);
-            w.WriteString(fieldName, value);
+            w.WriteString(DeltaNames.Type, DeltaNames.ContentBlockDelta);
+            w.WriteNumber(DeltaNames.Index, delta.index);
+            w.WriteStartObject(DeltaNames.Delta);
+            w.WriteString(DeltaNames.Type, delta.deltaType);
+            w.WriteString(delta.field, delta.value);
             w.WriteEndObject();
             w.WriteEndObject();
         }, cancellationToken);
+
+    /// <summary>The names and types of <c>content_block_delta</c>, encoded once.</summary>
+    private static class DeltaNames
+    {
+        public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type"u8);
+        public static readonly JsonEncodedText Index = JsonEncodedText.Encode("index"u8);
+        public static readonly JsonEncodedText Delta = JsonEncodedText.Encode("delta"u8);
+        public static readonly JsonEncodedText ContentBlockDelta = JsonEncodedText.Encode("content_block_delta"u8);
+        public static readonly JsonEncodedText TextDelta = JsonEncodedText.Encode("text_delta"u8);
+        public static readonly JsonEncodedText Text = JsonEncodedText.Encode("text"u8);
+        public static readonly JsonEncodedText ThinkingDelta = JsonEncodedText.Encode("thinking_delta"u8);
+        public static readonly JsonEncodedText Thinking = JsonEncodedText.Encode("thinking"u8);
+        public static readonly JsonEncodedText SignatureDelta = JsonEncodedText.Encode("signature_delta"u8);
+        public static readonly JsonEncodedText Signature = JsonEncodedText.Encode("signature"u8);
+        public static readonly JsonEncodedText InputJsonDelta = JsonEncodedText.Encode("input_json_delta"u8);
+        public static readonly JsonEncodedText PartialJson = JsonEncodedText.Encode("partial_json"u8);
     }
 
     private enum BlockKind

@@ -802,12 +802,12 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
             return ValueTask.CompletedTask;
         }
 
-        return _sse.WriteAsync(type, w =>
+        return _sse.WriteAsync(type, (type, sequence, body), static (w, e) =>
         {
             w.WriteStartObject();
-            w.WriteString("type", type);
-            w.WriteNumber("sequence_number", sequence);
-            body(w);
+            w.WriteString("type"u8, e.type);
+            w.WriteNumber("sequence_number"u8, e.sequence);
+            e.body(w);
             w.WriteEndObject();
         }, cancellationToken);
     }
