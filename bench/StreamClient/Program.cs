@@ -51,7 +51,7 @@ for (var i = 0; i < streams; i++)
     {
         for (var r = 0; r < rounds; r++)
         {
-            results[(index * rounds) + r] = await RunOneAsync();
+            results[(index * rounds) + r] = await RunOneAsync(r);
         }
     });
 }
@@ -67,13 +67,18 @@ var gaps = results.Where(r => r.Complete).Select(r => r.MaxGapMs).Order().ToArra
 var p99Gap = gaps.Length == 0 ? 0 : gaps[Math.Min(gaps.Length - 1, (int)(gaps.Length * 0.99))];
 var passed = completed == results.Length && minEvents == maxEvents && maxGap <= 10 * paceMs;
 var firstError = results.FirstOrDefault(r => r.Error is not null)?.Error;
+// Where the largest gap fell (which round, after which event, when it ended): the setup of a round's streams and a
+// collection look different here.
+var worst = results.MaxBy(r => r.MaxGapMs)!;
+var roundGaps = string.Join(",", Enumerable.Range(0, rounds).Select(r =>
+    results.Where(x => x.Round == r).Select(x => x.MaxGapMs).DefaultIfEmpty(0).Max().ToString("F1", CultureInfo.InvariantCulture)));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"streams\":{streams},\"rounds\":{rounds},\"completed\":{completed},\"events_min\":{minEvents},\"events_max\":{maxEvents},\"max_gap_ms\":{maxGap:F1},\"p99_max_gap_ms\":{p99Gap:F1},\"peak_open\":{peakOpen},\"seconds\":{elapsed.TotalSeconds:F2},\"passed\":{(passed ? "true" : "false")},\"error\":\"{Escape(firstError)}\"}}"));
+    $"{{\"streams\":{streams},\"rounds\":{rounds},\"completed\":{completed},\"events_min\":{minEvents},\"events_max\":{maxEvents},\"max_gap_ms\":{maxGap:F1},\"p99_max_gap_ms\":{p99Gap:F1},\"peak_open\":{peakOpen},\"round_max_gap_ms\":[{roundGaps}],\"max_gap_after_event\":{worst.MaxGapAfterEvent},\"max_gap_end_s\":{worst.MaxGapEndS:F2},\"seconds\":{elapsed.TotalSeconds:F2},\"passed\":{(passed ? "true" : "false")},\"error\":\"{Escape(firstError)}\"}}"));
 return passed ? 0 : 1;
 
-async Task<StreamResult> RunOneAsync()
+async Task<StreamResult> RunOneAsync(int round)
 {
-    var result = new StreamResult();
+    var result = new StreamResult { Round = round };
     var counted = false;
     try
     {
@@ -107,7 +112,13 @@ async Task<StreamResult> RunOneAsync()
             var at = Stopwatch.GetTimestamp();
             if (last != 0)
             {
-                result.MaxGapMs = Math.Max(result.MaxGapMs, Stopwatch.GetElapsedTime(last, at).TotalMilliseconds);
+                var gap = Stopwatch.GetElapsedTime(last, at).TotalMilliseconds;
+                if (gap > result.MaxGapMs)
+                {
+                    result.MaxGapMs = gap;
+                    result.MaxGapAfterEvent = result.Events;
+                    result.MaxGapEndS = Stopwatch.GetElapsedTime(started, at).TotalSeconds;
+                }
             }
 
             last = at;
@@ -158,6 +169,14 @@ internal sealed class StreamResult
     public int Events { get; set; }
 
     public double MaxGapMs { get; set; }
+
+    public int Round { get; init; }
+
+    /// <summary>How many events the stream had read when its largest gap ended (1: between its first and second).</summary>
+    public int MaxGapAfterEvent { get; set; }
+
+    /// <summary>When the largest gap ended, in seconds since the level started.</summary>
+    public double MaxGapEndS { get; set; }
 
     public string? Error { get; set; }
 }
