@@ -281,7 +281,7 @@ internal static class AccountsCommand
         };
         string path = Path.GetFullPath(parse.GetValue(s_loginFile) is { Length: > 0 } given
             ? given
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".godex", "logins", $"{backend}-{name}.json"));
+            : Path.Combine(UserHome.Directory, ".godex", "logins", $"{backend}-{name}.json"));
         int? port = parse.GetValue(s_port);
         if (parse.GetValue(s_device))
         {

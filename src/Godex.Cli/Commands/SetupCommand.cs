@@ -75,7 +75,7 @@ internal static class SetupCommand
 
         string home = Environment.GetEnvironmentVariable("CODEX_HOME") is { Length: > 0 } codexHome
             ? codexHome
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".codex");
+            : Path.Combine(UserHome.Directory, ".codex");
         string file = parse.GetValue(s_file) ?? Path.Combine(home, "config.toml");
         string catalogPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "godex-models.json");
 
@@ -243,7 +243,7 @@ internal static class SetupCommand
         string token = key ?? "godex";
         string home = Environment.GetEnvironmentVariable("CLAUDE_CONFIG_DIR") is { Length: > 0 } claudeHome
             ? claudeHome
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude");
+            : Path.Combine(UserHome.Directory, ".claude");
         string file = parse.GetValue(s_file) ?? Path.Combine(home, "settings.json");
         if (!parse.GetValue(s_write))
         {

@@ -25,7 +25,7 @@ public static class ConfigLoader
             return (ExpandHome(fromEnv), true);
         }
 
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string home = UserHome.Directory;
         return (Path.Combine(home, ".config", "godex", "config.yaml"), false);
     }
 
@@ -359,6 +359,6 @@ public static class ConfigLoader
 
     private static string ExpandHome(string path) =>
         path.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
+            ? Path.Combine(UserHome.Directory, path[2..])
             : path;
 }

@@ -1,3 +1,4 @@
+using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -211,7 +212,7 @@ public sealed class GodexDatabase
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
         {
-            return System.IO.Path.GetFullPath(System.IO.Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/')));
+            return System.IO.Path.GetFullPath(System.IO.Path.Join(UserHome.Directory, path[1..].TrimStart('/')));
         }
 
         return System.IO.Path.GetFullPath(path);

@@ -75,7 +75,7 @@ public sealed partial class ClaudeCredentialStore
     {
         string trimmed = path.Trim();
         return trimmed == "~" || trimmed.StartsWith("~/", StringComparison.Ordinal)
-            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), trimmed.TrimStart('~').TrimStart('/'))
+            ? System.IO.Path.Combine(UserHome.Directory, trimmed.TrimStart('~').TrimStart('/'))
             : trimmed;
     }
 
@@ -92,7 +92,7 @@ public sealed partial class ClaudeCredentialStore
     public static string ResolvePath(AnthropicBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string home = UserHome.Directory;
         if (!string.IsNullOrWhiteSpace(options.CredentialsPath))
         {
             string configured = options.CredentialsPath.Trim();

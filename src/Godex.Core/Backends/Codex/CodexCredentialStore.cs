@@ -81,7 +81,7 @@ public sealed partial class CodexCredentialStore
             return System.IO.Path.Combine(ExpandHome(codexHome), "auth.json");
         }
 
-        return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".codex", "auth.json");
+        return System.IO.Path.Combine(UserHome.Directory, ".codex", "auth.json");
     }
 
     /// <summary>True when the login file exists and holds a token godex can use (for the simulator decision at startup).</summary>
@@ -336,7 +336,7 @@ public sealed partial class CodexCredentialStore
 
     internal static string ExpandHome(string path) =>
         path.StartsWith('~')
-            ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..]
+            ? UserHome.Directory + path[1..]
             : path;
 
     /// <summary>The fields of auth.json godex reads.</summary>
