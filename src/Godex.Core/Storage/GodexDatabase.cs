@@ -1,4 +1,3 @@
-using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -212,7 +211,9 @@ public sealed class GodexDatabase
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
         {
-            return System.IO.Path.GetFullPath(System.IO.Path.Join(UserHome.Directory, path[1..].TrimStart('/')));
+            // Configuration.UserHome's answer (Storage sits below Configuration): $HOME even when it does not exist yet.
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+            return System.IO.Path.GetFullPath(System.IO.Path.Join(home, path[1..].TrimStart('/')));
         }
 
         return System.IO.Path.GetFullPath(path);
