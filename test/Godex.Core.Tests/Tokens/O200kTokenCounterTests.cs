@@ -25,8 +25,8 @@ public sealed class O200kTokenCounterTests(ITestOutputHelper output)
     public void OneMebibyteOfOneCharacter_CountsInLinearTime(char repeated)
     {
         O200kTokenCounter.Count("warm up");
-        (int quarterTokens, TimeSpan quarter) = Timed(new string(repeated, 1 << 18));
-        (int tokens, TimeSpan whole) = Timed(new string(repeated, 1 << 20));
+        (int quarterTokens, TimeSpan quarter) = Timed(repeated, 1 << 18);
+        (int tokens, TimeSpan whole) = Timed(repeated, 1 << 20);
 
         output.WriteLine($"'{repeated}': 256 KiB in {quarter.TotalMilliseconds:F0} ms, 1 MiB ({tokens} tokens) in {whole.TotalMilliseconds:F0} ms");
         Assert.InRange(tokens, quarterTokens * 3, quarterTokens * 5);
@@ -36,11 +36,24 @@ public sealed class O200kTokenCounterTests(ITestOutputHelper output)
         Assert.InRange(whole, TimeSpan.Zero, TimeSpan.FromSeconds(60));
     }
 
-    private static (int Tokens, TimeSpan Elapsed) Timed(string text)
+    /// <summary>
+    /// The count and the fastest of three timings: a neighbour taking the CPU for a moment slows one try, not all three
+    /// ('7' once took 1,072 ms for 1 MiB against 88 ms for 256 KiB while a soak ran beside the suite). Each try is a
+    /// character shorter, so that no try finds the previous one's whole run in a cache.
+    /// </summary>
+    private static (int Tokens, TimeSpan Elapsed) Timed(char repeated, int length)
     {
-        var watch = Stopwatch.StartNew();
-        int tokens = O200kTokenCounter.Count(text);
-        return (tokens, watch.Elapsed);
+        int tokens = 0;
+        TimeSpan fastest = TimeSpan.MaxValue;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            string text = new(repeated, length - attempt);
+            var watch = Stopwatch.StartNew();
+            tokens = O200kTokenCounter.Count(text);
+            fastest = watch.Elapsed < fastest ? watch.Elapsed : fastest;
+        }
+
+        return (tokens, fastest);
     }
 
     [Fact]
