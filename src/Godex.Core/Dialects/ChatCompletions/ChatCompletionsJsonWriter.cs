@@ -4,12 +4,31 @@ using Godex.Core.Conversation;
 
 namespace Godex.Core.Dialects.ChatCompletions;
 
-/// <summary>The fields every chunk of one chat completion repeats; the strings are JSON-encoded once for all of them.</summary>
-internal readonly record struct ChatCompletionHeader(string Id, long Created, string Model)
+/// <summary>
+/// The fields every chunk of one chat completion repeats; the strings are JSON-encoded once for all of them (with the
+/// writers' relaxed encoder, so the bytes are those a plain write would give). Get-only, so that no <c>with</c> can
+/// change a field and leave its encoded form behind.
+/// </summary>
+internal readonly record struct ChatCompletionHeader
 {
-    public JsonEncodedText EncodedId { get; } = JsonEncodedText.Encode(Id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    public ChatCompletionHeader(string id, long created, string model)
+    {
+        Id = id;
+        Created = created;
+        Model = model;
+        EncodedId = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        EncodedModel = JsonEncodedText.Encode(model, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    }
 
-    public JsonEncodedText EncodedModel { get; } = JsonEncodedText.Encode(Model, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    public string Id { get; }
+
+    public long Created { get; }
+
+    public string Model { get; }
+
+    public JsonEncodedText EncodedId { get; }
+
+    public JsonEncodedText EncodedModel { get; }
 }
 
 /// <summary>How the first (role) chunk looks; it depends on what the model says first, as in the recorded streams.</summary>
