@@ -41,7 +41,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
                 if (text.Text.Length > 0)
                 {
-                    await _sse.WriteAsync(null, (_header, text.Text), static (w, s) => ChatCompletionsJsonWriter.WriteContentChunk(w, s.Item1, s.Item2), cancellationToken);
+                    await _sse.WriteAsync(null, (Header: _header, text.Text), static (w, s) => ChatCompletionsJsonWriter.WriteContentChunk(w, s.Header, s.Text), cancellationToken);
                 }
 
                 break;
@@ -50,7 +50,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 await EnsureRoleAsync(RoleChunkShape.Refusal, cancellationToken);
                 if (refusal.Text.Length > 0)
                 {
-                    await _sse.WriteAsync(null, (_header, refusal.Text), static (w, s) => ChatCompletionsJsonWriter.WriteRefusalChunk(w, s.Item1, s.Item2), cancellationToken);
+                    await _sse.WriteAsync(null, (Header: _header, refusal.Text), static (w, s) => ChatCompletionsJsonWriter.WriteRefusalChunk(w, s.Header, s.Text), cancellationToken);
                 }
 
                 break;
@@ -74,7 +74,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 if (_calls.TryGetValue(delta.Index, out ToolCallState? state) && delta.Delta.Length > 0)
                 {
                     state.Streamed.Append(delta.Delta);
-                    await _sse.WriteAsync(null, (_header, delta.Index, delta.Delta, state.Kind), static (w, s) => ChatCompletionsJsonWriter.WriteToolCallArgumentsChunk(w, s.Item1, s.Item2, s.Item3, s.Item4), cancellationToken);
+                    await _sse.WriteAsync(null, (Header: _header, delta.Index, delta.Delta, state.Kind), static (w, s) => ChatCompletionsJsonWriter.WriteToolCallArgumentsChunk(w, s.Header, s.Index, s.Delta, s.Kind), cancellationToken);
                 }
 
                 break;
@@ -130,7 +130,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
     {
         await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
         _reasoning.Append(text);
-        await _sse.WriteAsync(null, (_header, text), static (w, s) => ChatCompletionsJsonWriter.WriteReasoningChunk(w, s.Item1, s.Item2), cancellationToken);
+        await _sse.WriteAsync(null, (Header: _header, Text: text), static (w, s) => ChatCompletionsJsonWriter.WriteReasoningChunk(w, s.Header, s.Text), cancellationToken);
     }
 
     private async ValueTask CompleteReasoningAsync(ReasoningPart reasoning, CancellationToken cancellationToken)
