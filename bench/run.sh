@@ -7,17 +7,18 @@
 #   bench/run.sh --smoke         ~5 s: scenario (a), direct + godex, 1 rep; proves the harness runs (CI)
 #   bench/run.sh --quick         1 rep, 5 s throughput, 2 s latency
 #   options: --reps N --duration S --lat-duration S --scenarios a,b,e,f,g --modes pinned,unpinned
-#            --unpinned-scenarios a --no-portkey --build (republish godex) --out DIR
+#            --unpinned-scenarios a --no-portkey --build (republish godex) --out DIR --g-tries N (tries a (g) level gets)
 #
 # Scenarios: (a) chat -> Anthropic, non-stream  (b) the same streamed  (c) /v1/responses -> Codex passthrough
 # (d) /v1/messages -> Anthropic passthrough  (e) chat -> Codex backend, streamed  (f) ~100 KB request for (a)
-# (g) paced streams: most concurrent streams with every event delivered and no gap over 10x the pace.
+# (g) paced streams: most concurrent streams with every event delivered and no gap over 10x the pace, in most of
+#     --g-tries tries (3) at each level.
 # (c) and (d) are probed on godex and skipped with a note while the endpoint does not exist.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 REPS=3 DURATION=20 LAT_DURATION=5 WARMUP=3 SCENARIOS="a,b,c,d,e,f,g" MODES="pinned,unpinned" UNPINNED_SCENARIOS="a"
-PORTKEY=1 SMOKE=0 BUILD=0 OUT="$HERE/results" TARGETS_FILTER="" PACE_MS=20 G_LEVELS="250 500 1000 2000 3000"
+PORTKEY=1 SMOKE=0 BUILD=0 OUT="$HERE/results" TARGETS_FILTER="" PACE_MS=20 G_LEVELS="250 500 750 1000 1500 2000 3000" G_TRIES=3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) SMOKE=1 REPS=1 DURATION=2 LAT_DURATION=1 WARMUP=0 SCENARIOS=a MODES=pinned PORTKEY=0 TARGETS_FILTER="direct godex" ;;
@@ -31,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --no-portkey) PORTKEY=0 ;;
     --build) BUILD=1 ;;
     --out) OUT=$2; shift ;;
+    --g-tries) G_TRIES=$2; shift ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
@@ -306,20 +308,27 @@ scenario_g() { # paced streams through the built-in simulator ([sim:slow=PACE] b
     [[ $target != direct ]] && { PID_UNDER_TEST=$TPID; sleep 1; record g "$target" - rss_idle_mb "$(rss_mb "$TPID" VmRSS)"; }
     local best=0 best_rss=""
     for level in $G_LEVELS; do
-      if [[ -n $PID_UNDER_TEST ]]; then
-        ( for _ in $(seq 1 400); do rss_mb "$PID_UNDER_TEST" VmRSS; echo; sleep 0.25; done ) >"$RUN/rss.samples" &
-        local sampler=$!
-      fi
-      out=$( (pin "$LOAD_CPU" timeout 90 "$STREAMCLIENT" --url "$url" --body "$body" --streams "$level" --rounds 3 \
-        --pace-ms "$PACE_MS" --timeout-s 60 --header "x-api-key: x" --header "anthropic-version: 2023-06-01") 2>&1 | tail -1)
-      local rss=""
-      if [[ -n $PID_UNDER_TEST ]]; then
-        kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-        rss=$(sort -n "$RUN/rss.samples" | grep . | tail -1)
-      fi
-      log "g $target $level streams: $out rss ${rss:-n/a} MB"
-      record g "$target" "$level" level_result "$out"
-      if [[ $(jget "$out" passed) == True ]]; then best=$level best_rss=$rss; else break; fi
+      # One try of a threshold is a coin toss on a shared 2-core machine: a level holds when most of G_TRIES tries pass
+      # (it stops as soon as the vote is decided), and the same vote applies to every target.
+      local passes=0 fails=0 need=$((G_TRIES / 2 + 1)) level_rss=""
+      while ((passes < need && fails < need)); do
+        if [[ -n $PID_UNDER_TEST ]]; then
+          ( for _ in $(seq 1 400); do rss_mb "$PID_UNDER_TEST" VmRSS; echo; sleep 0.25; done ) >"$RUN/rss.samples" &
+          local sampler=$!
+        fi
+        out=$( (pin "$LOAD_CPU" timeout 90 "$STREAMCLIENT" --url "$url" --body "$body" --streams "$level" --rounds 3 \
+          --pace-ms "$PACE_MS" --timeout-s 60 --header "x-api-key: x" --header "anthropic-version: 2023-06-01") 2>&1 | tail -1)
+        local rss=""
+        if [[ -n $PID_UNDER_TEST ]]; then
+          kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+          rss=$(sort -n "$RUN/rss.samples" | grep . | tail -1)
+        fi
+        log "g $target $level streams (try $((passes + fails + 1))): $out rss ${rss:-n/a} MB"
+        record g "$target" "$level" level_result "$out"
+        if [[ $(jget "$out" passed) == True ]]; then passes=$((passes + 1)) level_rss=$rss; else fails=$((fails + 1)); fi
+      done
+      record g "$target" "$level" level_vote "$passes/$((passes + fails))"
+      if ((passes >= need)); then best=$level best_rss=$level_rss; else break; fi
     done
     record g "$target" - streams_ok "$best"
     [[ -n $best_rss ]] && record g "$target" - rss_at_best_mb "$best_rss"

@@ -13,6 +13,7 @@ meta = dict(line.rstrip("\n").split("=", 1) for line in open(sys.argv[2], encodi
 values = defaultdict(list)
 notes = defaultdict(list)
 g_levels = defaultdict(list)
+g_votes = {}
 order = []
 for row in rows:
     if len(row) != 6:
@@ -23,6 +24,9 @@ for row in rows:
         continue
     if metric == "level_result":
         g_levels[(mode, target)].append((rep, value))
+        continue
+    if metric == "level_vote":
+        g_votes[(mode, target, rep)] = value
         continue
     if (mode, scenario, target) not in order and target != "-":
         order.append((mode, scenario, target))
@@ -87,19 +91,26 @@ for mode in modes:
         out.append("")
         targets = [t for m, s, t in order if m == mode and s == scenario]
         if scenario == "g":
-            out.append("| target | most concurrent paced streams without a stall | RSS there (MB) | idle RSS (MB) | added RSS per open stream (KB) | levels tried |")
+            out.append("| target | most concurrent paced streams without a stall (most tries) | RSS there (MB) | idle RSS (MB) | added RSS per open stream (KB) | levels tried: tries passed (each try: largest gap, by round) |")
             out.append("|---|---:|---:|---:|---:|---|")
             for t in targets:
-                tried = []
+                tries = defaultdict(list)
                 for level, raw in g_levels.get((mode, t), []):
-                    try:
-                        r = json.loads(raw)
-                        rounds = r.get("round_max_gap_ms")
-                        tried.append(f"{level}: {'ok' if r.get('passed') else 'FAIL'} (max gap {r.get('max_gap_ms')} ms"
-                                     + (f", by round {rounds}" if rounds else "")
-                                     + f", {r.get('completed')}/{r.get('streams', 0) * r.get('rounds', 1)} complete, peak open {r.get('peak_open')})")
-                    except (ValueError, TypeError):
-                        tried.append(f"{level}: ?")
+                    tries[level].append(raw)
+                tried = []
+                for level, raws in tries.items():
+                    shown = []
+                    for raw in raws:
+                        try:
+                            r = json.loads(raw)
+                            rounds = r.get("round_max_gap_ms")
+                            shown.append(f"{'ok' if r.get('passed') else 'FAIL'} {r.get('max_gap_ms')} ms"
+                                         + (f" {rounds}" if rounds else "")
+                                         + ("" if r.get("completed") == r.get("streams", 0) * r.get("rounds", 1) else f", {r.get('completed')} complete"))
+                        except (ValueError, TypeError):
+                            shown.append("?")
+                    vote = g_votes.get((mode, t, level))
+                    tried.append(f"{level}: {vote + ' passed' if vote else ''} ({'; '.join(shown)})")
                 out.append(f"| {NAMES.get(t, t)} | {fmt(med(mode, 'g', t, 'streams_ok'))} | {fmt(med(mode, 'g', t, 'rss_at_best_mb'), 1)} | "
                            f"{fmt(med(mode, 'g', t, 'rss_idle_mb'), 1)} | {fmt(per_stream_kb(mode, t))} | {'; '.join(tried)} |")
         elif targets:

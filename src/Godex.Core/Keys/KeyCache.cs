@@ -55,11 +55,18 @@ public sealed partial class KeyCache : IAsyncDisposable
 
     /// <summary>
     /// Hashes <paramref name="secret"/> (whatever it looks like: a stored hash is not a credential) and looks it up.
-    /// The hash comparison is constant-time.
+    /// The hash comparison is constant-time. With no key in the store nothing is hashed: every secret is unknown, and
+    /// clients that always send one (Claude Code's <c>x-api-key</c>, the SDKs' bearer) pay nothing for it.
     /// </summary>
     public KeyStatus Authenticate(string secret, out ClientKey? key)
     {
         Snapshot snapshot = _snapshot;
+        if (snapshot.ByHash.Count == 0)
+        {
+            key = null;
+            return KeyStatus.Unknown;
+        }
+
         string hash = _store.Hash(secret);
         if (!snapshot.ByHash.TryGetValue(hash, out key) && snapshot.HasLegacy)
         {

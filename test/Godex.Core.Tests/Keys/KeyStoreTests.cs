@@ -70,4 +70,61 @@ public sealed class KeyStoreTests : IDisposable
         Assert.Null(await store.FindAsync(issued.Secret, TestContext.Current.CancellationToken));
         Assert.Equal(version + 2, await store.GetVersionAsync(TestContext.Current.CancellationToken));
     }
+
+    /// <summary>With no key stored, a presented secret is unknown without being hashed; once a key exists it is hashed.</summary>
+    [Fact]
+    public async Task EmptyStore_AnswersUnknownWithoutHashing_AKeyedStoreHashesEverySecret()
+    {
+        var store = new HashCountingStore(Store());
+        await using var cache = new KeyCache(store, _time);
+        await cache.ReloadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(KeyStatus.Unknown, cache.Authenticate("sk-ant-whatever-the-client-sends", out ClientKey? none));
+        Assert.Null(none);
+        Assert.Equal(0, store.Hashes);
+
+        IssuedClientKey issued = await store.CreateAsync(new NewClientKey { Label = "a" }, TestContext.Current.CancellationToken);
+        await cache.ReloadAsync(TestContext.Current.CancellationToken);
+        int before = store.Hashes;
+        Assert.Equal(KeyStatus.Unknown, cache.Authenticate("sk-ant-whatever-the-client-sends", out _));
+        Assert.Equal(KeyStatus.Valid, cache.Authenticate(issued.Secret, out _));
+        Assert.Equal(before + 2, store.Hashes);
+    }
+
+    /// <summary>The SQLite store, counting <see cref="IKeyStore.Hash"/> calls.</summary>
+    private sealed class HashCountingStore(SqliteKeyStore inner) : IKeyStore
+    {
+        public int Hashes { get; private set; }
+
+        public string Hash(string secret)
+        {
+            Hashes++;
+            return inner.Hash(secret);
+        }
+
+        public ValueTask<IssuedClientKey> CreateAsync(NewClientKey key, CancellationToken cancellationToken) => inner.CreateAsync(key, cancellationToken);
+
+        public ValueTask<bool> ImportAsync(ClientKey key, CancellationToken cancellationToken) => inner.ImportAsync(key, cancellationToken);
+
+        public ValueTask<ClientKey?> FindAsync(string idOrSecret, CancellationToken cancellationToken) => inner.FindAsync(idOrSecret, cancellationToken);
+
+        public ValueTask<IReadOnlyList<ClientKey>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+
+        public ValueTask<ClientKey?> UpdateAsync(string idOrSecret, ClientKeyUpdate update, CancellationToken cancellationToken) => inner.UpdateAsync(idOrSecret, update, cancellationToken);
+
+        public ValueTask<ClientKey?> RevokeAsync(string idOrSecret, CancellationToken cancellationToken) => inner.RevokeAsync(idOrSecret, cancellationToken);
+
+        public ValueTask<IssuedClientKey?> RotateAsync(string idOrSecret, CancellationToken cancellationToken) => inner.RotateAsync(idOrSecret, cancellationToken);
+
+        public ValueTask<ClientKey?> SetAllowanceAsync(string idOrSecret, long allowance, TimeSpan duration, CancellationToken cancellationToken) =>
+            inner.SetAllowanceAsync(idOrSecret, allowance, duration, cancellationToken);
+
+        public ValueTask<ClientKey?> AddTokensAsync(string idOrSecret, long tokens, CancellationToken cancellationToken) => inner.AddTokensAsync(idOrSecret, tokens, cancellationToken);
+
+        public ValueTask<ClientKey?> ResetUsageAsync(string idOrSecret, CancellationToken cancellationToken) => inner.ResetUsageAsync(idOrSecret, cancellationToken);
+
+        public ValueTask<int> RefillAllowancesAsync(CancellationToken cancellationToken) => inner.RefillAllowancesAsync(cancellationToken);
+
+        public ValueTask<long> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
+    }
 }
