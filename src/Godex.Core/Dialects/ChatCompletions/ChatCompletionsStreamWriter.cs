@@ -88,20 +88,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 break;
 
             case ResponseCompletedEvent completed:
-                if (completed.Usage != Usage.Empty)
-                {
-                    _usage = completed.Usage;
-                }
-
-                await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
-                await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteFinishChunk(w, _header, completed.FinishReason), cancellationToken);
-                if (_includeUsage)
-                {
-                    await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteUsageChunk(w, _header, _usage), cancellationToken);
-                }
-
-                await _sse.WriteDoneAsync(cancellationToken);
-                IsCompleted = true;
+                await CompleteAsync(completed, cancellationToken);
                 return true;
 
             case StreamErrorEvent error:
@@ -151,15 +138,38 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
         }
     }
 
-    private async ValueTask EnsureRoleAsync(RoleChunkShape shape, CancellationToken cancellationToken)
+    /// <summary>The finish chunk, the usage chunk when asked for, and <c>[DONE]</c>.</summary>
+    private async ValueTask CompleteAsync(ResponseCompletedEvent completed, CancellationToken cancellationToken)
+    {
+        if (completed.Usage != Usage.Empty)
+        {
+            _usage = completed.Usage;
+        }
+
+        await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
+        await _sse.WriteAsync(null, (Header: _header, completed.FinishReason), static (w, s) => ChatCompletionsJsonWriter.WriteFinishChunk(w, s.Header, s.FinishReason), cancellationToken);
+        if (_includeUsage)
+        {
+            await _sse.WriteAsync(null, (Header: _header, Usage: _usage), static (w, s) => ChatCompletionsJsonWriter.WriteUsageChunk(w, s.Header, s.Usage), cancellationToken);
+        }
+
+        await _sse.WriteDoneAsync(cancellationToken);
+        IsCompleted = true;
+    }
+
+    /// <summary>
+    /// The role chunk before the first content. Called for every delta: nothing here is captured by a lambda, so the
+    /// call allocates nothing once the role is out.
+    /// </summary>
+    private ValueTask EnsureRoleAsync(RoleChunkShape shape, CancellationToken cancellationToken)
     {
         if (_roleSent)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         _roleSent = true;
-        await _sse.WriteAsync(null, w => ChatCompletionsJsonWriter.WriteRoleChunk(w, _header, shape), cancellationToken);
+        return _sse.WriteAsync(null, (Header: _header, Shape: shape), static (w, s) => ChatCompletionsJsonWriter.WriteRoleChunk(w, s.Header, s.Shape), cancellationToken);
     }
 
     private async ValueTask<ToolCallState> StartCallAsync(int index, string callId, string name, ToolCallKind kind, CancellationToken cancellationToken)

@@ -86,31 +86,7 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
                 break;
 
             case ResponseCompletedEvent completed:
-                if (completed.Usage != Usage.Empty)
-                {
-                    _usage = completed.Usage;
-                }
-
-                await CloseAsync(cancellationToken);
-                string stopReason = MessagesJsonWriter.StopReason(completed.FinishReason, completed.UpstreamReason);
-                await _sse.WriteAsync("message_delta", w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("type"u8, "message_delta"u8);
-                    w.WriteStartObject("delta"u8);
-                    w.WriteString("stop_reason"u8, stopReason);
-                    w.WriteNull("stop_sequence"u8);
-                    w.WriteEndObject();
-                    MessagesJsonWriter.WriteUsage(w, _usage, _header.EstimatedInputTokens);
-                    w.WriteEndObject();
-                }, cancellationToken);
-                await _sse.WriteAsync("message_stop", w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("type"u8, "message_stop"u8);
-                    w.WriteEndObject();
-                }, cancellationToken);
-                IsCompleted = true;
+                await CompleteAsync(completed, cancellationToken);
                 return true;
 
             case StreamErrorEvent error:
@@ -119,6 +95,39 @@ internal sealed class MessagesStreamWriter : IClientStreamWriter
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <c>message_delta</c> with the stop reason and usage, then <c>message_stop</c>. A method of its own: a local of a
+    /// switch section that a lambda captures is allocated on entry to the whole switch, that is for every event.
+    /// </summary>
+    private async ValueTask CompleteAsync(ResponseCompletedEvent completed, CancellationToken cancellationToken)
+    {
+        if (completed.Usage != Usage.Empty)
+        {
+            _usage = completed.Usage;
+        }
+
+        await CloseAsync(cancellationToken);
+        string stopReason = MessagesJsonWriter.StopReason(completed.FinishReason, completed.UpstreamReason);
+        await _sse.WriteAsync("message_delta", w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type"u8, "message_delta"u8);
+            w.WriteStartObject("delta"u8);
+            w.WriteString("stop_reason"u8, stopReason);
+            w.WriteNull("stop_sequence"u8);
+            w.WriteEndObject();
+            MessagesJsonWriter.WriteUsage(w, _usage, _header.EstimatedInputTokens);
+            w.WriteEndObject();
+        }, cancellationToken);
+        await _sse.WriteAsync("message_stop", static w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type"u8, "message_stop"u8);
+            w.WriteEndObject();
+        }, cancellationToken);
+        IsCompleted = true;
     }
 
     /// <summary>Messages streams start with <c>message_start</c>, written with the first event.</summary>

@@ -121,11 +121,11 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
                     }
 
                     call.Streamed.Append(delta.Delta);
-                    await EmitAsync(call.Custom ? "response.custom_tool_call_input.delta" : "response.function_call_arguments.delta", w =>
+                    await EmitAsync(call.Custom ? "response.custom_tool_call_input.delta" : "response.function_call_arguments.delta", (call.ItemId, call.OutputIndex, delta.Delta), static (w, s) =>
                     {
-                        w.WriteString("item_id", call.ItemId);
-                        w.WriteNumber("output_index", call.OutputIndex);
-                        w.WriteString("delta", delta.Delta);
+                        w.WriteString("item_id"u8, s.ItemId);
+                        w.WriteNumber("output_index"u8, s.OutputIndex);
+                        w.WriteString("delta"u8, s.Delta);
                     }, cancellationToken);
                 }
 
@@ -378,13 +378,12 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         state.UpstreamPart = upstreamPart;
         await OpenSummaryPartAsync(state, cancellationToken);
         state.Text.Append(text);
-        int index = state.Done.Count;
-        await EmitAsync("response.reasoning_summary_text.delta", w =>
+        await EmitAsync("response.reasoning_summary_text.delta", (state.ItemId, state.OutputIndex, SummaryIndex: state.Done.Count, Text: text), static (w, s) =>
         {
-            w.WriteString("item_id", state.ItemId);
-            w.WriteNumber("output_index", state.OutputIndex);
-            w.WriteNumber("summary_index", index);
-            w.WriteString("delta", text);
+            w.WriteString("item_id"u8, s.ItemId);
+            w.WriteNumber("output_index"u8, s.OutputIndex);
+            w.WriteNumber("summary_index"u8, s.SummaryIndex);
+            w.WriteString("delta"u8, s.Text);
         }, cancellationToken);
     }
 
@@ -508,26 +507,7 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         }
 
         await CloseReasoningAsync(null, cancellationToken);
-        if (_message is null)
-        {
-            var created = new MessageState(_output.Count, NewId("msg_"));
-            _output.Add(null);
-            _message = created;
-            await EmitAsync("response.output_item.added", w =>
-            {
-                w.WriteNumber("output_index", created.OutputIndex);
-                w.WriteStartObject("item");
-                w.WriteString("id", created.ItemId);
-                w.WriteString("type", "message");
-                w.WriteString("status", "in_progress");
-                w.WriteStartArray("content");
-                w.WriteEndArray();
-                w.WriteString("role", "assistant");
-                w.WriteEndObject();
-            }, cancellationToken);
-        }
-
-        MessageState state = _message;
+        MessageState state = _message ?? await OpenMessageAsync(cancellationToken);
         if (state.PartOpen && state.PartIsRefusal != refusal)
         {
             await ClosePartAsync(state, cancellationToken);
@@ -535,32 +515,57 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
 
         if (!state.PartOpen)
         {
-            state.PartOpen = true;
-            state.PartIsRefusal = refusal;
-            int contentIndex = state.Parts.Count;
-            await EmitAsync("response.content_part.added", w =>
-            {
-                w.WriteString("item_id", state.ItemId);
-                w.WriteNumber("output_index", state.OutputIndex);
-                w.WriteNumber("content_index", contentIndex);
-                w.WritePropertyName("part");
-                WritePart(w, refusal, "");
-            }, cancellationToken);
+            await OpenPartAsync(state, refusal, cancellationToken);
         }
 
+        // Called for every token: the delta's writer is static and takes its values as state, so nothing is allocated here.
         state.Text.Append(text);
-        int index = state.Parts.Count;
-        await EmitAsync(refusal ? "response.refusal.delta" : "response.output_text.delta", w =>
+        await EmitAsync(refusal ? "response.refusal.delta" : "response.output_text.delta", (state.ItemId, state.OutputIndex, ContentIndex: state.Parts.Count, Text: text, Refusal: refusal), static (w, s) =>
+        {
+            w.WriteString("item_id"u8, s.ItemId);
+            w.WriteNumber("output_index"u8, s.OutputIndex);
+            w.WriteNumber("content_index"u8, s.ContentIndex);
+            w.WriteString("delta"u8, s.Text);
+            if (!s.Refusal)
+            {
+                w.WriteStartArray("logprobs"u8);
+                w.WriteEndArray();
+            }
+        }, cancellationToken);
+    }
+
+    private async ValueTask<MessageState> OpenMessageAsync(CancellationToken cancellationToken)
+    {
+        var created = new MessageState(_output.Count, NewId("msg_"));
+        _output.Add(null);
+        _message = created;
+        await EmitAsync("response.output_item.added", w =>
+        {
+            w.WriteNumber("output_index", created.OutputIndex);
+            w.WriteStartObject("item");
+            w.WriteString("id", created.ItemId);
+            w.WriteString("type", "message");
+            w.WriteString("status", "in_progress");
+            w.WriteStartArray("content");
+            w.WriteEndArray();
+            w.WriteString("role", "assistant");
+            w.WriteEndObject();
+        }, cancellationToken);
+        return created;
+    }
+
+    private async ValueTask OpenPartAsync(MessageState state, bool refusal, CancellationToken cancellationToken)
+    {
+        state.PartOpen = true;
+        state.PartIsRefusal = refusal;
+        int contentIndex = state.Parts.Count;
+        await EmitAsync("response.content_part.added", w =>
         {
             w.WriteString("item_id", state.ItemId);
             w.WriteNumber("output_index", state.OutputIndex);
-            w.WriteNumber("content_index", index);
-            w.WriteString("delta", text);
-            if (!refusal)
-            {
-                w.WriteStartArray("logprobs");
-                w.WriteEndArray();
-            }
+            w.WriteNumber("content_index", contentIndex);
+            w.WritePropertyName("part");
+            WritePart(w, refusal, "");
         }, cancellationToken);
     }
 
@@ -794,7 +799,11 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
         }, cancellationToken);
     }
 
-    private ValueTask EmitAsync(string type, Action<Utf8JsonWriter> body, CancellationToken cancellationToken)
+    private ValueTask EmitAsync(string type, Action<Utf8JsonWriter> body, CancellationToken cancellationToken) =>
+        EmitAsync(type, body, static (w, body) => body(w), cancellationToken);
+
+    /// <summary>One event: its type, its sequence number, then what <paramref name="body"/> writes from <paramref name="state"/>.</summary>
+    private ValueTask EmitAsync<TState>(string type, TState state, Action<Utf8JsonWriter, TState> body, CancellationToken cancellationToken)
     {
         int sequence = _sequence++;
         if (_sse is null)
@@ -802,12 +811,12 @@ internal sealed class ResponsesStreamWriter : IClientStreamWriter
             return ValueTask.CompletedTask;
         }
 
-        return _sse.WriteAsync(type, (type, sequence, body), static (w, e) =>
+        return _sse.WriteAsync(type, (Type: type, Sequence: sequence, State: state, Body: body), static (w, e) =>
         {
             w.WriteStartObject();
-            w.WriteString("type"u8, e.type);
-            w.WriteNumber("sequence_number"u8, e.sequence);
-            e.body(w);
+            w.WriteString("type"u8, e.Type);
+            w.WriteNumber("sequence_number"u8, e.Sequence);
+            e.Body(w, e.State);
             w.WriteEndObject();
         }, cancellationToken);
     }
