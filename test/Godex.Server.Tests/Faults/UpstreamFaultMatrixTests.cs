@@ -131,6 +131,14 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
             await WritePrefixAsync(x, r);
             await x.WriteAsync([.. "data: {\"type\":\"x\",\"text\":\""u8, 0xff, 0xfe, .. "\"}\n\n"u8]);
         }, 502, null),
+        new("invalid UTF-8 in a text delta", async (x, r) =>
+        {
+            // Refused by the framing (UpstreamResponse checks each event's UTF-8) before a translator takes the text.
+            await WritePrefixAsync(x, r);
+            await x.WriteAsync(r.Anthropic
+                ? [.. "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a"u8, 0xC3, 0x28, .. "\"}}\n\n"u8]
+                : [.. "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":4,\"item_id\":\"msg_f\",\"output_index\":0,\"content_index\":0,\"delta\":\"a"u8, 0xC3, 0x28, .. "\"}\n\n"u8]);
+        }, 502, null),
         new("a lone surrogate escaped in an event", async (x, r) =>
         {
             // Valid JSON and valid UTF-8, but no string: a translator reading the text must not turn it into a 500.
@@ -195,6 +203,7 @@ public sealed class UpstreamFaultMatrixTests : IAsyncLifetime
 
         Assert.True(clock.Elapsed < Bound, $"{clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.DoesNotContain("internal error", body, StringComparison.Ordinal); // the upstream's fault, never godex's 500 in band
         int? expected = stream ? fault.StreamedStatus : fault.PlainStatus;
         if (expected is int status)
         {

@@ -143,4 +143,69 @@ public sealed class MessagesStreamReaderEdgeTests
         Assert.Equal("Overloaded — retry", error.Error.Message);
         Assert.Equal("overloaded_error", error.Error.Code);
     }
+
+    public static TheoryData<string> DeltaTexts() => new() { "Hello", " world,", "", "café — ünïcödé", "日本語のテキスト", "🙂👍🏽 emoji", new string('x', 5000) };
+
+    /// <summary>
+    /// A text delta in Anthropic's own byte order (read without a JSON reader) gives what the same event with its
+    /// members reordered (read by the reader) gives, with the recorded streams' padding before the braces too.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DeltaTexts))]
+    public void Feed_TextDeltaInAnthropicsOrder_ReadAsTheSameEventInAnyOtherOrder(string text)
+    {
+        string start = """{"type":"content_block_start","index":7,"content_block":{"type":"text","text":""}}""";
+        string typical = $$$"""{"type":"content_block_delta","index":7,"delta":{"type":"text_delta","text":"{{{text}}}"}}""";
+        string padded = $$$"""{"type":"content_block_delta","index":7,"delta":{"type":"text_delta","text":"{{{text}}}"}       }  """;
+        string reordered = $$$"""{"delta":{"text":"{{{text}}}","type":"text_delta"},"type":"content_block_delta","index":7}""";
+
+        string[] Texts(string delta) => Feed(("content_block_start", start), ("content_block_delta", delta)).OfType<TextDeltaEvent>().Select(e => e.Text).ToArray();
+
+        Assert.Equal(Texts(reordered), Texts(typical));
+        Assert.Equal(Texts(reordered), Texts(padded));
+        Assert.Equal(text.Length == 0 ? [] : [text], Texts(typical));
+    }
+
+    /// <summary>What is not exactly the typical shape is read in full, with the reader's verdict: an error or an ignored delta.</summary>
+    [Theory]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}x""", "error")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}}""", "error")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}""", "error")]
+    [InlineData("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\u0001b\"}}", "error")]
+    [InlineData("""{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":"a"}}""", "error")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\"b"}}""", "a\"b")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","text":"b"}}""", "b")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"index":1}""", "")]
+    [InlineData("""{"type":"content_block_delta","index":12345678901,"delta":{"type":"text_delta","text":"a"}}""", "")]
+    public void Feed_AlmostTheTypicalTextDelta_ReadInFull(string delta, string expected)
+    {
+        List<StreamEvent> events = Feed(
+            ("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
+            ("content_block_delta", delta));
+
+        if (expected == "error")
+        {
+            Assert.Empty(events.OfType<TextDeltaEvent>());
+            Assert.Contains("invalid stream event", Assert.IsType<StreamErrorEvent>(Assert.Single(events)).Error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(expected.Length == 0 ? [] : [expected], events.OfType<TextDeltaEvent>().Select(e => e.Text));
+        }
+    }
+
+    /// <summary>
+    /// Bytes that are not UTF-8 in a typical delta's text take the reader's path too, which throws when the string is
+    /// taken (in the proxy the framing refuses such an event first: UpstreamFaultMatrixTests).
+    /// </summary>
+    [Fact]
+    public void Feed_TypicalTextDeltaWithBytesThatAreNotUtf8_ThrowsAsTheReaderDoes()
+    {
+        var reader = new MessagesStreamReader();
+        var output = new List<StreamEvent>();
+        reader.Feed("content_block_start", Encoding.UTF8.GetBytes("""{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""), output);
+        byte[] delta = [.. Encoding.UTF8.GetBytes("""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"""), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}}")];
+
+        Assert.Throws<InvalidOperationException>(() => reader.Feed("content_block_delta", delta, output));
+    }
 }
