@@ -1,5 +1,3 @@
-using Microsoft.ML.Tokenizers;
-
 namespace Godex.Core.Tokens;
 
 /// <summary>
@@ -52,7 +50,7 @@ internal sealed class TokenCountBudget(long exactCharacters, CancellationToken c
     public void ThrowIfCancellationRequested() => cancellationToken.ThrowIfCancellationRequested();
 
     /// <summary>The token count of one chunk of a long piece, from memory when the same chunk was counted before.</summary>
-    public int CountChunk(Tokenizer tokenizer, ReadOnlySpan<char> chunk)
+    public int CountChunk(O200kVocabulary vocabulary, ReadOnlySpan<char> chunk)
     {
         _chunks ??= new Dictionary<string, int>(StringComparer.Ordinal);
         Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup = _chunks.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -66,7 +64,7 @@ internal sealed class TokenCountBudget(long exactCharacters, CancellationToken c
             ThrowIfCancellationRequested();
         }
 
-        int count = tokenizer.CountTokens(chunk, considerPreTokenization: false, considerNormalization: false);
+        int count = BytePairMerge.CountTokens(vocabulary, chunk);
         if (_chunks.Count < MaxRememberedChunks)
         {
             lookup[chunk] = count;
