@@ -18,32 +18,36 @@ internal sealed class O200kVocabulary
 {
     private const int EmptySlot = -1;
 
-    /// <summary>Every token's bytes, rank after rank.</summary>
+    /// <summary>Every token's bytes, rank after rank (and possibly unused room at the end).</summary>
     private readonly byte[] _tokenBytes;
 
-    /// <summary>Rank r's bytes are <c>_tokenBytes[_tokenStarts[r].._tokenStarts[r + 1]]</c> (one entry more than ranks).</summary>
+    /// <summary>Rank r's bytes are <c>_tokenBytes[_tokenStarts[r].._tokenStarts[r + 1]]</c>, for r below <see cref="RankCount"/>.</summary>
     private readonly int[] _tokenStarts;
 
     /// <summary>Ranks by the hash of their bytes, linear probing; a power of two at most half full.</summary>
     private readonly int[] _ranksByHash;
 
-    /// <param name="tokenBytes">The tokens' bytes, rank after rank.</param>
-    /// <param name="tokenStarts">Where each rank's bytes start in <paramref name="tokenBytes"/>, and the end as a last entry.
-    /// A rank with no bytes (a gap in the ranks) is never found.</param>
-    public O200kVocabulary(byte[] tokenBytes, int[] tokenStarts)
+    /// <param name="tokenBytes">The tokens' bytes, rank after rank; room after the last is not read.</param>
+    /// <param name="tokenStarts">Where each rank's bytes start in <paramref name="tokenBytes"/>, then where the last
+    /// one ends: <paramref name="rankCount"/> + 1 entries are read. A rank with no bytes (a gap in the ranks) is never found.</param>
+    /// <param name="rankCount">One more than the highest rank. The arrays are kept as they are, not copied: a reader
+    /// that sized them from a hint need not trim them (each copy is a large-object-heap garbage).</param>
+    public O200kVocabulary(byte[] tokenBytes, int[] tokenStarts, int rankCount)
     {
         ArgumentNullException.ThrowIfNull(tokenBytes);
         ArgumentNullException.ThrowIfNull(tokenStarts);
-        if (tokenStarts.Length == 0 || tokenStarts[^1] != tokenBytes.Length)
+        ArgumentOutOfRangeException.ThrowIfNegative(rankCount);
+        if (tokenStarts.Length <= rankCount || tokenStarts[rankCount] > tokenBytes.Length)
         {
-            throw new ArgumentException("The last start must be the end of the token bytes.", nameof(tokenStarts));
+            throw new ArgumentException("The starts must have rankCount + 1 entries, the last within the token bytes.", nameof(tokenStarts));
         }
 
         _tokenBytes = tokenBytes;
         _tokenStarts = tokenStarts;
-        _ranksByHash = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, RankCount * 2))];
+        RankCount = rankCount;
+        _ranksByHash = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, rankCount * 2))];
         Array.Fill(_ranksByHash, EmptySlot);
-        for (int rank = 0; rank < RankCount; rank++)
+        for (int rank = 0; rank < rankCount; rank++)
         {
             if (!Token(rank).IsEmpty)
             {
@@ -53,7 +57,7 @@ internal sealed class O200kVocabulary
     }
 
     /// <summary>One more than the highest rank.</summary>
-    public int RankCount => _tokenStarts.Length - 1;
+    public int RankCount { get; }
 
     /// <summary>The bytes of <paramref name="rank"/>.</summary>
     public ReadOnlySpan<byte> Token(int rank) => _tokenBytes.AsSpan(_tokenStarts[rank], _tokenStarts[rank + 1] - _tokenStarts[rank]);

@@ -85,11 +85,20 @@ internal static class TiktokenVocabularyReader
         }
     }
 
-    /// <summary>The arrays as they grow, line by line; trimmed to their size at the end.</summary>
+    /// <summary>
+    /// The arrays as they fill, line by line. With a <c>Capacity: N</c> line they are sized once from N (8 bytes a
+    /// token: o200k averages 7) and handed over untrimmed, so loading leaves little garbage behind: every array
+    /// here is in the large object heap, which only a full collection frees.
+    /// </summary>
     private sealed class Builder
     {
-        private byte[] _tokenBytes = new byte[1 << 20];
-        private int[] _tokenStarts = new int[1 << 16];
+        private const int BytesPerTokenHint = 8;
+
+        /// <summary>The most tokens a capacity hint may reserve room for (o200k has 0.2 M).</summary>
+        private const int MaxReservedTokens = 16 * 1024 * 1024;
+
+        private byte[] _tokenBytes = new byte[64 * 1024];
+        private int[] _tokenStarts = new int[8 * 1024];
         private int _length;
         private int _nextRank;
 
@@ -107,6 +116,7 @@ internal static class TiktokenVocabularyReader
 
             if (_nextRank == 0 && line.StartsWith(CapacityPrefix))
             {
+                Reserve(ParseRank(line[CapacityPrefix.Length..], lineNumber));
                 return;
             }
 
@@ -136,10 +146,20 @@ internal static class TiktokenVocabularyReader
 
         public O200kVocabulary ToVocabulary()
         {
-            int[] starts = new int[_nextRank + 1];
-            _tokenStarts.AsSpan(0, _nextRank).CopyTo(starts);
-            starts[_nextRank] = _length;
-            return new O200kVocabulary(_tokenBytes.AsSpan(0, _length).ToArray(), starts);
+            EnsureStarts(_nextRank + 1);
+            _tokenStarts[_nextRank] = _length;
+            return new O200kVocabulary(_tokenBytes, _tokenStarts, _nextRank);
+        }
+
+        private void Reserve(int tokens)
+        {
+            if (tokens > MaxReservedTokens)
+            {
+                throw new InvalidDataException($"Capacity {tokens} is more than {MaxReservedTokens} tokens.");
+            }
+
+            _tokenStarts = new int[tokens + 1];
+            _tokenBytes = new byte[tokens * BytesPerTokenHint];
         }
 
         private static int ParseRank(ReadOnlySpan<byte> digits, int lineNumber) =>
