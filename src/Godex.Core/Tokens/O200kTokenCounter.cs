@@ -20,10 +20,10 @@ namespace Godex.Core.Tokens;
 /// token more per 32 characters than the real tokenizer would. No word, number or identifier of real text is that
 /// long; base64, minified code and repeated characters are, and there the count is an estimate within a few percent.
 /// Every other piece is counted exactly.</para>
-/// <para>Measured on the 2-core CI machine (Release): 1 MiB of one repeated letter in ~0.5 s before chunk counts were
-/// memoized (<see cref="TokenCountBudget.CountChunk"/>), ~0.1 s after; prose at ~10 MB/s as before; the slowest input
-/// found, runs of random letters cut by spaces every 64 characters, at ~1 µs a character, which
-/// <see cref="TokenCountBudget"/> bounds.</para>
+/// <para>Measured on the 2-core CI machine (Release, 1 MiB each, docs/performance.md "godex's own o200k counter"):
+/// one repeated letter in ~4 ms (chunk counts memoized by <see cref="TokenCountBudget.CountChunk"/>); prose in ~20 ms
+/// (~50 MB/s; the library took ~38 ms); the slowest input found, runs of random letters cut by spaces every 64
+/// characters, in ~160 ms (~0.15 µs a character), which <see cref="TokenCountBudget"/> bounds.</para>
 /// </remarks>
 internal static class O200kTokenCounter
 {
