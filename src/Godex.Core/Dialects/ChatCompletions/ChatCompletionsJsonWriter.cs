@@ -179,27 +179,27 @@ internal static class ChatCompletionsJsonWriter
     public static void WriteCompletion(Utf8JsonWriter writer, in ChatCompletionHeader header, ChatResponse response)
     {
         WriteHeader(writer, header, ChunkNames.CompletionObject);
-        writer.WriteStartArray("choices"u8);
+        writer.WriteStartArray(ChunkNames.Choices);
         writer.WriteStartObject();
-        writer.WriteNumber("index"u8, 0);
-        writer.WriteStartObject("message"u8);
-        writer.WriteString("role"u8, "assistant"u8);
+        writer.WriteNumber(ChunkNames.Index, 0);
+        writer.WriteStartObject(ChunkNames.Message);
+        writer.WriteString(ChunkNames.Role, ChunkNames.Assistant);
         if (response.Text.Length > 0 || (response.ToolCalls.Count == 0 && response.Refusal is null))
         {
-            writer.WriteString("content"u8, response.Text);
+            writer.WriteString(ChunkNames.Content, response.Text);
         }
         else
         {
-            writer.WriteNull("content"u8);
+            writer.WriteNull(ChunkNames.Content);
         }
 
         if (response.Refusal is null)
         {
-            writer.WriteNull("refusal"u8);
+            writer.WriteNull(ChunkNames.Refusal);
         }
         else
         {
-            writer.WriteString("refusal"u8, response.Refusal);
+            writer.WriteString(ChunkNames.Refusal, response.Refusal);
         }
 
         WriteReasoning(writer, response.Reasoning);
@@ -232,11 +232,11 @@ internal static class ChatCompletionsJsonWriter
             writer.WriteEndArray();
         }
 
-        writer.WriteStartArray("annotations"u8);
+        writer.WriteStartArray(ChunkNames.Annotations);
         writer.WriteEndArray();
         writer.WriteEndObject();
-        writer.WriteNull("logprobs"u8);
-        writer.WriteString("finish_reason"u8, response.FinishReason.Value);
+        writer.WriteNull(ChunkNames.Logprobs);
+        writer.WriteString(ChunkNames.FinishReason, response.FinishReason.Value);
         writer.WriteEndObject();
         writer.WriteEndArray();
         WriteUsage(writer, response.Usage);
@@ -272,19 +272,19 @@ internal static class ChatCompletionsJsonWriter
     /// <summary><c>"usage": {...}</c> with the detail objects the current API returns.</summary>
     public static void WriteUsage(Utf8JsonWriter writer, Usage usage)
     {
-        writer.WriteStartObject("usage"u8);
-        writer.WriteNumber("prompt_tokens"u8, usage.InputTokens);
-        writer.WriteNumber("completion_tokens"u8, usage.OutputTokens);
-        writer.WriteNumber("total_tokens"u8, usage.TotalTokens);
-        writer.WriteStartObject("prompt_tokens_details"u8);
-        writer.WriteNumber("cached_tokens"u8, usage.CachedInputTokens);
-        writer.WriteNumber("audio_tokens"u8, 0);
+        writer.WriteStartObject(UsageNames.Usage);
+        writer.WriteNumber(UsageNames.PromptTokens, usage.InputTokens);
+        writer.WriteNumber(UsageNames.CompletionTokens, usage.OutputTokens);
+        writer.WriteNumber(UsageNames.TotalTokens, usage.TotalTokens);
+        writer.WriteStartObject(UsageNames.PromptTokensDetails);
+        writer.WriteNumber(UsageNames.CachedTokens, usage.CachedInputTokens);
+        writer.WriteNumber(UsageNames.AudioTokens, 0);
         writer.WriteEndObject();
-        writer.WriteStartObject("completion_tokens_details"u8);
-        writer.WriteNumber("reasoning_tokens"u8, usage.ReasoningTokens);
-        writer.WriteNumber("audio_tokens"u8, 0);
-        writer.WriteNumber("accepted_prediction_tokens"u8, 0);
-        writer.WriteNumber("rejected_prediction_tokens"u8, 0);
+        writer.WriteStartObject(UsageNames.CompletionTokensDetails);
+        writer.WriteNumber(UsageNames.ReasoningTokens, usage.ReasoningTokens);
+        writer.WriteNumber(UsageNames.AudioTokens, 0);
+        writer.WriteNumber(UsageNames.AcceptedPredictionTokens, 0);
+        writer.WriteNumber(UsageNames.RejectedPredictionTokens, 0);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
@@ -386,5 +386,23 @@ internal static class ChatCompletionsJsonWriter
         public static readonly JsonEncodedText ReasoningContent = JsonEncodedText.Encode("reasoning_content"u8);
         public static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk"u8);
         public static readonly JsonEncodedText CompletionObject = JsonEncodedText.Encode("chat.completion"u8);
+        public static readonly JsonEncodedText Message = JsonEncodedText.Encode("message"u8);
+        public static readonly JsonEncodedText Annotations = JsonEncodedText.Encode("annotations"u8);
+    }
+
+    /// <summary>The usage object's names, encoded once (a <c>u8</c> name is checked for characters to escape on every write).</summary>
+    private static class UsageNames
+    {
+        public static readonly JsonEncodedText Usage = JsonEncodedText.Encode("usage"u8);
+        public static readonly JsonEncodedText PromptTokens = JsonEncodedText.Encode("prompt_tokens"u8);
+        public static readonly JsonEncodedText CompletionTokens = JsonEncodedText.Encode("completion_tokens"u8);
+        public static readonly JsonEncodedText TotalTokens = JsonEncodedText.Encode("total_tokens"u8);
+        public static readonly JsonEncodedText PromptTokensDetails = JsonEncodedText.Encode("prompt_tokens_details"u8);
+        public static readonly JsonEncodedText CachedTokens = JsonEncodedText.Encode("cached_tokens"u8);
+        public static readonly JsonEncodedText AudioTokens = JsonEncodedText.Encode("audio_tokens"u8);
+        public static readonly JsonEncodedText CompletionTokensDetails = JsonEncodedText.Encode("completion_tokens_details"u8);
+        public static readonly JsonEncodedText ReasoningTokens = JsonEncodedText.Encode("reasoning_tokens"u8);
+        public static readonly JsonEncodedText AcceptedPredictionTokens = JsonEncodedText.Encode("accepted_prediction_tokens"u8);
+        public static readonly JsonEncodedText RejectedPredictionTokens = JsonEncodedText.Encode("rejected_prediction_tokens"u8);
     }
 }
