@@ -149,20 +149,25 @@ public static class AdminEndpoints
                 return;
             }
 
+            // The limit is counted here, not by Kestrel: after a 413 for a chunked body still arriving, Kestrel drains
+            // the rest (at most 5 s) so the client reads the answer; at its own limit it would reset the connection.
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
             {
-                sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+                sizeFeature.MaxRequestBodySize = null;
             }
 
             using var buffered = new MemoryStream();
             try
             {
-                await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
+                if (!await TryCopyAtMostAsync(context.Request.Body, buffered, MaxBodyBytes, context.RequestAborted))
+                {
+                    await Error(context, StatusCodes.Status413PayloadTooLarge, BackendErrorTypes.InvalidRequest, $"the admin API takes bodies of at most {MaxBodyBytes} bytes");
+                    return;
+                }
             }
             catch (BadHttpRequestException ex)
             {
-                string message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"the admin API takes bodies of at most {MaxBodyBytes} bytes" : "the request body is malformed: " + ex.Message;
-                await Error(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, message);
+                await Error(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest, BackendErrorTypes.InvalidRequest, "the request body is malformed: " + ex.Message);
                 return;
             }
 
@@ -549,6 +554,24 @@ public static class AdminEndpoints
         {
             throw new AdminRequestException(ex.Message, name);
         }
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="target"/>; false once it passes <paramref name="limit"/> bytes.</summary>
+    private static async Task<bool> TryCopyAtMostAsync(Stream source, MemoryStream target, int limit, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (target.Length + read > limit)
+            {
+                return false;
+            }
+
+            target.Write(buffer, 0, read);
+        }
+
+        return true;
     }
 
     private static Task Error(HttpContext context, int status, string type, string message) =>

@@ -32,10 +32,13 @@ internal static class RequestBody
             return (default, TooLarge(limit));
         }
 
-        // Kestrel has its own limit (30 MB by default); ours is the one that counts, so lift Kestrel's to it.
+        // Kestrel has its own limit (30 MB by default); ours is the one that counts, so lift Kestrel's. Lifted, not set
+        // to ours: after a 413 for a chunked body still arriving, Kestrel drains the rest (for at most 5 s) so the
+        // client reads the 413; with its limit at ours it would close on the first byte past it, and the client's next
+        // write would meet a reset instead of the answer.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            sizeFeature.MaxRequestBodySize = limit + 1;
+            sizeFeature.MaxRequestBodySize = null;
         }
 
         RequestBodyBudget.Lease? lease = context.RequestServices.GetService<RequestBodyBudget>()?.Open();

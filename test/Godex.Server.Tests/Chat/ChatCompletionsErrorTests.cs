@@ -93,6 +93,25 @@ public sealed class ChatCompletionsErrorTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Post_OversizedChunkedBody_StillArriving_Gets413NotAReset()
+    {
+        // The 413 is written while the client is still sending: godex must let Kestrel drain the rest of the body
+        // (up to its 5 s) instead of closing on it, or the client's next write meets a reset and it never reads the
+        // 413 (CI caught this as a flaky "Error while copying content to a stream" on the test above).
+        await using KestrelTestHost host = await ChatTestServer.StartAsync(OkBackend(), o => o.Proxy.MaxRequestBodyBytes = 1024);
+        var content = new StreamContent(new Godex.Server.Tests.Hostile.TricklingStream(pieces: 16, pieceSize: 1024, TimeSpan.FromMilliseconds(25)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using HttpResponseMessage response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("1024 bytes", ChatTestServer.ParseJson(body).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

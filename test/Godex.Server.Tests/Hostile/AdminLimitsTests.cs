@@ -48,6 +48,23 @@ public sealed class AdminLimitsTests
     }
 
     [Fact]
+    public async Task CreateKey_OversizedChunkedBody_StillArriving_Gets413NotAReset()
+    {
+        await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync(o => o.Proxy.AdminKey = AdminKey);
+        var content = new StreamContent(new TricklingStream(pieces: 12, pieceSize: 16 * 1024, TimeSpan.FromMilliseconds(25)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        request.Headers.TransferEncodingChunked = true;
+
+        using HttpResponseMessage response = await godex.Http.SendAsync(request, Ct);
+        string text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("at most 65536 bytes", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CreateKey_OrdinaryBody_StillWorks()
     {
         await using GodexAppHarness godex = await GodexAppHarness.StartOnSimulatorAsync(o => o.Proxy.AdminKey = AdminKey);
