@@ -34,11 +34,20 @@ public static class UpstreamCall
         else
         {
             upstream = ReasoningContinuity.Restore(upstream, scope, backend.Name, cache);
-            events = ReasoningContinuity.RememberAsync(backend.StreamAsync(upstream, cancellationToken), scope, backend.Name, request.Model, cache, cancellationToken);
+            events = backend.StreamAsync(upstream, cancellationToken);
+            if (MayCallTools(request))
+            {
+                // Only a turn that calls tools has reasoning to remember; without tools it would be one more async
+                // iterator hop for every event of the answer.
+                events = ReasoningContinuity.RememberAsync(events, scope, backend.Name, request.Model, cache, cancellationToken);
+            }
         }
 
         return names.IsEmpty ? events : RestoreNamesAsync(events, names, cancellationToken);
     }
+
+    private static bool MayCallTools(ChatRequest request) =>
+        request.Tools.Count > 0 || request.HostedTools.Count > 0 || request.ProviderOnlyTools.Count > 0;
 
     private static async IAsyncEnumerable<StreamEvent> RestoreNamesAsync(IAsyncEnumerable<StreamEvent> events, ToolNameMap names, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Godex.Core.Configuration;
 using Godex.Core.Continuity;
 using Godex.Core.Conversation;
+using Godex.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Godex.Core.Tests.Continuity;
@@ -106,6 +107,38 @@ public sealed class ReasoningCacheTests
         Remember(cache, "s", "t3", new ReasoningPart { Text = new string('y', 2000), Signature = "s" });
         Assert.Null(cache.Find("s", "t3"));
         Assert.Equal(601, cache.Bytes);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UpstreamCall_RemembersOnlyWhenTheRequestDeclaresTools(bool declaresTools)
+    {
+        // Without tools a turn cannot call one, so UpstreamCall leaves out the remembering layer (one async iterator
+        // hop less for every event); the events reach the client the same either way.
+        var cache = new ReasoningCache(new ReasoningCacheOptions(), new FakeTimeProvider());
+        StreamEvent[] script =
+        [
+            new ReasoningCompletedEvent(s_thinking),
+            new ToolCallStartedEvent(0, "toolu_1", "get_weather"),
+            new ResponseCompletedEvent(FinishReason.ToolCalls, Usage.Empty),
+        ];
+        var backend = new FakeChatBackend("anthropic", script);
+        var request = new ChatRequest
+        {
+            Model = "claude-sonnet-4-5",
+            Messages = [new ChatMessage(ChatRole.User, "weather?")],
+            Tools = declaresTools ? [new ChatTool("get_weather")] : [],
+        };
+
+        var seen = new List<StreamEvent>();
+        await foreach (StreamEvent streamEvent in UpstreamCall.StreamAsync(backend, request, "s", cache, TestContext.Current.CancellationToken))
+        {
+            seen.Add(streamEvent);
+        }
+
+        Assert.Equal(script, seen);
+        Assert.Equal(declaresTools, cache.Find("s", "toolu_1") is not null);
     }
 
     [Fact]
