@@ -38,7 +38,9 @@ public sealed class SseFrameReader : IDisposable
 
     private readonly Stream _stream;
     private readonly int _maxFrameBytes;
+    private readonly ISseFrameReaderOwner? _owner;
     private byte[] _buffer;
+    private bool _failed; // the owner took a failed read as the end
     private int _start;
     private int _filled;
     private int _scanned;
@@ -58,12 +60,16 @@ public sealed class SseFrameReader : IDisposable
     private readonly int[] _lineEnds = new int[MaxLineEnds];
     private int _lineEndCount;
 
-    public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes)
+    /// <param name="stream">The body to read.</param>
+    /// <param name="maxFrameBytes">The largest single event accepted.</param>
+    /// <param name="owner">Told of every event read and of a failed read (which it may take as the end); none: a failed read throws.</param>
+    public SseFrameReader(Stream stream, int maxFrameBytes = DefaultMaxFrameBytes, ISseFrameReaderOwner? owner = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFrameBytes, 1024);
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
+        _owner = owner;
         _buffer = [];
     }
 
@@ -71,40 +77,77 @@ public sealed class SseFrameReader : IDisposable
     public SseFrame Current { get; private set; }
 
     /// <summary>
-    /// Moves to the next event with data. False when the stream ended. Throws what the stream throws, and
-    /// <see cref="InvalidDataException"/> when one event grows past the size limit.
+    /// Moves to the next event with data. False when the stream ended (or failed, when the owner took the failure as
+    /// its end). Otherwise throws what the stream throws, and <see cref="InvalidDataException"/> when one event grows
+    /// past the size limit.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
     public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        if (_failed)
         {
-            bool lookedAhead = _nextEnd > _start;
-            int length = EventEnd();
-            if (length > 0)
+            return false;
+        }
+
+        try
+        {
+            while (true)
             {
-                ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
-                (string eventType, ReadOnlyMemory<byte> data) = lookedAhead ? _nextFields : ReadFields(raw, _lineEnds.AsSpan(0, _lineEndCount), _start);
-                _currentStart = _start;
-                _start += length;
-                _currentEnd = _start;
-                _scanned = _start;
-                _lineEndCount = 0;
-                if (!data.IsEmpty)
+                bool lookedAhead = _nextEnd > _start;
+                int length = EventEnd();
+                if (length > 0)
                 {
-                    Current = new SseFrame(eventType, raw, data, endsRead: !LookAheadForEvent());
-                    return true;
+                    ReadOnlyMemory<byte> raw = _buffer.AsMemory(_start, length);
+                    (string eventType, ReadOnlyMemory<byte> data) = lookedAhead ? _nextFields : ReadFields(raw, _lineEnds.AsSpan(0, _lineEndCount), _start);
+                    _currentStart = _start;
+                    _start += length;
+                    _currentEnd = _start;
+                    _scanned = _start;
+                    _lineEndCount = 0;
+                    if (!data.IsEmpty)
+                    {
+                        Current = new SseFrame(eventType, raw, data, endsRead: !LookAheadForEvent());
+                        _owner?.EventRead();
+                        return true;
+                    }
+
+                    continue;
                 }
 
-                continue;
-            }
+                if (_ended)
+                {
+                    bool last = TryTakeUnterminatedLast();
+                    if (last)
+                    {
+                        _owner?.EventRead();
+                    }
 
-            if (_ended)
+                    return last;
+                }
+
+                // The reads are awaited here rather than in a method of their own: a paced stream waits once per
+                // event, and every async layer between the socket and the consumer is one more resumption per event.
+                if (MakeRoom())
+                {
+                    // Nothing to keep: wait for the next bytes without a buffer (streams that cannot wait that way
+                    // answer a zero-byte read at once, and the read below waits instead).
+                    ReleaseBuffer();
+                    _ = await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
+                    _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                }
+
+                Filled(await _stream.ReadAsync(_buffer.AsMemory(_filled, Math.Min(_buffer.Length, _maxFrameBytes) - _filled), cancellationToken));
+            }
+        }
+        catch (Exception ex) when (_owner is not null)
+        {
+            if (!_owner.EndsStream(ex))
             {
-                return TryTakeUnterminatedLast();
+                throw;
             }
 
-            await FillAsync(cancellationToken);
+            _failed = true;
+            return false;
         }
     }
 
@@ -183,10 +226,13 @@ public sealed class SseFrameReader : IDisposable
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Before a read: compacts the buffer (the frames handed out so far are no longer valid, as documented on
+    /// <see cref="Current"/>; marked and held ones are kept) and grows it when one event fills it. True when nothing is
+    /// buffered, so the next bytes can be awaited without a buffer.
+    /// </summary>
+    private bool MakeRoom()
     {
-        // Compact: the frames handed out so far are no longer valid (documented on Current); marked and held ones are kept.
         int keep = Math.Min(_mark >= 0 ? _mark : _start, _heldStart >= 0 ? _heldStart : _start);
         if (keep > 0)
         {
@@ -217,13 +263,10 @@ public sealed class SseFrameReader : IDisposable
 
         if (_filled == 0)
         {
-            // Nothing to keep: wait for the next bytes without a buffer (streams that cannot wait that way answer a
-            // zero-byte read at once, and the read below waits instead).
-            ReleaseBuffer();
-            _ = await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
-            _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+            return true;
         }
-        else if (_filled == Math.Min(_buffer.Length, _maxFrameBytes))
+
+        if (_filled == Math.Min(_buffer.Length, _maxFrameBytes))
         {
             if (_filled >= _maxFrameBytes)
             {
@@ -236,7 +279,12 @@ public sealed class SseFrameReader : IDisposable
             _buffer = larger;
         }
 
-        int read = await _stream.ReadAsync(_buffer.AsMemory(_filled, Math.Min(_buffer.Length, _maxFrameBytes) - _filled), cancellationToken);
+        return false;
+    }
+
+    /// <summary>After a read of <paramref name="read"/> bytes into the free end of the buffer (0: the stream ended).</summary>
+    private void Filled(int read)
+    {
         if (read == 0)
         {
             _ended = true;

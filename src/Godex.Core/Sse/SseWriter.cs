@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Godex.Core.Sse;
@@ -71,6 +70,23 @@ public sealed class SseWriter : IDisposable
         return EndFrameAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Writes <c>data: </c> with JSON that is fixed but for one string: <paramref name="prefix"/>, then
+    /// <paramref name="value"/> as a JSON string (escaped as every other write here escapes), then
+    /// <paramref name="suffix"/>. A chat stream's content chunks are that shape; copying the fixed parts costs a fraction
+    /// of writing them property by property for every token.
+    /// </summary>
+    public ValueTask WriteAsync(ReadOnlySpan<byte> prefix, string value, ReadOnlySpan<byte> suffix, CancellationToken cancellationToken)
+    {
+        IBufferWriter<byte> frame = StartFrame(eventName: null);
+        frame.Write(prefix);
+        _writer.Reset(frame);
+        _writer.WriteStringValue(value);
+        _writer.Flush();
+        frame.Write(suffix);
+        return EndFrameAsync(cancellationToken);
+    }
+
     /// <summary>Writes <c>event: name</c> (when given) and <c>data: json</c> from bytes already serialized.</summary>
     public ValueTask WriteAsync(string? eventName, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
@@ -99,13 +115,21 @@ public sealed class SseWriter : IDisposable
     /// Sends what is buffered (a pipe); nothing to do over a stream, where every event is already sent. Whatever is
     /// still buffered when the response ends is sent with its end, in the same write.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        if (_pipe is not null)
+        if (_pipe is null)
         {
-            await _pipe.FlushAsync(cancellationToken);
+            return ValueTask.CompletedTask;
         }
+
+        ValueTask<FlushResult> flush = _pipe.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            _ = flush.Result; // consumed: a pipe's pooled source is returned
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(flush.AsTask());
     }
 
     /// <summary>Where a frame is written: straight into the pipe, or into the buffer a stream write sends.</summary>
@@ -140,13 +164,12 @@ public sealed class SseWriter : IDisposable
         return SendAsync(cancellationToken);
     }
 
-    private async ValueTask SendAsync(CancellationToken cancellationToken)
-    {
-        if (_pipe is not null)
-        {
-            return;
-        }
+    /// <summary>A pipe's frame waits in the pipe for <see cref="FlushAsync"/>; a stream's is sent now.</summary>
+    private ValueTask SendAsync(CancellationToken cancellationToken) =>
+        _pipe is not null ? ValueTask.CompletedTask : SendToStreamAsync(cancellationToken);
 
+    private async ValueTask SendToStreamAsync(CancellationToken cancellationToken)
+    {
         await _stream!.WriteAsync(_buffer!.WrittenMemory, cancellationToken);
         await _stream.FlushAsync(cancellationToken);
     }

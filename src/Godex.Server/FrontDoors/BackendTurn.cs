@@ -9,20 +9,26 @@ namespace Godex.Server.FrontDoors;
 
 /// <summary>
 /// One backend call as every front door starts it: the routed request goes to the backend (its events observed for
-/// the usage ledger) and the stream is read up to the first content event, because until then a front door can still
+/// the usage ledger as they are taken: <see cref="TakeCurrent"/>) and the stream is read up to the first content event, because until then a front door can still
 /// answer with a real HTTP status instead of an in-band error.
 /// </summary>
 internal sealed class BackendTurn : IAsyncDisposable
 {
-    private BackendTurn(IAsyncEnumerator<StreamEvent> events, StreamEvent? first, string model, string? upstreamId)
+    private readonly HttpContext _context;
+
+    private BackendTurn(HttpContext context, IAsyncEnumerator<StreamEvent> events, StreamEvent? first, string model, string? upstreamId)
     {
+        _context = context;
         Events = events;
         First = first;
         Model = model;
         UpstreamId = upstreamId;
     }
 
-    /// <summary>The rest of the stream, after <see cref="First"/>. Disposing the turn disposes it (and cancels the upstream).</summary>
+    /// <summary>
+    /// The rest of the stream, after <see cref="First"/>: take each event it moves to with <see cref="TakeCurrent"/>.
+    /// Disposing the turn disposes it (and cancels the upstream).
+    /// </summary>
     public IAsyncEnumerator<StreamEvent> Events { get; }
 
     /// <summary>The first event after the start; a <see cref="StreamErrorEvent"/> when the upstream refused; null when the stream ended first.</summary>
@@ -57,7 +63,7 @@ internal sealed class BackendTurn : IAsyncDisposable
         // UpstreamCall: long tool names shortened and restored, signed reasoning restored per client key (issue 16).
         string scope = RequestUsage.Of(context)?.KeyId ?? RequestUsage.AnonymousKeyId;
         ReasoningCache? cache = context.RequestServices.GetService<ReasoningCache>();
-        IAsyncEnumerable<StreamEvent> events = RequestUsage.Observe(context, UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model, ProviderKey = ProviderKeyOf(context) }, scope, cache, aborted));
+        IAsyncEnumerable<StreamEvent> events = UpstreamCall.StreamAsync(route.Backend, request with { Model = route.Model, ProviderKey = ProviderKeyOf(context) }, scope, cache, aborted);
         IAsyncEnumerator<StreamEvent> enumerator = events.GetAsyncEnumerator(aborted);
         try
         {
@@ -65,17 +71,19 @@ internal sealed class BackendTurn : IAsyncDisposable
             string? upstreamId = null;
             while (await enumerator.MoveNextAsync())
             {
-                if (enumerator.Current is ResponseStartedEvent started)
+                StreamEvent current = enumerator.Current;
+                RequestUsage.Observe(context, current);
+                if (current is ResponseStartedEvent started)
                 {
                     model = string.IsNullOrEmpty(started.Model) ? model : started.Model;
                     upstreamId = started.ResponseId;
                     continue;
                 }
 
-                return new BackendTurn(enumerator, enumerator.Current, model, upstreamId);
+                return new BackendTurn(context, enumerator, current, model, upstreamId);
             }
 
-            return new BackendTurn(enumerator, null, model, upstreamId);
+            return new BackendTurn(context, enumerator, null, model, upstreamId);
         }
         catch
         {
@@ -97,6 +105,19 @@ internal sealed class BackendTurn : IAsyncDisposable
     /// <summary>The 502 every front door answers when the backend's stream stopped without a terminal event.</summary>
     public static BackendError EndedEarly { get; } =
         new(StatusCodes.Status502BadGateway, BackendErrorTypes.Server, "the upstream ended the response before completing it");
+
+    /// <summary>
+    /// The event the last move of <see cref="Events"/> found, recorded for the usage ledger as it is taken
+    /// (<see cref="RequestUsage.Observe(HttpContext, StreamEvent)"/>; every event up to <see cref="First"/> already is).
+    /// The front doors observe here, in their own loop, rather than through a wrapping stream: a paced stream waits once
+    /// per event, and each async layer between the upstream and the client is one more resumption per event.
+    /// </summary>
+    public StreamEvent TakeCurrent()
+    {
+        StreamEvent current = Events.Current;
+        RequestUsage.Observe(_context, current);
+        return current;
+    }
 
     public ValueTask DisposeAsync() => Events.DisposeAsync();
 }

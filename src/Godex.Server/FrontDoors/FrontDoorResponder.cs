@@ -78,7 +78,7 @@ internal static class FrontDoorResponder
 
             while (await NextAsync(events, writer, sse, door.KeepAliveInterval, time, aborted))
             {
-                if (await WriteAsync(writer, events.Current, door, logger, route, aborted))
+                if (await WriteAsync(writer, turn.TakeCurrent(), door, logger, route, aborted))
                 {
                     return;
                 }
@@ -112,7 +112,7 @@ internal static class FrontDoorResponder
         bool done = await answer.AddAsync(turn.First!, aborted);
         while (!done && await events.MoveNextAsync())
         {
-            done = await answer.AddAsync(events.Current, aborted);
+            done = await answer.AddAsync(turn.TakeCurrent(), aborted);
         }
 
         BackendError? failure = answer.Failure ?? (done ? null : BackendTurn.EndedEarly);
@@ -131,15 +131,16 @@ internal static class FrontDoorResponder
     /// <see cref="SseFlushing.MoveNextFlushingAsync{T}"/>) and, where the door wants them, a keep-alive goes out every
     /// <paramref name="keepAlive"/> while the upstream stays silent.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
-    private static async ValueTask<bool> NextAsync(
-        IAsyncEnumerator<StreamEvent> events, IClientStreamWriter writer, SseWriter sse, TimeSpan? keepAlive, TimeProvider time, CancellationToken aborted)
-    {
-        if (keepAlive is not { } interval)
-        {
-            return await events.MoveNextFlushingAsync(sse, aborted);
-        }
+    private static ValueTask<bool> NextAsync(
+        IAsyncEnumerator<StreamEvent> events, IClientStreamWriter writer, SseWriter sse, TimeSpan? keepAlive, TimeProvider time, CancellationToken aborted) =>
+        keepAlive is { } interval
+            ? NextWithKeepAlivesAsync(events, writer, sse, interval, time, aborted)
+            : events.MoveNextFlushingAsync(sse, aborted); // no async layer of its own: one resumption less per event
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
+    private static async ValueTask<bool> NextWithKeepAlivesAsync(
+        IAsyncEnumerator<StreamEvent> events, IClientStreamWriter writer, SseWriter sse, TimeSpan interval, TimeProvider time, CancellationToken aborted)
+    {
         ValueTask<bool> next = events.MoveNextAsync();
         if (next.IsCompleted)
         {

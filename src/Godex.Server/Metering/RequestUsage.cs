@@ -154,23 +154,6 @@ public sealed class RequestUsage
     }
 
     /// <summary>
-    /// The backend's events, each observed (<see cref="Observe(HttpContext, StreamEvent)"/>) as it passes: wrap a
-    /// backend stream once, right after routing, and every front door records usage the same way. Disposing the
-    /// wrapper disposes the backend stream.
-    /// </summary>
-    public static async IAsyncEnumerable<StreamEvent> Observe(
-        HttpContext context,
-        IAsyncEnumerable<StreamEvent> events,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (StreamEvent streamEvent in events.WithCancellation(cancellationToken))
-        {
-            Observe(context, streamEvent);
-            yield return streamEvent;
-        }
-    }
-
-    /// <summary>
     /// Null when the request's key may use <paramref name="model"/>; otherwise a 403 <c>permission_error</c> for the
     /// front door to send in its dialect.
     /// </summary>

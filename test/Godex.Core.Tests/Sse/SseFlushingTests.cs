@@ -36,6 +36,49 @@ public sealed class SseFlushingTests
         Assert.Equal(["data: 1\n\ndata: 2\n\n", "data: 3\n\n"], sends);
     }
 
+    [Fact]
+    public async Task AFlushTheClientPushesBackOn_IsFinishedBeforeTheMoveCompletes()
+    {
+        CancellationToken cancellationToken = TestContext.Current.CancellationToken;
+        var flushed = new TaskCompletionSource<FlushResult>();
+        var pipe = new RecordingPipeWriter([]) { PendingFlush = flushed.Task };
+        using var sse = new SseWriter(pipe);
+        var upstreamRead = new TaskCompletionSource();
+        await using IAsyncEnumerator<string> events = OneLate(upstreamRead.Task, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+        ValueTask<bool> next = events.MoveNextFlushingAsync(sse, cancellationToken);
+        upstreamRead.SetResult();
+        await Task.Delay(50, cancellationToken);
+        Assert.False(next.IsCompleted); // the event is there, the client's send is not done
+
+        flushed.SetResult(new FlushResult(isCanceled: false, isCompleted: false));
+        Assert.True(await next);
+        Assert.Equal("late", events.Current);
+    }
+
+    [Fact]
+    public async Task AFlushThatFails_LetsThePendingMoveFinish_ThenThrowsItsOwnFailure()
+    {
+        CancellationToken cancellationToken = TestContext.Current.CancellationToken;
+        var pipe = new RecordingPipeWriter([]) { FlushFailure = new IOException("the client is gone") };
+        using var sse = new SseWriter(pipe);
+        var upstreamRead = new TaskCompletionSource();
+        await using IAsyncEnumerator<string> events = OneLate(upstreamRead.Task, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+        ValueTask<bool> next = events.MoveNextFlushingAsync(sse, cancellationToken);
+        Assert.False(next.IsCompleted); // the move is still in flight: disposing the enumerator now would find it so
+
+        upstreamRead.SetResult();
+        IOException failure = await Assert.ThrowsAsync<IOException>(async () => await next);
+        Assert.Equal("the client is gone", failure.Message);
+    }
+
+    private static async IAsyncEnumerable<string> OneLate(Task read, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await read.WaitAsync(cancellationToken);
+        yield return "late";
+    }
+
     private static async IAsyncEnumerable<string> Upstream(Task secondRead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         yield return "1";
@@ -50,6 +93,12 @@ public sealed class SseFlushingTests
         private readonly List<byte> _pending = [];
         private byte[] _span = new byte[4096];
 
+        /// <summary>When set, every flush waits for it (a client that pushes back).</summary>
+        public Task<FlushResult>? PendingFlush { get; init; }
+
+        /// <summary>When set, every flush throws it (a client that is gone).</summary>
+        public Exception? FlushFailure { get; init; }
+
         public override void Advance(int bytes) => _pending.AddRange(_span.AsSpan(0, bytes));
 
         public override Memory<byte> GetMemory(int sizeHint = 0) => _span = new byte[Math.Max(sizeHint, 4096)];
@@ -58,6 +107,16 @@ public sealed class SseFlushingTests
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
+            if (FlushFailure is not null)
+            {
+                throw FlushFailure;
+            }
+
+            if (PendingFlush is not null)
+            {
+                return new ValueTask<FlushResult>(PendingFlush);
+            }
+
             if (_pending.Count > 0)
             {
                 sends.Add(Encoding.UTF8.GetString([.. _pending]));

@@ -57,6 +57,68 @@ public sealed class SseFrameReaderTests
         return frames;
     }
 
+    /// <summary>An owner that counts the events read and takes an <see cref="IOException"/> as the end (or not).</summary>
+    private sealed class CountingOwner(bool endsOnFailure) : ISseFrameReaderOwner
+    {
+        public int EventsRead { get; private set; }
+
+        public List<Exception> Failures { get; } = [];
+
+        public void EventRead() => EventsRead++;
+
+        public bool EndsStream(Exception exception)
+        {
+            Failures.Add(exception);
+            return endsOnFailure && exception is IOException;
+        }
+    }
+
+    /// <summary>A body that hands out its bytes, then breaks.</summary>
+    private sealed class BreakingStream(string bytes) : Stream
+    {
+        private readonly MemoryStream _bytes = new(Encoding.UTF8.GetBytes(bytes));
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            count == 0 || _bytes.Position < _bytes.Length ? _bytes.Read(buffer, offset, count) : throw new IOException("connection reset");
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task AnOwner_HearsOfEveryEvent_AndMayTakeABrokenBodyAsTheEnd()
+    {
+        CancellationToken cancellationToken = TestContext.Current.CancellationToken;
+        var owner = new CountingOwner(endsOnFailure: true);
+        using var reader = new SseFrameReader(new BreakingStream("data: 1\n\n: keep-alive\n\ndata: 2\n\n"), owner: owner);
+
+        Assert.True(await reader.MoveNextAsync(cancellationToken));
+        Assert.True(await reader.MoveNextAsync(cancellationToken));
+        Assert.Equal(2, owner.EventsRead); // the comment is no event
+        Assert.False(await reader.MoveNextAsync(cancellationToken)); // the break, taken as the end
+        Assert.False(await reader.MoveNextAsync(cancellationToken)); // and the end stays
+        Assert.IsType<IOException>(Assert.Single(owner.Failures));
+    }
+
+    [Fact]
+    public async Task AnOwner_ThatDoesNotTakeAFailure_LetsItThrow()
+    {
+        var owner = new CountingOwner(endsOnFailure: false);
+        using var reader = new SseFrameReader(new BreakingStream("data: 1\n\n"), owner: owner);
+
+        Assert.True(await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<IOException>(async () => await reader.MoveNextAsync(TestContext.Current.CancellationToken));
+        Assert.Single(owner.Failures);
+    }
+
     [Fact]
     public async Task EventsThatArriveTogether_EndTheRead_OnlyAtTheLastOfThem()
     {

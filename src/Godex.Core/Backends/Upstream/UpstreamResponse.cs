@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
 using Godex.Core.Configuration;
 using Godex.Core.Conversation;
 using Godex.Core.Dialects;
@@ -16,7 +15,7 @@ namespace Godex.Core.Backends.Upstream;
 /// when the client does not stream, the total deadline. A read that fails leaves <see cref="Fault"/> set instead of
 /// throwing: a silent upstream is a 504, a broken or oversized one a 502. Disposing it closes the upstream connection.
 /// </summary>
-public sealed class UpstreamResponse : IDisposable
+public sealed class UpstreamResponse : IDisposable, ISseFrameReaderOwner
 {
     /// <summary>The most events <see cref="PeekRefusalAsync"/> reads before deciding a stream is fine.</summary>
     internal const int MaxPeekEvents = 8;
@@ -106,23 +105,23 @@ public sealed class UpstreamResponse : IDisposable
     /// Moves to the next whole event of the body. False at its end, or when it failed (<see cref="Fault"/> set). Throws
     /// only when the client's request was cancelled.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per upstream read: no box per call
-    public async ValueTask<bool> MoveNextFrameAsync()
+    public ValueTask<bool> MoveNextFrameAsync()
     {
         if (Fault is not null || Error is not null)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
+        // The reader itself is awaited: it touches the idle timer and turns a failed read into Fault through this
+        // response (ISseFrameReaderOwner), so no async method of this class sits between the socket and the client.
+        return _frames is not null ? _frames.MoveNextAsync(_timer!.Token) : OpenAndMoveNextAsync();
+    }
+
+    private async ValueTask<bool> OpenAndMoveNextAsync()
+    {
         try
         {
-            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
-            bool moved = await _frames.MoveNextAsync(_timer!.Token);
-
-            // The idle timeout counts from the last whole event, not the last byte: an upstream that trickles bytes
-            // without ever finishing an event is as stuck as a silent one.
-            _timer.Touch();
-            return moved;
+            _frames = new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes, this);
         }
         catch (Exception ex) when (IsFault(ex))
         {
@@ -130,6 +129,27 @@ public sealed class UpstreamResponse : IDisposable
             Close();
             return false;
         }
+
+        return await _frames.MoveNextAsync(_timer!.Token);
+    }
+
+    /// <summary>
+    /// The idle timeout counts from the last whole event, not the last byte: an upstream that trickles bytes without
+    /// ever finishing an event is as stuck as a silent one.
+    /// </summary>
+    void ISseFrameReaderOwner.EventRead() => _timer!.Touch();
+
+    /// <summary>A body that breaks, stalls or overflows is this response's <see cref="Fault"/>; a cancelled request's read throws.</summary>
+    bool ISseFrameReaderOwner.EndsStream(Exception exception)
+    {
+        if (!IsFault(exception))
+        {
+            return false;
+        }
+
+        Fault = FaultOf(exception);
+        _message?.Dispose(); // the connection closes now; the reader (mid-read) goes with the response
+        return true;
     }
 
     /// <summary>
@@ -158,17 +178,21 @@ public sealed class UpstreamResponse : IDisposable
 
         try
         {
-            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes);
+            _frames ??= new SseFrameReader(await OpenBodyAsync(), _options!.MaxEventBytes, this);
             _frames.Mark();
             BackendError? refusal = null;
             for (int events = 0; events < MaxPeekEvents && _frames.MarkedBytes < MaxPeekBytes; events++)
             {
                 if (!await _frames.MoveNextAsync(_timer!.Token))
                 {
+                    if (Fault is not null)
+                    {
+                        return Fault; // the body broke or stalled before its first content
+                    }
+
                     break;
                 }
 
-                _timer.Touch();
                 RelayFrameKind kind = rules.KindOf(_frames.Current); // checked in full when relayed
                 if (kind == RelayFrameKind.Preamble)
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Godex.Core.Conversation;
@@ -72,8 +73,45 @@ internal static class ChatCompletionsJsonWriter
         WriteChunkEnd(writer, finishReason: null);
     }
 
-    public static void WriteContentChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text) =>
-        WriteStringDeltaChunk(writer, header, ChunkNames.Content, text);
+    /// <summary>
+    /// A content chunk's bytes before its text (<c>{"id":…,"choices":[{"index":0,"delta":{"content":</c>), written once
+    /// per stream by the calls every chunk is written with: the text goes between it and <see cref="ContentChunkSuffix"/>
+    /// (<see cref="Sse.SseWriter.WriteAsync(ReadOnlySpan{byte}, string, ReadOnlySpan{byte}, CancellationToken)"/>), for
+    /// the chunk a property-by-property write gives, byte for byte, at a fraction of the cost per token.
+    /// </summary>
+    public static byte[] ContentChunkPrefix(in ChatCompletionHeader header)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(buffer, s_fragmentOptions);
+        WriteChunkStart(writer, header);
+        writer.WritePropertyName(ChunkNames.Content);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A content chunk's bytes after its text (<c>},"logprobs":null,"finish_reason":null}]}</c>): <see cref="ContentChunkPrefix"/>.</summary>
+    public static ReadOnlySpan<byte> ContentChunkSuffix => s_contentChunkSuffix;
+
+    private static readonly JsonWriterOptions s_fragmentOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly byte[] s_contentChunkSuffix = RenderContentChunkSuffix();
+
+    /// <summary>What <see cref="WriteChunkEnd"/> writes after a delta's last string property, rendered by it.</summary>
+    private static byte[] RenderContentChunkSuffix()
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using var writer = new Utf8JsonWriter(buffer, s_fragmentOptions);
+        writer.WriteStartObject();
+        writer.WriteStartArray(ChunkNames.Choices);
+        writer.WriteStartObject();
+        writer.WriteStartObject(ChunkNames.Delta);
+        writer.WriteString(ChunkNames.Content, ""u8);
+        writer.Flush();
+        int before = buffer.WrittenCount;
+        WriteChunkEnd(writer, finishReason: null);
+        writer.Flush();
+        return buffer.WrittenSpan[before..].ToArray();
+    }
 
     public static void WriteRefusalChunk(Utf8JsonWriter writer, in ChatCompletionHeader header, string text) =>
         WriteStringDeltaChunk(writer, header, ChunkNames.Refusal, text);

@@ -19,6 +19,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
     private readonly Dictionary<int, ToolCallState> _calls = [];
     private readonly StringBuilder _reasoning = new();
     private int _summaryIndex;
+    private byte[]? _contentPrefix; // a content chunk up to its text: the same for every token of the stream
     private bool _roleSent;
     private Usage _usage = Usage.Empty;
 
@@ -41,7 +42,8 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
                 if (text.Text.Length > 0)
                 {
-                    await _sse.WriteAsync(null, (Header: _header, text.Text), static (w, s) => ChatCompletionsJsonWriter.WriteContentChunk(w, s.Header, s.Text), cancellationToken);
+                    _contentPrefix ??= ChatCompletionsJsonWriter.ContentChunkPrefix(_header);
+                    await _sse.WriteAsync(_contentPrefix, text.Text, ChatCompletionsJsonWriter.ContentChunkSuffix, cancellationToken);
                 }
 
                 break;
