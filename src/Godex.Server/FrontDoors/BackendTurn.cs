@@ -14,11 +14,11 @@ namespace Godex.Server.FrontDoors;
 /// </summary>
 internal sealed class BackendTurn : IAsyncDisposable
 {
-    private readonly HttpContext _context;
+    private readonly RequestUsage? _usage; // looked up once: every event of the stream is observed into it
 
     private BackendTurn(HttpContext context, IAsyncEnumerator<StreamEvent> events, StreamEvent? first, string model, string? upstreamId)
     {
-        _context = context;
+        _usage = RequestUsage.Of(context);
         Events = events;
         First = first;
         Model = model;
@@ -115,7 +115,7 @@ internal sealed class BackendTurn : IAsyncDisposable
     public StreamEvent TakeCurrent()
     {
         StreamEvent current = Events.Current;
-        RequestUsage.Observe(_context, current);
+        RequestUsage.Observe(_usage, current);
         return current;
     }
 

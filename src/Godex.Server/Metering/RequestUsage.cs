@@ -123,9 +123,12 @@ public sealed class RequestUsage
     /// Records usage seen in a stream event (<see cref="UsageEvent"/>, <see cref="ResponseCompletedEvent"/>) and the
     /// account that serves (<see cref="ResponseStartedEvent.Account"/>); other events are ignored.
     /// </summary>
-    public static void Observe(HttpContext context, StreamEvent streamEvent)
+    public static void Observe(HttpContext context, StreamEvent streamEvent) => Observe(Of(context), streamEvent);
+
+    /// <summary>As <see cref="Observe(HttpContext, StreamEvent)"/>, into a record already looked up (none: nothing to record).</summary>
+    public static void Observe(RequestUsage? record, StreamEvent streamEvent)
     {
-        if (Of(context) is not { } record)
+        if (record is null)
         {
             return;
         }

@@ -10,7 +10,8 @@ namespace Godex.Core.Tests.Dialects.ChatCompletions;
 /// <summary>
 /// A chat stream's content chunks are written from a prefix rendered once per stream, the token's text and a fixed
 /// suffix (<see cref="ChatCompletionsJsonWriter.ContentChunkPrefix"/>): the bytes must be those of the chunk written
-/// property by property, for every text a model can send (escapes, non-ASCII, control and line-separator characters).
+/// property by property, for every text a model can send (escapes, non-ASCII, control and line-separator characters),
+/// on the one-span path a text that needs no escaping takes and on the writer's path alike.
 /// </summary>
 public sealed class ChatCompletionsContentChunkTests
 {
@@ -24,6 +25,10 @@ public sealed class ChatCompletionsContentChunkTests
         "\u0000\u0001\u001f\u007f",
         "line\u2028separator\u2029paragraph",
         "\ud800 lone high, lone low \udc00",
+        "\u007f delete, \u00a0 no-break space, \ufeff byte order mark, \u00ad soft hyphen",
+        "a+b=c&d<e>f'g`h ~ ^ | { } [ ] % $ # @ !",
+        new string('x', 1024),
+        new string('é', 1000) + "🙂",
         new string('x', 5000),
     };
 
