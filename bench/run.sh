@@ -12,13 +12,13 @@
 # Scenarios: (a) chat -> Anthropic, non-stream  (b) the same streamed  (c) /v1/responses -> Codex passthrough
 # (d) /v1/messages -> Anthropic passthrough  (e) chat -> Codex backend, streamed  (f) ~100 KB request for (a)
 # (g) paced streams: most concurrent streams with every event delivered and no gap over 10x the pace, in most of
-#     --g-tries tries (3) at each level.
+#     --g-tries tries (3) at each level; direct, floor and godex take each level in turn.
 # (c) and (d) are probed on godex and skipped with a note while the endpoint does not exist.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 REPS=3 DURATION=20 LAT_DURATION=5 WARMUP=3 SCENARIOS="a,b,c,d,e,f,g" MODES="pinned,unpinned" UNPINNED_SCENARIOS="a"
-PORTKEY=1 SMOKE=0 BUILD=0 OUT="$HERE/results" TARGETS_FILTER="" PACE_MS=20 G_LEVELS="250 500 750 1000 1500 2000 3000" G_TRIES=3
+PORTKEY=1 SMOKE=0 BUILD=0 OUT="$HERE/results" TARGETS_FILTER="" PACE_MS=20 G_LEVELS="250 500 750 1000 1500 2000 3000" G_TRIES=3 G_SETTLE_S=11
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) SMOKE=1 REPS=1 DURATION=2 LAT_DURATION=1 WARMUP=0 SCENARIOS=a MODES=pinned PORTKEY=0 TARGETS_FILTER="direct godex" ;;
@@ -293,7 +293,9 @@ scenario_e() {
 }
 
 scenario_g() { # paced streams through the built-in simulator ([sim:slow=PACE] between tokens)
-  local sim_port sim_pid target level out url body hdr
+  local sim_port sim_pid target level try
+  local -A url body pid best best_rss passes fails
+  local targets=()
   start_target sim 0 || { note g "simulator did not start"; return; }
   sim_port=$TPORT sim_pid=$TPID
   printf '{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"[sim:slow=%s] Tell me a story"}]}' "$PACE_MS" >"$RUN/g-chat.json"
@@ -301,40 +303,60 @@ scenario_g() { # paced streams through the built-in simulator ([sim:slow=PACE] b
   for target in direct floor godex; do
     want_target "$target" || continue
     case "$target" in
-      direct) url="http://127.0.0.1:$sim_port/v1/messages" body="$RUN/g-anthropic.json" PID_UNDER_TEST="" ;;
-      floor) start_target floor "$sim_port" || continue; url="http://127.0.0.1:$TPORT/v1/messages" body="$RUN/g-anthropic.json" ;;
-      godex) start_target godex "$sim_port" || continue; url="http://127.0.0.1:$TPORT/v1/chat/completions" body="$RUN/g-chat.json" ;;
+      direct) url[$target]="http://127.0.0.1:$sim_port/v1/messages" body[$target]="$RUN/g-anthropic.json" pid[$target]="" ;;
+      floor) start_target floor "$sim_port" || continue; url[$target]="http://127.0.0.1:$TPORT/v1/messages" body[$target]="$RUN/g-anthropic.json" pid[$target]=$TPID ;;
+      godex) start_target godex "$sim_port" || continue; url[$target]="http://127.0.0.1:$TPORT/v1/chat/completions" body[$target]="$RUN/g-chat.json" pid[$target]=$TPID ;;
     esac
-    [[ $target != direct ]] && { PID_UNDER_TEST=$TPID; sleep 1; record g "$target" - rss_idle_mb "$(rss_mb "$TPID" VmRSS)"; }
-    local best=0 best_rss=""
-    for level in $G_LEVELS; do
-      # One try of a threshold is a coin toss on a shared 2-core machine: a level holds when most of G_TRIES tries pass
-      # (it stops as soon as the vote is decided), and the same vote applies to every target.
-      local passes=0 fails=0 need=$((G_TRIES / 2 + 1)) level_rss=""
-      while ((passes < need && fails < need)); do
-        if [[ -n $PID_UNDER_TEST ]]; then
-          ( for _ in $(seq 1 400); do rss_mb "$PID_UNDER_TEST" VmRSS; echo; sleep 0.25; done ) >"$RUN/rss.samples" &
-          local sampler=$!
-        fi
-        out=$( (pin "$LOAD_CPU" timeout 90 "$STREAMCLIENT" --url "$url" --body "$body" --streams "$level" --rounds 3 \
-          --pace-ms "$PACE_MS" --timeout-s 60 --header "x-api-key: x" --header "anthropic-version: 2023-06-01") 2>&1 | tail -1)
-        local rss=""
-        if [[ -n $PID_UNDER_TEST ]]; then
-          kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-          rss=$(sort -n "$RUN/rss.samples" | grep . | tail -1)
-        fi
-        log "g $target $level streams (try $((passes + fails + 1))): $out rss ${rss:-n/a} MB"
-        record g "$target" "$level" level_result "$out"
-        if [[ $(jget "$out" passed) == True ]]; then passes=$((passes + 1)) level_rss=$rss; else fails=$((fails + 1)); fi
+    targets+=("$target") best[$target]=0 best_rss[$target]=""
+  done
+  sleep 1
+  for target in "${targets[@]}"; do [[ -n ${pid[$target]} ]] && record g "$target" - rss_idle_mb "$(rss_mb "${pid[$target]}" VmRSS)"; done
+  # The targets take each level in turn (direct, floor, godex, then the next level), each against its own process and
+  # each with its tries back to back, so that a noisy minute on this shared machine falls on the targets of one level
+  # rather than on whichever ran its whole climb then: run target after target, the levels compared were minutes apart.
+  # After godex's turn the harness waits out its idle trim (a compacting collection after a quiet 5 s period,
+  # docs/proxy.md), which would otherwise fall into the floor's next tries on the same CPU.
+  local need=$((G_TRIES / 2 + 1)) active=("${targets[@]}") still
+  for level in $G_LEVELS; do
+    ((${#active[@]} > 0)) || break
+    still=()
+    for target in "${active[@]}"; do
+      passes[$target]=0 fails[$target]=0
+      local level_rss=""
+      for ((try = 1; passes[$target] < need && fails[$target] < need; try++)); do
+        run_g_try "$target" "$level" "$try"
+        if [[ $(jget "$G_OUT" passed) == True ]]; then passes[$target]=$((passes[$target] + 1)) level_rss=$G_RSS; else fails[$target]=$((fails[$target] + 1)); fi
       done
-      record g "$target" "$level" level_vote "$passes/$((passes + fails))"
-      if ((passes >= need)); then best=$level best_rss=$level_rss; else break; fi
+      record g "$target" "$level" level_vote "${passes[$target]}/$((passes[$target] + fails[$target]))"
+      if ((passes[$target] >= need)); then best[$target]=$level best_rss[$target]=$level_rss still+=("$target"); fi
+      [[ $target == godex ]] && sleep "$G_SETTLE_S"
     done
-    record g "$target" - streams_ok "$best"
-    [[ -n $best_rss ]] && record g "$target" - rss_at_best_mb "$best_rss"
-    [[ $target != direct ]] && stop_pid "$TPID"
+    active=("${still[@]}")
+  done
+  for target in "${targets[@]}"; do
+    record g "$target" - streams_ok "${best[$target]}"
+    [[ -n ${best_rss[$target]} ]] && record g "$target" - rss_at_best_mb "${best_rss[$target]}"
+    [[ -n ${pid[$target]} ]] && stop_pid "${pid[$target]}"
   done
   stop_pid "$sim_pid"
+}
+
+# run_g_try TARGET LEVEL TRY: one try of a (g) level (uses url/body/pid of scenario_g); sets G_OUT and G_RSS (peak, MB)
+run_g_try() {
+  local target=$1 level=$2 try=$3 sampler=""
+  G_RSS=""
+  if [[ -n ${pid[$target]} ]]; then
+    ( for _ in $(seq 1 400); do rss_mb "${pid[$target]}" VmRSS; echo; sleep 0.25; done ) >"$RUN/rss.samples" &
+    sampler=$!
+  fi
+  G_OUT=$( (pin "$LOAD_CPU" timeout 90 "$STREAMCLIENT" --url "${url[$target]}" --body "${body[$target]}" --streams "$level" --rounds 3 \
+    --pace-ms "$PACE_MS" --timeout-s 60 --header "x-api-key: x" --header "anthropic-version: 2023-06-01") 2>&1 | tail -1)
+  if [[ -n $sampler ]]; then
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+    G_RSS=$(sort -n "$RUN/rss.samples" | grep . | tail -1)
+  fi
+  log "g $target $level streams (try $try): $G_OUT rss ${G_RSS:-n/a} MB"
+  record g "$target" "$level" level_result "$G_OUT"
 }
 
 # --------------------------------------------------------------------------------------------------------------- run
