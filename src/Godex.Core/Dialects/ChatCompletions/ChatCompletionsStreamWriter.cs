@@ -34,7 +34,32 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
     public bool IsCompleted { get; private set; }
 
     /// <summary>Renders one event; returns true when it was terminal and the stream is finished.</summary>
-    public async ValueTask<bool> WriteAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
+    public ValueTask<bool> WriteAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
+    {
+        // Nearly every event of an answer is a piece of text after the role chunk: written without a state machine.
+        if (streamEvent is TextDeltaEvent { Text: { Length: > 0 } text } && _roleSent)
+        {
+            _contentPrefix ??= ChatCompletionsJsonWriter.ContentChunkPrefix(_header);
+            ValueTask written = _sse.WriteAsync(_contentPrefix, text, ChatCompletionsJsonWriter.ContentChunkSuffix, cancellationToken);
+            if (!written.IsCompletedSuccessfully)
+            {
+                return NotTerminalAsync(written);
+            }
+
+            written.GetAwaiter().GetResult();
+            return ValueTask.FromResult(false);
+        }
+
+        return WriteAnyAsync(streamEvent, cancellationToken);
+    }
+
+    private static async ValueTask<bool> NotTerminalAsync(ValueTask written)
+    {
+        await written;
+        return false;
+    }
+
+    private async ValueTask<bool> WriteAnyAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
     {
         switch (streamEvent)
         {

@@ -54,19 +54,24 @@ public sealed class ChatCompletionsContentChunkTests
         Assert.Equal("chat.completion.chunk", chunk.RootElement.GetProperty("object").GetString());
     }
 
-    /// <summary>The second frame the stream writer writes for one text delta (the first is the role chunk).</summary>
+    /// <summary>
+    /// The chunk the stream writer writes for a text delta: the same for the first delta (after the role chunk) and a
+    /// later one (the writer's path without a state machine).
+    /// </summary>
     private static async Task<string> StreamedChunkAsync(ChatCompletionHeader header, string text)
     {
         using var body = new MemoryStream();
         using (var sse = new SseWriter(body))
         {
             var writer = new ChatCompletionsStreamWriter(sse, header, includeUsage: false);
-            await writer.WriteAsync(new TextDeltaEvent(text), TestContext.Current.CancellationToken);
+            Assert.False(await writer.WriteAsync(new TextDeltaEvent(text), TestContext.Current.CancellationToken));
+            Assert.False(await writer.WriteAsync(new TextDeltaEvent(text), TestContext.Current.CancellationToken));
         }
 
         string[] frames = Encoding.UTF8.GetString(body.ToArray()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, frames.Length);
-        return frames[1] + "\n\n";
+        Assert.Equal(3, frames.Length); // the role chunk, then the text twice
+        Assert.Equal(frames[1], frames[2]);
+        return frames[2] + "\n\n";
     }
 
     /// <summary>The chunk as the writer's general path writes every other chunk, call by call (the recorded key order).</summary>
