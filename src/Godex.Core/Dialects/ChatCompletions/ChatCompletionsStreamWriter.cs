@@ -39,8 +39,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
         // Nearly every event of an answer is a piece of text after the role chunk: written without a state machine.
         if (streamEvent is TextDeltaEvent { Text: { Length: > 0 } text } && _roleSent)
         {
-            _contentPrefix ??= ChatCompletionsJsonWriter.ContentChunkPrefix(_header);
-            ValueTask written = _sse.WriteAsync(_contentPrefix, text, ChatCompletionsJsonWriter.ContentChunkSuffix, cancellationToken);
+            ValueTask written = WriteContentAsync(text, cancellationToken);
             if (!written.IsCompletedSuccessfully)
             {
                 return NotTerminalAsync(written);
@@ -51,6 +50,13 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
         }
 
         return WriteAnyAsync(streamEvent, cancellationToken);
+    }
+
+    /// <summary>A content chunk: the stream's prefix (rendered at its first token), the token, the fixed suffix.</summary>
+    private ValueTask WriteContentAsync(string text, CancellationToken cancellationToken)
+    {
+        _contentPrefix ??= ChatCompletionsJsonWriter.ContentChunkPrefix(_header);
+        return _sse.WriteAsync(_contentPrefix, text, ChatCompletionsJsonWriter.ContentChunkSuffix, cancellationToken);
     }
 
     private static async ValueTask<bool> NotTerminalAsync(ValueTask written)
@@ -67,8 +73,7 @@ internal sealed class ChatCompletionsStreamWriter : IClientStreamWriter
                 await EnsureRoleAsync(RoleChunkShape.Text, cancellationToken);
                 if (text.Text.Length > 0)
                 {
-                    _contentPrefix ??= ChatCompletionsJsonWriter.ContentChunkPrefix(_header);
-                    await _sse.WriteAsync(_contentPrefix, text.Text, ChatCompletionsJsonWriter.ContentChunkSuffix, cancellationToken);
+                    await WriteContentAsync(text.Text, cancellationToken);
                 }
 
                 break;
