@@ -1,4 +1,4 @@
-# Sourced by bench/profile.sh, bench/ab.sh, bench/instructions.sh (and bench/runtime-generic-types.sh, for godex_binary and port): the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
+# Sourced by bench/profile.sh, bench/ab.sh, bench/instructions.sh (and bench/runtime-generic-types.sh and bench/instructions-g.sh, for godex_binary, port and LOAD_CPU): the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
 # in front of it, loopback only. Needs HERE (bench/), ROOT, RUN (a temp dir) and PIDS (the caller stops them on exit).
 #   start_godex_under_load BINARY [NAME=VALUE]...   sets GP (godex's port) and GPID; the assignments go to godex alone
 #   start_floor_under_load floor|translate-floor    the same for bench/run.sh's .NET floors (artifacts/bench/floorproxy)
