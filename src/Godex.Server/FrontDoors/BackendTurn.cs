@@ -9,8 +9,8 @@ namespace Godex.Server.FrontDoors;
 
 /// <summary>
 /// One backend call as every front door starts it: the routed request goes to the backend (its events observed for
-/// the usage ledger as they are taken: <see cref="TakeCurrent"/>) and the stream is read up to the first content event, because until then a front door can still
-/// answer with a real HTTP status instead of an in-band error.
+/// the usage ledger as they are taken: <see cref="TakeCurrent"/>) and the stream is read up to the first content
+/// event, because until then a front door can still answer with a real HTTP status instead of an in-band error.
 /// </summary>
 internal sealed class BackendTurn : IAsyncDisposable
 {
