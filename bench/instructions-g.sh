@@ -26,10 +26,7 @@ command -v valgrind >/dev/null || { echo "needs valgrind (bench/instructions.sh 
 RUN=$(mktemp -d); PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$RUN"; }
 trap cleanup EXIT
-SP=$(port) PP=$(port)
-mkdir -p "$RUN/home" "$RUN/sim-home" "$RUN/bin"
-HOME="$RUN/sim-home" taskset -c "$LOAD_CPU" "$BIN" simulate --listen "127.0.0.1:$SP" >"$RUN/sim.log" 2>&1 &
-PIDS+=($!)
+mkdir -p "$RUN/bin"
 # A copy whose debug link names the symbols of its .dbg without the DWARF, as bench/instructions.sh does.
 UNDER=$BIN NAME=godex; [[ $TARGET == floor ]] && UNDER=$FLOOR NAME=floorproxy
 cp "$UNDER" "$RUN/bin/$NAME"
@@ -37,27 +34,13 @@ if [[ -f ${UNDER%/*}/$NAME.dbg ]]; then
   objcopy --strip-debug "${UNDER%/*}/$NAME.dbg" "$RUN/bin/$NAME.dbg"
   objcopy --remove-section=.gnu_debuglink --add-gnu-debuglink="$RUN/bin/$NAME.dbg" "$RUN/bin/$NAME"
 fi
-VALGRIND=(taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" --dump-line=no --demangle=no ${CALLGRIND_ARGS:-})
-echo '{}' >"$RUN/auth.json"
-if [[ $TARGET == floor ]]; then
-  "${VALGRIND[@]}" "$RUN/bin/floorproxy" --listen "127.0.0.1:$PP" --upstream "http://127.0.0.1:$SP" >"$RUN/proxy.log" 2>&1 &
-  PATH_=/v1/messages
-else
-  env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x "${VALGRIND[@]}" "$RUN/bin/godex" proxy --listen "127.0.0.1:$PP" --simulator off \
-    --anthropic-base-url "http://127.0.0.1:$SP" --base-url "http://127.0.0.1:$SP/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/proxy.log" 2>&1 &
-  PATH_=/v1/chat/completions
-fi
-VPID=$!; PIDS+=("$VPID")
-for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PP/health" && break; sleep 0.1; done
-printf '{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"[sim:slow=%s] Tell me a story"}]}' "$PACE" >"$RUN/body.json"
-streams() { # ROUNDS: one run of the stream client; prints its JSON line
-  taskset -c "$LOAD_CPU" timeout 200 "$CLIENT" --url "http://127.0.0.1:$PP$PATH_" --body "$RUN/body.json" --streams "$STREAMS" \
-    --rounds "$1" --pace-ms "$PACE" --timeout-s 180 --header "x-api-key: x" --header "anthropic-version: 2023-06-01" | tail -1
-}
-streams 1 >/dev/null
+PROXY_PREFIX=(taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" --dump-line=no --demangle=no ${CALLGRIND_ARGS:-})
+start_paced_proxy "$TARGET" "$BIN" "$RUN/bin/$NAME" "$@"
+VPID=$PPID_
+paced_streams 1 >/dev/null
 sleep 1
 callgrind_control -z "$VPID" >/dev/null 2>&1
-OUT=$(streams "$ROUNDS")
+OUT=$(paced_streams "$ROUNDS")
 callgrind_control -d "$VPID" >/dev/null 2>&1
 DUMP=$(ls "$RUN"/callgrind.out.* 2>/dev/null | head -1)
 MEASURED=$((STREAMS * ROUNDS))

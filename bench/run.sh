@@ -315,7 +315,8 @@ scenario_g() { # paced streams through the built-in simulator ([sim:slow=PACE] b
   # each with its tries back to back, so that a noisy minute on this shared machine falls on the targets of one level
   # rather than on whichever ran its whole climb then: run target after target, the levels compared were minutes apart.
   # After godex's turn the harness waits out its idle trim (a compacting collection after a quiet 5 s period,
-  # docs/proxy.md), which would otherwise fall into the floor's next tries on the same CPU.
+  # docs/proxy.md), which would otherwise fall into the floor's next tries on the same CPU; for the same reason a
+  # target that drops out is stopped at once.
   local need=$((G_TRIES / 2 + 1)) active=("${targets[@]}") still
   for level in $G_LEVELS; do
     ((${#active[@]} > 0)) || break
@@ -328,7 +329,11 @@ scenario_g() { # paced streams through the built-in simulator ([sim:slow=PACE] b
         if [[ $(jget "$G_OUT" passed) == True ]]; then passes[$target]=$((passes[$target] + 1)) level_rss=$G_RSS; else fails[$target]=$((fails[$target] + 1)); fi
       done
       record g "$target" "$level" level_vote "${passes[$target]}/$((passes[$target] + fails[$target]))"
-      if ((passes[$target] >= need)); then best[$target]=$level best_rss[$target]=$level_rss still+=("$target"); fi
+      if ((passes[$target] >= need)); then
+        best[$target]=$level best_rss[$target]=$level_rss still+=("$target")
+      elif [[ -n ${pid[$target]} ]]; then
+        stop_pid "${pid[$target]}"; pid[$target]=""
+      fi
       [[ $target == godex ]] && sleep "$G_SETTLE_S"
     done
     active=("${still[@]}")

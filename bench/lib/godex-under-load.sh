@@ -1,8 +1,9 @@
-# Sourced by bench/profile.sh, bench/ab.sh, bench/instructions.sh (and bench/runtime-generic-types.sh and bench/instructions-g.sh, for godex_binary, port and LOAD_CPU): the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
+# Sourced by bench/profile.sh, bench/ab.sh, bench/instructions.sh (and bench/runtime-generic-types.sh, for godex_binary, port and LOAD_CPU; bench/instructions-g.sh and bench/allocations-g.sh, for (g)'s workload below): the canned nginx upstream on the load CPUs and one godex pinned to CPU 0
 # in front of it, loopback only. Needs HERE (bench/), ROOT, RUN (a temp dir) and PIDS (the caller stops them on exit).
 #   start_godex_under_load BINARY [NAME=VALUE]...   sets GP (godex's port) and GPID; the assignments go to godex alone
 #   start_floor_under_load floor|translate-floor    the same for bench/run.sh's .NET floors (artifacts/bench/floorproxy)
 #   scenario_request a|b|c|d|e|f                   sets BODY and URL for the scenario (bench/run.sh's letters)
+#   start_paced_proxy, paced_streams               bench (g)'s workload: the built-in simulator, a proxy, paced streams
 # godex_binary [BINARY]: the binary to measure (the argument, else the published one), or a message and status 1.
 godex_binary() {
   local bin=${1:-$ROOT/artifacts/publish/Godex.Cli/release/godex}
@@ -66,4 +67,37 @@ scenario_request() {
     *) echo "scenario a, b, c, d, e or f" >&2; exit 2 ;;
   esac
   URL="http://127.0.0.1:$GP$path"
+}
+
+# bench (g)'s workload, for the scripts that watch one proxy under it (bench/instructions-g.sh, bench/allocations-g.sh).
+# start_paced_proxy godex|floor GODEX EXECUTABLE [NAME=VALUE]...: the built-in simulator (GODEX simulate) on the load
+# CPUs and EXECUTABLE (a godex or the floor) in front of it, run by the command in the array PROXY_PREFIX (taskset -c 0,
+# with valgrind for instance); the assignments go to godex alone. Sets PP (the proxy's port), PPID_ (its pid) and PATH_
+# (the door the streams take), writes $RUN/body.json (a story paced at PACE ms a token) and waits for /health.
+start_paced_proxy() {
+  local target=$1 godex=$2 executable=$3 sim_port
+  shift 3
+  sim_port=$(port) PP=$(port)
+  mkdir -p "$RUN/home" "$RUN/sim-home"
+  HOME="$RUN/sim-home" taskset -c "$LOAD_CPU" "$godex" simulate --listen "127.0.0.1:$sim_port" >"$RUN/sim.log" 2>&1 &
+  PIDS+=($!)
+  echo '{}' >"$RUN/auth.json"
+  if [[ $target == floor ]]; then
+    "${PROXY_PREFIX[@]}" "$executable" --listen "127.0.0.1:$PP" --upstream "http://127.0.0.1:$sim_port" >"$RUN/proxy.log" 2>&1 &
+    PATH_=/v1/messages
+  else
+    env "$@" HOME="$RUN/home" ANTHROPIC_API_KEY=x "${PROXY_PREFIX[@]}" "$executable" proxy --listen "127.0.0.1:$PP" --simulator off \
+      --anthropic-base-url "http://127.0.0.1:$sim_port" --base-url "http://127.0.0.1:$sim_port/backend-api/codex" --auth-path "$RUN/auth.json" >"$RUN/proxy.log" 2>&1 &
+    PATH_=/v1/chat/completions
+  fi
+  PPID_=$!; PIDS+=("$PPID_")
+  for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PP/health" && break; sleep 0.1; done
+  printf '{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"[sim:slow=%s] Tell me a story"}]}' "$PACE" >"$RUN/body.json"
+}
+
+# paced_streams ROUNDS: one run of the stream client (STREAMS workers, ROUNDS streams each) through the proxy of
+# start_paced_proxy; prints its JSON line.
+paced_streams() {
+  taskset -c "$LOAD_CPU" timeout 200 "$ROOT/artifacts/bench/streamclient/streamclient" --url "http://127.0.0.1:$PP$PATH_" --body "$RUN/body.json" \
+    --streams "$STREAMS" --rounds "$1" --pace-ms "$PACE" --timeout-s 180 --header "x-api-key: x" --header "anthropic-version: 2023-06-01" | tail -1
 }
